@@ -1,0 +1,1 @@
+//! `ATLAS.yaml` -> pages in the seed format.

@@ -1,0 +1,74 @@
+//! Positions in source files: 1-based line and column (in characters), computed from a
+//! line index built once per file.
+
+use serde::Serialize;
+
+/// A 1-based position in a file. `col` counts characters (not bytes) from the line start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+pub struct Span {
+    pub line: u32,
+    pub col: u32,
+}
+
+impl Span {
+    pub fn new(line: u32, col: u32) -> Self {
+        Span { line, col }
+    }
+}
+
+/// Byte offsets of line starts, so any byte offset maps to a [`Span`] in `O(log n)`.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    /// The span of byte `offset` in `text` (the text this index was built from).
+    pub fn span(&self, text: &str, offset: usize) -> Span {
+        let line = self.starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.starts[line];
+        let end = offset.min(text.len());
+        let col = text.get(start..end).map_or(0, |s| s.chars().count());
+        Span::new(line as u32 + 1, col as u32 + 1)
+    }
+
+    /// The text of 1-based line `line`, without its line end.
+    pub fn line<'t>(&self, text: &'t str, line: u32) -> Option<&'t str> {
+        let i = (line as usize).checked_sub(1)?;
+        let start = *self.starts.get(i)?;
+        let end = self.starts.get(i + 1).map_or(text.len(), |&e| e - 1);
+        text.get(start..end).map(|l| l.trim_end_matches('\r'))
+    }
+
+    /// Byte offset of the start of 0-based line `i`.
+    pub fn line_start(&self, i: usize) -> Option<usize> {
+        self.starts.get(i).copied()
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_count_characters_not_bytes() {
+        let text = "ab\nçé[[x]]\n";
+        let index = LineIndex::new(text);
+        let offset = text.find("[[").unwrap();
+        assert_eq!(index.span(text, offset), Span::new(2, 3));
+        assert_eq!(index.span(text, 0), Span::new(1, 1));
+        assert_eq!(index.line(text, 2), Some("çé[[x]]"));
+        assert_eq!(index.line(text, 3), Some(""));
+        assert_eq!(index.line(text, 4), None);
+    }
+}
