@@ -4,9 +4,15 @@
 //! Data flows one way: [`load`] reads and parses each page alone, [`graph::Graph::build`]
 //! indexes them and resolves every link once, and [`check`] and the renderer read the graph.
 
+pub mod app;
+pub mod check;
+pub mod cli;
 pub mod diagnostic;
 pub mod error;
+pub mod exit_codes;
+pub mod graph;
 pub mod import;
+pub mod load;
 pub mod source;
 
 pub use diagnostic::{Code, Diagnostic, Severity};

@@ -1,0 +1,186 @@
+//! Stage three (a): turn the graph's facts into diagnostics. Pure: no I/O.
+
+pub mod report;
+
+use crate::diagnostic::{Code, Diagnostic, Severity};
+use crate::graph::{AtlasId, Graph, LinkRef, Resolution};
+use crate::load::LinkSyntax;
+use std::collections::HashMap;
+
+/// The level each code is reported at.
+#[derive(Debug, Clone, Default)]
+pub struct Rules {
+    overrides: HashMap<Code, Severity>,
+    /// `--deny warnings`: warnings fail the run too.
+    pub deny_warnings: bool,
+}
+
+impl Rules {
+    pub fn set(&mut self, code: Code, severity: Severity) {
+        self.overrides.insert(code, severity);
+    }
+
+    pub fn severity(&self, code: Code) -> Severity {
+        self.overrides
+            .get(&code)
+            .copied()
+            .unwrap_or(code.default_severity())
+    }
+
+    /// Whether these diagnostics fail the run.
+    pub fn fails(&self, diagnostics: &[Diagnostic]) -> bool {
+        diagnostics.iter().any(|d| {
+            d.severity == Severity::Error || (self.deny_warnings && d.severity == Severity::Warning)
+        })
+    }
+}
+
+/// Every problem in the graph, at the levels `rules` give, in a stable order.
+pub fn check(graph: &Graph, rules: &Rules) -> Vec<Diagnostic> {
+    let mut found = graph.diagnostics.clone();
+    for (i, page) in graph.pages.iter().enumerate() {
+        for j in 0..page.source.links.len() {
+            let at = LinkRef {
+                page: crate::graph::PageId(i),
+                link: j,
+            };
+            link_diagnostics(graph, at, &mut found);
+        }
+    }
+    relation_diagnostics(graph, &mut found);
+    if rules.severity(Code::OrphanPage) != Severity::Off {
+        for (i, page) in graph.pages.iter().enumerate() {
+            if graph.backlinks[i].is_empty() && !page.generated {
+                found.push(Diagnostic::new(
+                    Code::OrphanPage,
+                    &page.source.path,
+                    crate::source::Span::new(1, 1),
+                    1,
+                    "no other page links here".into(),
+                ));
+            }
+        }
+    }
+    for d in &mut found {
+        d.severity = rules.severity(d.code);
+    }
+    found.retain(|d| d.severity != Severity::Off);
+    found.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    found.dedup();
+    found
+}
+
+fn at_link(graph: &Graph, at: LinkRef, code: Code, message: String) -> Diagnostic {
+    let page = graph.page(at.page);
+    let link = graph.link(at);
+    Diagnostic::new(code, &page.source.path, link.span, link.width, message)
+}
+
+fn link_diagnostics(graph: &Graph, at: LinkRef, out: &mut Vec<Diagnostic>) {
+    let link = graph.link(at);
+    match graph.resolution(at) {
+        Resolution::Broken(broken) => {
+            let mut d = at_link(graph, at, broken.code, broken.message.clone());
+            d.help = broken.help.clone();
+            out.push(d);
+        }
+        Resolution::Unsafe => out.push(
+            at_link(
+                graph,
+                at,
+                Code::UnsafeLink,
+                format!("`{}` is not a safe link target", link.target.trim()),
+            )
+            .with_help("the link is rendered as plain text"),
+        ),
+        Resolution::Page { page, tied, .. } => {
+            if !tied.is_empty() {
+                let names: Vec<&str> = tied
+                    .iter()
+                    .map(|p| graph.page(*p).source.path.as_str())
+                    .collect();
+                out.push(
+                    at_link(
+                        graph,
+                        at,
+                        Code::AmbiguousLink,
+                        format!(
+                            "`{}` matches {} pages equally; took `{}`",
+                            link.target,
+                            tied.len(),
+                            names[0]
+                        ),
+                    )
+                    .with_help(format!(
+                        "candidates: {}; write more of the path to choose",
+                        names.join(", ")
+                    )),
+                );
+            }
+            let target = graph.page(*page);
+            let label_id = link
+                .label
+                .as_deref()
+                .and_then(AtlasId::parse_prefix)
+                .map(|(id, _)| id);
+            let target_id = target.atlas_id.clone().or_else(|| {
+                target
+                    .source
+                    .front
+                    .atlas
+                    .as_deref()
+                    .and_then(AtlasId::parse)
+            });
+            if let (Some(label_id), Some(target_id)) = (label_id, target_id) {
+                if label_id != target_id && link.syntax != LinkSyntax::Markdown {
+                    out.push(
+                        at_link(
+                            graph,
+                            at,
+                            Code::LabelIdMismatch,
+                            format!("label names `{label_id}` but the link goes to `{target_id}` (`{}`)", target.stem_path()),
+                        )
+                        .with_help(match graph.by_id.get(&label_id) {
+                            Some(p) => format!("`{label_id}` is `{}`", graph.page(*p).stem_path()),
+                            None => format!("no page has `{label_id}`"),
+                        }),
+                    );
+                }
+            }
+        }
+        Resolution::Asset(_) | Resolution::External => {}
+    }
+}
+
+fn relation_diagnostics(graph: &Graph, out: &mut Vec<Diagnostic>) {
+    for relation in &graph.relations {
+        let (technique_section, other_section) = relation.kind.sections();
+        let technique = graph.page(relation.technique);
+        let other = graph.page(relation.other);
+        let (declared, listed_by, missing_on, section) =
+            match (relation.from_technique, relation.from_other) {
+                (Some(at), None) => (at, technique, other, other_section),
+                (None, Some(at)) => (at, other, technique, technique_section),
+                _ => continue,
+            };
+        let declared_in = graph.link(declared).section.unwrap_or("");
+        out.push(
+            at_link(
+                graph,
+                declared,
+                Code::AsymmetricRelation,
+                format!(
+                    "`{}` lists `{}` under {declared_in}, but `{}` does not list it back",
+                    listed_by.stem_path(),
+                    missing_on.stem_path(),
+                    missing_on.stem_path(),
+                ),
+            )
+            .with_help(format!(
+                "add `[[{}]]` to the {section} section of `{}`",
+                listed_by.stem_path(),
+                missing_on.source.path
+            )),
+        );
+    }
+}

@@ -1,0 +1,137 @@
+//! Report formats for diagnostics, behind one trait.
+
+use crate::diagnostic::{Code, Diagnostic, Severity};
+use crate::graph::Graph;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+pub trait Reporter {
+    fn report(
+        &self,
+        graph: &Graph,
+        diagnostics: &[Diagnostic],
+        out: &mut dyn Write,
+    ) -> io::Result<()>;
+}
+
+/// rustc-shaped text: the message, `--> path:line:col`, the source line with carets, help.
+pub struct Human;
+
+/// A JSON array, one object per diagnostic.
+pub struct Json;
+
+impl Reporter for Human {
+    fn report(
+        &self,
+        graph: &Graph,
+        diagnostics: &[Diagnostic],
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        for d in diagnostics {
+            write_human(graph, d, out)?;
+        }
+        Ok(())
+    }
+}
+
+fn write_human(graph: &Graph, d: &Diagnostic, out: &mut dyn Write) -> io::Result<()> {
+    let line_text = graph
+        .page_by_path(&d.path)
+        .and_then(|p| p.source.lines.line(&p.source.text, d.span.line));
+    let gutter = d.span.line.to_string().len();
+    let pad = " ".repeat(gutter);
+    writeln!(out, "{}[{}]: {}", d.severity, d.code, d.message)?;
+    writeln!(out, "{pad}--> {}:{}:{}", d.path, d.span.line, d.span.col)?;
+    if let Some(text) = line_text {
+        // Tabs become one space so the carets stay under the characters they mark.
+        let shown: String = text
+            .chars()
+            .map(|c| if c == '\t' { ' ' } else { c })
+            .collect();
+        let len = shown.chars().count() as u32;
+        let start = d.span.col.saturating_sub(1);
+        let width = d.width.min(len.saturating_sub(start)).max(1);
+        writeln!(out, "{pad} |")?;
+        writeln!(out, "{} | {}", d.span.line, shown.trim_end())?;
+        writeln!(
+            out,
+            "{pad} | {}{}",
+            " ".repeat(start as usize),
+            "^".repeat(width as usize)
+        )?;
+    }
+    if let Some(help) = &d.help {
+        writeln!(out, "{pad} = help: {help}")?;
+    }
+    writeln!(out)
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    code: Code,
+    severity: Severity,
+    path: &'a str,
+    line: u32,
+    column: u32,
+    message: &'a str,
+    help: Option<&'a str>,
+}
+
+impl Reporter for Json {
+    fn report(
+        &self,
+        _graph: &Graph,
+        diagnostics: &[Diagnostic],
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        let items: Vec<JsonDiagnostic> = diagnostics
+            .iter()
+            .map(|d| JsonDiagnostic {
+                code: d.code,
+                severity: d.severity,
+                path: &d.path,
+                line: d.span.line,
+                column: d.span.col,
+                message: &d.message,
+                help: d.help.as_deref(),
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut *out, &items)?;
+        writeln!(out)
+    }
+}
+
+/// The closing summary: totals, then a count per code.
+pub fn summary(diagnostics: &[Diagnostic], pages: usize, out: &mut dyn Write) -> io::Result<()> {
+    let mut by_code: BTreeMap<&str, (Severity, usize)> = BTreeMap::new();
+    for d in diagnostics {
+        by_code.entry(d.code.as_str()).or_insert((d.severity, 0)).1 += 1;
+    }
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let warnings = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .count();
+    writeln!(
+        out,
+        "checked {pages} pages: {errors} {}, {warnings} {}",
+        plural(errors, "error", "errors"),
+        plural(warnings, "warning", "warnings")
+    )?;
+    for (code, (severity, count)) in by_code {
+        writeln!(out, "  {count:>6}  {severity:<7}  {code}")?;
+    }
+    Ok(())
+}
+
+fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
+}

@@ -1,0 +1,482 @@
+//! Stage two: the only step that looks at all pages together. It indexes them, resolves every
+//! link once, derives typed relations, parents and backlinks, and is immutable afterwards.
+
+pub mod id;
+pub mod resolve;
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::load::{LinkSyntax, ParsedPage, Vault};
+use crate::source::Span;
+pub use id::{AtlasId, PageKind};
+use rayon::prelude::*;
+pub use resolve::{Anchor, Broken, Resolution};
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+/// Index of a page in [`Graph::pages`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PageId(pub usize);
+
+/// One link of one page: `pages[page].source.links[link]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LinkRef {
+    pub page: PageId,
+    pub link: usize,
+}
+
+/// A page of the graph: its parsed file, plus what the graph derived for it.
+#[derive(Debug)]
+pub struct Page {
+    pub source: ParsedPage,
+    pub kind: PageKind,
+    pub atlas_id: Option<AtlasId>,
+    /// The name without its ID (`Unsafe AI Artifacts`).
+    pub name: String,
+    /// True for a parent technique the graph created because no page had its ID.
+    pub generated: bool,
+}
+
+impl Page {
+    /// `AML.T0011.000: Unsafe AI Artifacts`, or the name alone for pages without an ID.
+    pub fn title(&self) -> String {
+        match &self.atlas_id {
+            Some(id) => format!("{id}: {}", self.name),
+            None => self.name.clone(),
+        }
+    }
+
+    /// The content path without `.md`.
+    pub fn stem_path(&self) -> &str {
+        let p = &self.source.path;
+        p.strip_suffix(".md").unwrap_or(p)
+    }
+
+    pub fn metadata(&self, key: &str) -> Option<&str> {
+        self.source
+            .metadata
+            .iter()
+            .find(|m| m.key.eq_ignore_ascii_case(key))
+            .map(|m| m.value.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RelationKind {
+    TechniqueTactic,
+    TechniqueMitigation,
+    TechniqueCaseStudy,
+}
+
+impl RelationKind {
+    /// The section each side lists the relation under (technique side, other side).
+    pub fn sections(self) -> (&'static str, &'static str) {
+        match self {
+            RelationKind::TechniqueTactic => ("Tactics", "Techniques"),
+            RelationKind::TechniqueMitigation => ("Mitigations", "Techniques"),
+            RelationKind::TechniqueCaseStudy => ("Case Studies", "Procedure"),
+        }
+    }
+}
+
+/// A typed edge between a technique and a tactic, mitigation or case study, with the link
+/// each side declared it by.
+#[derive(Debug, Clone)]
+pub struct Relation {
+    pub kind: RelationKind,
+    pub technique: PageId,
+    pub other: PageId,
+    pub from_technique: Option<LinkRef>,
+    pub from_other: Option<LinkRef>,
+    /// The ` — ` use text, from the technique side, else the other side.
+    pub note: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Graph {
+    pub root: PathBuf,
+    /// Sorted by path; generated parent pages come last.
+    pub pages: Vec<Page>,
+    pub assets: Vec<String>,
+    /// `resolutions[page][link]` for every link of every page.
+    pub resolutions: Vec<Vec<Resolution>>,
+    pub relations: Vec<Relation>,
+    /// Resolved links into each page from other pages, in source order.
+    pub backlinks: Vec<Vec<LinkRef>>,
+    pub parent: Vec<Option<PageId>>,
+    pub children: Vec<Vec<PageId>>,
+    pub by_id: HashMap<AtlasId, PageId>,
+    by_path: HashMap<String, PageId>,
+    /// Problems found while loading and building (front matter, malformed links, IDs).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+const ID_KEYS: &[&str] = &[
+    "Technique ID",
+    "Tactic ID",
+    "Mitigation ID",
+    "Case Study ID",
+    "ID",
+];
+
+impl Graph {
+    pub fn build(vault: Vault) -> Graph {
+        let Vault {
+            root,
+            pages: parsed,
+            assets,
+            mut diagnostics,
+        } = vault;
+        let mut pages: Vec<Page> = parsed.into_iter().map(derive_page).collect();
+
+        let mut by_id: HashMap<AtlasId, PageId> = HashMap::new();
+        for (i, page) in pages.iter().enumerate() {
+            let Some(id) = &page.atlas_id else { continue };
+            match by_id.get(id) {
+                None => {
+                    by_id.insert(id.clone(), PageId(i));
+                }
+                Some(first) => diagnostics.push(
+                    Diagnostic::new(
+                        Code::DuplicateId,
+                        &page.source.path,
+                        id_span(page),
+                        id_width(page),
+                        format!(
+                            "`{id}` is already the ID of `{}`",
+                            pages[first.0].source.path
+                        ),
+                    )
+                    .with_help("each ATLAS ID belongs to one page; links by ID go to the first"),
+                ),
+            }
+        }
+        generate_missing_parents(&mut pages, &mut by_id, &mut diagnostics);
+
+        let index = resolve::Index::new(&pages, &assets, by_id);
+        let resolver = resolve::Resolver {
+            index: &index,
+            pages: &pages,
+        };
+        let resolutions: Vec<Vec<Resolution>> = (0..pages.len())
+            .into_par_iter()
+            .map(|i| {
+                let links = &pages[i].source.links;
+                links
+                    .iter()
+                    .map(|l| resolver.resolve(PageId(i), l))
+                    .collect()
+            })
+            .collect();
+        let by_id = index.by_id;
+
+        let mut parent = vec![None; pages.len()];
+        let mut children = vec![Vec::new(); pages.len()];
+        for (i, page) in pages.iter().enumerate() {
+            let Some(pid) = page.atlas_id.as_ref().and_then(AtlasId::parent) else {
+                continue;
+            };
+            if page.kind != PageKind::SubTechnique {
+                continue;
+            }
+            if let Some(&p) = by_id.get(&pid) {
+                parent[i] = Some(p);
+                children[p.0].push(PageId(i));
+            }
+        }
+        for list in &mut children {
+            list.sort_by(|a, b| pages[a.0].atlas_id.cmp(&pages[b.0].atlas_id));
+        }
+
+        let mut backlinks = vec![Vec::new(); pages.len()];
+        for (i, links) in resolutions.iter().enumerate() {
+            for (j, r) in links.iter().enumerate() {
+                if let Resolution::Page { page, .. } = r {
+                    if page.0 != i {
+                        backlinks[page.0].push(LinkRef {
+                            page: PageId(i),
+                            link: j,
+                        });
+                    }
+                }
+            }
+        }
+        let relations = relations(&pages, &resolutions);
+        let by_path = pages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.source.path.clone(), PageId(i)))
+            .collect();
+        Graph {
+            root,
+            pages,
+            assets,
+            resolutions,
+            relations,
+            backlinks,
+            parent,
+            children,
+            by_id,
+            by_path,
+            diagnostics,
+        }
+    }
+
+    pub fn page(&self, id: PageId) -> &Page {
+        &self.pages[id.0]
+    }
+
+    pub fn page_by_path(&self, path: &str) -> Option<&Page> {
+        self.by_path.get(path).map(|&id| &self.pages[id.0])
+    }
+
+    pub fn link(&self, r: LinkRef) -> &crate::load::RawLink {
+        &self.pages[r.page.0].source.links[r.link]
+    }
+
+    pub fn resolution(&self, r: LinkRef) -> &Resolution {
+        &self.resolutions[r.page.0][r.link]
+    }
+}
+
+/// Kind, ID and name of a page, from its own front matter and body (DESIGN.md section 3).
+fn derive_page(source: ParsedPage) -> Page {
+    let title = source.front.title.clone().or_else(|| {
+        source
+            .headings
+            .iter()
+            .find(|h| h.level == 1)
+            .map(|h| h.text.clone())
+    });
+    let from_title = title.as_deref().and_then(AtlasId::parse_prefix);
+    let atlas_id = from_title.as_ref().map(|(id, _)| id.clone()).or_else(|| {
+        source
+            .metadata
+            .iter()
+            .find(|m| ID_KEYS.iter().any(|k| m.key.eq_ignore_ascii_case(k)))
+            .and_then(|m| AtlasId::parse_prefix(&m.value).map(|(id, _)| id))
+    });
+    let stem = source
+        .path
+        .rsplit('/')
+        .next()
+        .unwrap_or(&source.path)
+        .trim_end_matches(".md")
+        .to_string();
+    let name = match (&from_title, &title) {
+        (Some((_, rest)), _) => rest
+            .trim_start_matches([':', ' ', '-', '—'])
+            .trim()
+            .to_string(),
+        (None, Some(t)) => t.trim().to_string(),
+        (None, None) => source.front.sidebar_label.clone().unwrap_or(stem),
+    };
+    let name = if name.is_empty() {
+        source.front.sidebar_label.clone().unwrap_or_default()
+    } else {
+        name
+    };
+    let kind = atlas_id
+        .as_ref()
+        .map(AtlasId::kind)
+        .or_else(|| {
+            source
+                .front
+                .page_type
+                .as_deref()
+                .and_then(PageKind::from_type_name)
+        })
+        .or_else(|| {
+            source.front.tags.iter().find_map(|t| {
+                t.trim_start_matches('#')
+                    .strip_prefix("type/")
+                    .and_then(PageKind::from_type_name)
+            })
+        })
+        .or_else(|| {
+            let top = source
+                .path
+                .split('/')
+                .next()
+                .filter(|_| source.path.contains('/'))?;
+            match top {
+                "tactics" | "techniques" | "mitigations" | "case-studies" => {
+                    PageKind::from_type_name(top)
+                }
+                _ => None,
+            }
+        })
+        .unwrap_or(PageKind::Note);
+    Page {
+        source,
+        kind,
+        atlas_id,
+        name,
+        generated: false,
+    }
+}
+
+/// Where a page states its ID: the `title:` line, else 1:1.
+fn id_span(page: &Page) -> Span {
+    page.source.title_span.unwrap_or(Span::new(1, 1))
+}
+
+fn id_width(page: &Page) -> usize {
+    page.source
+        .title_span
+        .and_then(|s| page.source.lines.line(&page.source.text, s.line))
+        .map_or(1, |l| l.chars().count())
+}
+
+/// A sub-technique whose parent has no page gets a generated parent, so routes and the matrix
+/// still have a target; the user hears about it once per parent.
+fn generate_missing_parents(
+    pages: &mut Vec<Page>,
+    by_id: &mut HashMap<AtlasId, PageId>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let mut missing: BTreeMap<AtlasId, usize> = BTreeMap::new();
+    for (i, page) in pages.iter().enumerate() {
+        if let Some(parent) = page.atlas_id.as_ref().and_then(AtlasId::parent) {
+            if !by_id.contains_key(&parent) {
+                missing.entry(parent).or_insert(i);
+            }
+        }
+    }
+    let taken: std::collections::HashSet<String> = pages
+        .iter()
+        .map(|p| resolve::fold(&p.source.path))
+        .collect();
+    for (parent_id, first_child) in missing {
+        let child = &pages[first_child];
+        let named = child.source.parent_technique.as_deref().and_then(|line| {
+            let (id, rest) = AtlasId::parse_prefix(line)?;
+            (id == parent_id).then(|| {
+                rest.trim_start_matches([' ', '—', '-', ':'])
+                    .trim()
+                    .to_string()
+            })
+        });
+        let folder = child.source.path.rsplit_once('/').map(|(f, _)| f);
+        let folder_path = folder.map(|f| format!("{f}.md"));
+        let name = named.filter(|n| !n.is_empty()).unwrap_or_else(|| {
+            folder
+                .and_then(|f| f.rsplit('/').next())
+                .map(title_case)
+                .unwrap_or_else(|| parent_id.to_string())
+        });
+        let path = folder_path
+            .filter(|p| !taken.contains(&resolve::fold(p)))
+            .unwrap_or_else(|| format!("generated/{parent_id}.md"));
+        diagnostics.push(
+            Diagnostic::new(
+                Code::MissingParentPage,
+                &child.source.path,
+                id_span(child),
+                id_width(child),
+                format!("no page has the parent technique `{parent_id}` of `{}`", child.atlas_id.as_ref().map_or("", |i| i.as_str())),
+            )
+            .with_help(format!(
+                "a page is generated at `{path}`; write one with `title: \"{parent_id}: {name}\"` to replace it"
+            )),
+        );
+        let text = String::new();
+        let mut no_diagnostics = Vec::new();
+        let source = crate::load::parse_page(&path, text, &mut no_diagnostics);
+        by_id.insert(parent_id.clone(), PageId(pages.len()));
+        pages.push(Page {
+            source,
+            kind: PageKind::Technique,
+            atlas_id: Some(parent_id),
+            name,
+            generated: true,
+        });
+    }
+}
+
+fn title_case(kebab: &str) -> String {
+    kebab
+        .split(['-', '_', ' '])
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Typed edges from the links in relation sections, merged across both sides.
+fn relations(pages: &[Page], resolutions: &[Vec<Resolution>]) -> Vec<Relation> {
+    let mut merged: BTreeMap<(RelationKind, PageId, PageId), Relation> = BTreeMap::new();
+    for (i, page) in pages.iter().enumerate() {
+        for (j, link) in page.source.links.iter().enumerate() {
+            let Some(section) = link.section else {
+                continue;
+            };
+            if link.syntax == LinkSyntax::FrontMatter {
+                continue;
+            }
+            let Resolution::Page { page: target, .. } = &resolutions[i][j] else {
+                continue;
+            };
+            let Some((kind, technique_side)) = edge(page.kind, section, pages[target.0].kind)
+            else {
+                continue;
+            };
+            let here = LinkRef {
+                page: PageId(i),
+                link: j,
+            };
+            let (technique, other) = if technique_side {
+                (PageId(i), *target)
+            } else {
+                (*target, PageId(i))
+            };
+            let relation = merged
+                .entry((kind, technique, other))
+                .or_insert_with(|| Relation {
+                    kind,
+                    technique,
+                    other,
+                    from_technique: None,
+                    from_other: None,
+                    note: None,
+                });
+            let slot = if technique_side {
+                &mut relation.from_technique
+            } else {
+                &mut relation.from_other
+            };
+            slot.get_or_insert(here);
+            if technique_side || relation.note.is_none() {
+                if let Some(note) = &link.note {
+                    if technique_side || relation.from_technique.is_none() {
+                        relation.note = Some(note.clone());
+                    }
+                }
+            }
+        }
+    }
+    merged.into_values().collect()
+}
+
+/// The relation a link in `section` of a `from` page to a `to` page declares, and whether the
+/// declaring page is the technique side.
+fn edge(from: PageKind, section: &str, to: PageKind) -> Option<(RelationKind, bool)> {
+    use PageKind::*;
+    use RelationKind::*;
+    Some(match (from, section, to) {
+        (Technique | SubTechnique, "Tactics", Tactic) => (TechniqueTactic, true),
+        (Technique | SubTechnique, "Mitigations", Mitigation) => (TechniqueMitigation, true),
+        (Technique | SubTechnique, "Case Studies", CaseStudy) => (TechniqueCaseStudy, true),
+        (Tactic, "Techniques", Technique | SubTechnique) => (TechniqueTactic, false),
+        (Mitigation, "Techniques" | "Defends Against", Technique | SubTechnique) => {
+            (TechniqueMitigation, false)
+        }
+        (CaseStudy, "Procedure" | "Techniques Used" | "Techniques", Technique | SubTechnique) => {
+            (TechniqueCaseStudy, false)
+        }
+        _ => return None,
+    })
+}

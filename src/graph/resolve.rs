@@ -1,0 +1,583 @@
+//! The one place links are resolved (DESIGN.md section 4). `check` reports what this decides
+//! and the renderer links where this points; neither resolves anything itself.
+
+use super::{AtlasId, Page, PageId};
+use crate::diagnostic::Code;
+use crate::load::{Heading, LinkSyntax, ParsedPage, RawLink};
+use std::collections::HashMap;
+use unicode_normalization::UnicodeNormalization;
+
+/// Where a link leads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution {
+    Page {
+        page: PageId,
+        anchor: Option<Anchor>,
+        /// Other pages that tied for an ambiguous link (empty when the match was clear).
+        tied: Vec<PageId>,
+    },
+    /// A non-markdown file in the content root, by its relative path.
+    Asset(String),
+    External,
+    /// `javascript:`, `data:` or `vbscript:`: never a live link.
+    Unsafe,
+    Broken(Broken),
+}
+
+/// The element inside the target page a link lands on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Anchor {
+    /// Index into the target page's headings.
+    Heading(usize),
+    /// A `^block-id` (stored lower-case).
+    Block(String),
+}
+
+/// Why a link has no target, already phrased for the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Broken {
+    pub code: Code,
+    pub message: String,
+    pub help: Option<String>,
+    /// The page that was found when only the anchor is missing.
+    pub page: Option<PageId>,
+}
+
+impl Broken {
+    fn new(code: Code, message: String, help: Option<String>) -> Self {
+        Broken {
+            code,
+            message,
+            help,
+            page: None,
+        }
+    }
+}
+
+/// Lookup tables built once over all pages.
+pub struct Index {
+    /// Lower-case NFC path without `.md` -> page.
+    exact: HashMap<String, PageId>,
+    /// Lower-case NFC file name without `.md` -> pages of that name.
+    by_name: HashMap<String, Vec<PageId>>,
+    /// Lower-case NFC asset path -> the path as on disk.
+    assets: HashMap<String, String>,
+    assets_by_name: HashMap<String, Vec<String>>,
+    /// Lower-case folder path (no trailing `/`) -> number of pages anywhere below it.
+    folders: HashMap<String, usize>,
+    pub by_id: HashMap<AtlasId, PageId>,
+}
+
+/// Case- and normalization-insensitive form of a path.
+pub fn fold(path: &str) -> String {
+    path.nfc().collect::<String>().to_lowercase()
+}
+
+fn strip_md(path: &str) -> &str {
+    let n = path.len();
+    if n >= 3 && path.is_char_boundary(n - 3) && path[n - 3..].eq_ignore_ascii_case(".md") {
+        &path[..n - 3]
+    } else {
+        path
+    }
+}
+
+fn last_component(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+fn folder_of(path: &str) -> &str {
+    path.rfind('/').map_or("", |i| &path[..i])
+}
+
+impl Index {
+    pub fn new(pages: &[Page], assets: &[String], by_id: HashMap<AtlasId, PageId>) -> Self {
+        let mut index = Index {
+            exact: HashMap::with_capacity(pages.len()),
+            by_name: HashMap::with_capacity(pages.len()),
+            assets: HashMap::new(),
+            assets_by_name: HashMap::new(),
+            folders: HashMap::new(),
+            by_id,
+        };
+        for (i, page) in pages.iter().enumerate() {
+            let path = &page.source.path;
+            if page.generated {
+                // Generated parents answer route links only: no file bears their name.
+                continue;
+            }
+            let key = fold(strip_md(path));
+            index.exact.entry(key.clone()).or_insert(PageId(i));
+            index
+                .by_name
+                .entry(last_component(&key).to_string())
+                .or_default()
+                .push(PageId(i));
+            let mut folder = folder_of(&key);
+            while !folder.is_empty() {
+                *index.folders.entry(folder.to_string()).or_default() += 1;
+                folder = folder_of(folder);
+            }
+        }
+        for asset in assets {
+            let key = fold(asset);
+            index
+                .assets_by_name
+                .entry(last_component(&key).to_string())
+                .or_default()
+                .push(asset.clone());
+            index.assets.insert(key, asset.clone());
+        }
+        index
+    }
+}
+
+/// Resolves links against an index and the pages it was built from.
+pub struct Resolver<'g> {
+    pub index: &'g Index,
+    pub pages: &'g [Page],
+}
+
+/// What a markdown destination is, before any lookup.
+enum Destination {
+    External,
+    Unsafe,
+    Route { folder: String, id: String },
+    Path(String),
+}
+
+impl Resolver<'_> {
+    pub fn resolve(&self, from: PageId, link: &RawLink) -> Resolution {
+        let markdown = matches!(link.syntax, LinkSyntax::Markdown | LinkSyntax::Image);
+        let subpath = link.subpath.as_deref();
+        if !markdown {
+            return self.resolve_path(from, link.target.trim(), subpath, false);
+        }
+        match classify(&link.target) {
+            Destination::External => Resolution::External,
+            Destination::Unsafe => Resolution::Unsafe,
+            Destination::Route { folder, id } => self.resolve_route(&folder, &id, subpath),
+            Destination::Path(path) => {
+                let subpath = subpath.map(percent_decode);
+                self.resolve_path(from, &path, subpath.as_deref(), true)
+            }
+        }
+    }
+
+    fn resolve_route(&self, folder: &str, id: &str, subpath: Option<&str>) -> Resolution {
+        let Some(atlas_id) = AtlasId::parse(id) else {
+            return Resolution::Broken(Broken::new(
+                Code::MalformedLink,
+                format!("`{id}` in route `/{folder}/{id}` is not an ATLAS ID"),
+                Some(
+                    "ATLAS IDs look like `AML.T0010`, `AML.TA0005`, `AML.M0013`, `AML.CS0031`"
+                        .into(),
+                ),
+            ));
+        };
+        if atlas_id.route_folder() != folder {
+            return Resolution::Broken(Broken::new(
+                Code::MalformedLink,
+                format!(
+                    "route `/{folder}/` does not take the {} ID `{atlas_id}`",
+                    atlas_id.kind()
+                ),
+                Some(format!("write `/{}/{atlas_id}`", atlas_id.route_folder())),
+            ));
+        }
+        let Some(&page) = self.index.by_id.get(&atlas_id) else {
+            return Resolution::Broken(Broken::new(
+                Code::UnknownId,
+                format!("no page has the ATLAS ID `{atlas_id}`"),
+                None,
+            ));
+        };
+        self.with_anchor(page, subpath, true, Vec::new())
+    }
+
+    fn resolve_path(
+        &self,
+        from: PageId,
+        target: &str,
+        subpath: Option<&str>,
+        markdown: bool,
+    ) -> Resolution {
+        let source = &self.pages[from.0].source;
+        if target.is_empty() {
+            // `[[#Heading]]` and `[text](#heading)`: the page itself.
+            return self.with_anchor(from, subpath, markdown, Vec::new());
+        }
+        let source_folder = fold(folder_of(&source.path));
+        let wanted = fold(target);
+        let wanted = wanted.trim_start_matches('/');
+        let relative = target.starts_with("./") || target.starts_with("../");
+        let rooted = target.starts_with('/');
+        let key = if relative {
+            match join(&source_folder, wanted) {
+                Some(k) => k,
+                None => {
+                    return Resolution::Broken(Broken::new(
+                        Code::BrokenLink,
+                        format!("`{target}` leads out of the content root"),
+                        Some("links may only reach pages inside the content root".into()),
+                    ))
+                }
+            }
+        } else {
+            wanted.to_string()
+        };
+        let page_key = strip_md(&key).to_string();
+        if let Some(&page) = self.index.exact.get(&page_key) {
+            return self.with_anchor(page, subpath, markdown, Vec::new());
+        }
+        if let Some(asset) = self.index.assets.get(&key) {
+            return Resolution::Asset(asset.clone());
+        }
+        if !relative && !rooted {
+            if let Some(resolution) = self.by_suffix(&page_key, &source_folder, subpath, markdown) {
+                return resolution;
+            }
+            let name = last_component(&key);
+            if let Some(assets) = self.index.assets_by_name.get(name) {
+                let suffix = format!("/{key}");
+                let mut found: Vec<&String> = assets
+                    .iter()
+                    .filter(|a| fold(a).ends_with(&suffix) || fold(a) == key)
+                    .collect();
+                found.sort_by_key(|a| (a.len(), a.as_str()));
+                if let Some(first) = found.first() {
+                    return Resolution::Asset((*first).clone());
+                }
+            }
+        }
+        Resolution::Broken(Broken::new(
+            Code::BrokenLink,
+            format!("no page matches `{target}`"),
+            self.broken_help(&page_key),
+        ))
+    }
+
+    /// Obsidian's rule for a bare or partial path: pages whose path ends with it.
+    fn by_suffix(
+        &self,
+        key: &str,
+        source_folder: &str,
+        subpath: Option<&str>,
+        markdown: bool,
+    ) -> Option<Resolution> {
+        let candidates = self.index.by_name.get(last_component(key))?;
+        let suffix = format!("/{key}");
+        let mut matching: Vec<PageId> = candidates
+            .iter()
+            .copied()
+            .filter(|p| {
+                let path = fold(strip_md(&self.pages[p.0].source.path));
+                path == key || path.ends_with(&suffix)
+            })
+            .collect();
+        match matching.len() {
+            0 => return None,
+            1 => return Some(self.with_anchor(matching[0], subpath, markdown, Vec::new())),
+            _ => {}
+        }
+        if let Some(&own) = matching
+            .iter()
+            .find(|p| fold(folder_of(&self.pages[p.0].source.path)) == source_folder)
+        {
+            return Some(self.with_anchor(own, subpath, markdown, Vec::new()));
+        }
+        let path_len = |p: &PageId| self.pages[p.0].source.path.chars().count();
+        let shortest = matching.iter().map(path_len).min().unwrap_or(0);
+        matching.retain(|p| path_len(p) == shortest);
+        matching.sort_by(|a, b| {
+            self.pages[a.0]
+                .source
+                .path
+                .cmp(&self.pages[b.0].source.path)
+        });
+        let chosen = matching[0];
+        let tied = if matching.len() > 1 {
+            matching
+        } else {
+            Vec::new()
+        };
+        Some(self.with_anchor(chosen, subpath, markdown, tied))
+    }
+
+    fn with_anchor(
+        &self,
+        page: PageId,
+        subpath: Option<&str>,
+        markdown: bool,
+        tied: Vec<PageId>,
+    ) -> Resolution {
+        let Some(subpath) = subpath.filter(|s| !s.is_empty()) else {
+            return Resolution::Page {
+                page,
+                anchor: None,
+                tied,
+            };
+        };
+        let target = &self.pages[page.0].source;
+        match find_anchor(target, subpath, markdown) {
+            Some(anchor) => Resolution::Page {
+                page,
+                anchor: Some(anchor),
+                tied,
+            },
+            None => {
+                let (what, help) = if let Some(block) = subpath.strip_prefix('^') {
+                    (format!("no block `^{block}`"), None)
+                } else {
+                    let last = subpath.rsplit('#').next().unwrap_or(subpath);
+                    let close = closest(last, target.headings.iter().map(|h| h.text.as_str()));
+                    (
+                        format!("no heading `{subpath}`"),
+                        close.map(|h| format!("did you mean `#{h}`?")),
+                    )
+                };
+                Resolution::Broken(Broken {
+                    code: Code::BrokenAnchor,
+                    message: format!("`{}` has {what}", strip_md(&target.path)),
+                    help,
+                    page: Some(page),
+                })
+            }
+        }
+    }
+
+    fn broken_help(&self, key: &str) -> Option<String> {
+        let key = key.trim_end_matches('/');
+        let name = last_component(key);
+        let folder = folder_of(key);
+        if let Some(count) = self.index.folders.get(key) {
+            return Some(format!(
+                "`{key}/` is a folder of {count} pages; a link must name one of them"
+            ));
+        }
+        let close = |names: &mut dyn Iterator<Item = &str>| -> Option<String> {
+            let close = closest(name, names)?;
+            let mut paths: Vec<&str> = self.index.by_name[close]
+                .iter()
+                .map(|p| strip_md(&self.pages[p.0].source.path))
+                .collect();
+            paths.sort();
+            Some(format!("did you mean `{}`?", paths[0]))
+        };
+        if let Some(count) = self.index.folders.get(folder) {
+            let mut help =
+                format!("`{folder}/` is a folder of {count} pages; no page is named `{name}`");
+            let prefix = format!("{folder}/");
+            let mut in_folder = self.index.by_name.iter().filter(|(_, ids)| {
+                ids.iter()
+                    .any(|p| fold(&self.pages[p.0].source.path).starts_with(&prefix))
+            });
+            if let Some(guess) = close(&mut in_folder.by_ref().map(|(n, _)| n.as_str())) {
+                help = format!("{help}; {guess}");
+            }
+            return Some(help);
+        }
+        if let Some(guess) = close(&mut self.index.by_name.keys().map(String::as_str)) {
+            return Some(guess);
+        }
+        (!folder.is_empty()).then(|| format!("there is no folder `{folder}/`"))
+    }
+}
+
+/// The markdown destination's kind, decided before any lookup.
+fn classify(dest: &str) -> Destination {
+    let trimmed = dest.trim();
+    let lower = trimmed.to_ascii_lowercase();
+    let compact: String = lower
+        .chars()
+        .filter(|c| !c.is_whitespace() && !c.is_control())
+        .collect();
+    if ["javascript:", "data:", "vbscript:"]
+        .iter()
+        .any(|s| compact.starts_with(s))
+    {
+        return Destination::Unsafe;
+    }
+    let scheme_len = lower.find(':').filter(|&i| {
+        i > 0
+            && lower[..i].starts_with(|c: char| c.is_ascii_alphabetic())
+            && lower[..i]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+    });
+    if scheme_len.is_some() || lower.starts_with("//") {
+        return Destination::External;
+    }
+    for folder in ["techniques", "tactics", "mitigations", "studies"] {
+        if let Some(rest) = trimmed
+            .strip_prefix('/')
+            .and_then(|r| r.strip_prefix(folder))
+        {
+            if let Some(id) = rest.strip_prefix('/') {
+                let id = id.trim_end_matches('/');
+                if !id.contains('/') && !id.is_empty() {
+                    return Destination::Route {
+                        folder: folder.to_string(),
+                        id: percent_decode(id),
+                    };
+                }
+            }
+        }
+    }
+    Destination::Path(percent_decode(trimmed))
+}
+
+/// `%20` -> ` `; invalid escapes are kept as written.
+pub fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+            if let Some(v) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
+}
+
+/// Joins a relative link path to the source folder; `None` if it climbs out of the root.
+fn join(folder: &str, relative: &str) -> Option<String> {
+    let mut parts: Vec<&str> = folder.split('/').filter(|p| !p.is_empty()).collect();
+    for part in relative.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// Obsidian's `stripHeading`: punctuation to spaces, runs of white space collapsed, trimmed;
+/// compared case-insensitively.
+pub fn strip_heading(s: &str) -> String {
+    let spaced: String = s
+        .chars()
+        .map(|c| {
+            if "!\"#$%&()*+,.:;<=>?@^`{|}~/[]\\".contains(c) {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    spaced
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// `A#B#C` must find `A`, then `B` inside `A`'s section, then `C` inside `B`'s.
+fn find_anchor(page: &ParsedPage, subpath: &str, markdown: bool) -> Option<Anchor> {
+    if let Some(block) = subpath.strip_prefix('^') {
+        let block = block.to_lowercase();
+        return page
+            .block_ids
+            .iter()
+            .any(|b| b.id.to_lowercase() == block)
+            .then_some(Anchor::Block(block));
+    }
+    if markdown {
+        let wanted = subpath.to_lowercase();
+        if let Some(i) = page.headings.iter().position(|h| h.slug == wanted) {
+            return Some(Anchor::Heading(i));
+        }
+    }
+    let headings: &[Heading] = &page.headings;
+    let mut range = 0..headings.len();
+    let mut found = None;
+    for part in subpath.split('#').filter(|p| !p.trim().is_empty()) {
+        let wanted = strip_heading(part);
+        let i = range
+            .clone()
+            .find(|&i| strip_heading(&headings[i].text) == wanted)?;
+        let level = headings[i].level;
+        let end = headings[i + 1..]
+            .iter()
+            .position(|h| h.level <= level)
+            .map_or(headings.len(), |p| p + i + 1);
+        range = i + 1..end;
+        found = Some(i);
+    }
+    found.map(Anchor::Heading)
+}
+
+/// The closest of `options` to `word` by edit distance, if close enough to suggest.
+pub fn closest<'a>(word: &str, options: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let word = word.to_lowercase();
+    let limit = (word.chars().count() / 3).clamp(1, 4);
+    let mut best: Option<(usize, &str)> = None;
+    for option in options {
+        if option.len().abs_diff(word.len()) > limit {
+            continue;
+        }
+        let d = edit_distance(&word, &option.to_lowercase());
+        if d <= limit && best.is_none_or(|(bd, bo)| (d, option) < (bd, bo)) {
+            best = Some((d, option));
+        }
+    }
+    best.map(|(_, o)| o)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strip_heading_matches_obsidian() {
+        assert_eq!(strip_heading("Mitigations (6)"), "mitigations 6");
+        assert_eq!(strip_heading("  A:  b/c  "), "a b c");
+    }
+
+    #[test]
+    fn classify_destinations() {
+        assert!(matches!(classify("https://x.org"), Destination::External));
+        assert!(matches!(classify("mailto:a@b"), Destination::External));
+        assert!(matches!(classify("//cdn.x/y"), Destination::External));
+        assert!(matches!(
+            classify(" JavaScript:alert(1)"),
+            Destination::Unsafe
+        ));
+        assert!(matches!(
+            classify("/techniques/AML.T0010"),
+            Destination::Route { .. }
+        ));
+        assert!(matches!(classify("notes/a%20b.md"), Destination::Path(p) if p == "notes/a b.md"));
+    }
+
+    #[test]
+    fn join_refuses_to_leave_the_root() {
+        assert_eq!(join("a/b", "../c").as_deref(), Some("a/c"));
+        assert_eq!(join("a", "../../c"), None);
+    }
+}

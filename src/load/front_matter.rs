@@ -1,0 +1,191 @@
+//! The `---` YAML block at the top of a page: split it off, parse it with serde_yaml, keep the
+//! known fields typed and every other key as it was.
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::source::{LineIndex, Span};
+use serde_yaml::Value;
+
+/// Front matter fields atlas-kb understands, plus everything else under `extra`.
+#[derive(Debug, Clone, Default)]
+pub struct FrontMatter {
+    pub id: Option<String>,
+    pub title: Option<String>,
+    pub sidebar_label: Option<String>,
+    pub sidebar_position: Option<f64>,
+    pub page_type: Option<String>,
+    pub tags: Vec<String>,
+    pub aliases: Vec<String>,
+    pub description: Option<String>,
+    pub created: Option<String>,
+    pub updated: Option<String>,
+    /// On a hand-written note: the ATLAS object it maps to (not the note's own ID).
+    pub atlas: Option<String>,
+    /// Every other key, in file order.
+    pub extra: Vec<(String, Value)>,
+}
+
+/// Where the front matter sits in the text.
+pub struct Split {
+    /// Byte range of the YAML between the fences.
+    pub yaml: std::ops::Range<usize>,
+    /// Byte offset where the markdown body starts.
+    pub body_start: usize,
+}
+
+/// Finds the front matter block. `Err` carries an `invalid-front-matter` diagnostic for an
+/// opening fence without a closing one; the whole file is then body.
+pub fn split(text: &str, path: &str) -> Result<Option<Split>, Diagnostic> {
+    let Some(first_end) = text.find('\n') else {
+        return Ok(None);
+    };
+    if text[..first_end].trim_end() != "---" {
+        return Ok(None);
+    }
+    let yaml_start = first_end + 1;
+    let mut offset = yaml_start;
+    for line in text[yaml_start..].split_inclusive('\n') {
+        let bare = line.trim_end();
+        if bare == "---" || bare == "..." {
+            return Ok(Some(Split {
+                yaml: yaml_start..offset,
+                body_start: offset + line.len(),
+            }));
+        }
+        offset += line.len();
+    }
+    // A lone `---` line at the very end of a file with no newline after it.
+    Err(Diagnostic::new(
+        Code::InvalidFrontMatter,
+        path,
+        Span::new(1, 1),
+        3,
+        "front matter is not terminated: no closing `---` line".into(),
+    )
+    .with_help("close the YAML block with a line holding only `---`"))
+}
+
+/// Parses the YAML of a front matter block. Problems become diagnostics; the fields that could
+/// be read are still returned.
+pub fn parse(
+    text: &str,
+    split: &Split,
+    lines: &LineIndex,
+    path: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> FrontMatter {
+    let yaml = &text[split.yaml.clone()];
+    // The first YAML line is line 2 of the file.
+    let first_line = lines.span(text, split.yaml.start).line;
+    if let Some(d) = duplicate_top_level_key(yaml, first_line, path) {
+        diagnostics.push(d);
+        return FrontMatter::default();
+    }
+    if yaml.trim().is_empty() {
+        return FrontMatter::default();
+    }
+    let value: Value = match serde_yaml::from_str(yaml) {
+        Ok(v) => v,
+        Err(e) => {
+            let (line, col) = e
+                .location()
+                .map_or((1, 1), |l| (l.line() as u32, l.column() as u32));
+            let message = e.to_string();
+            let message = message
+                .split(" at line ")
+                .next()
+                .unwrap_or(&message)
+                .to_string();
+            diagnostics.push(Diagnostic::new(
+                Code::InvalidFrontMatter,
+                path,
+                Span::new(first_line + line - 1, col),
+                1,
+                format!("front matter is not valid YAML: {message}"),
+            ));
+            return FrontMatter::default();
+        }
+    };
+    let Value::Mapping(map) = value else {
+        if !value.is_null() {
+            diagnostics.push(Diagnostic::new(
+                Code::InvalidFrontMatter,
+                path,
+                Span::new(first_line, 1),
+                1,
+                "front matter must be a mapping of `key: value` lines".into(),
+            ));
+        }
+        return FrontMatter::default();
+    };
+    let mut front = FrontMatter::default();
+    for (key, value) in map {
+        let Some(key) = key.as_str().map(str::to_string) else {
+            continue;
+        };
+        match key.as_str() {
+            "id" => front.id = scalar(&value),
+            "title" => front.title = scalar(&value),
+            "sidebar_label" => front.sidebar_label = scalar(&value),
+            "sidebar_position" => front.sidebar_position = value.as_f64(),
+            "type" => front.page_type = scalar(&value),
+            "tags" => front.tags = list(&value),
+            "aliases" | "alias" => front.aliases = list(&value),
+            "description" => front.description = scalar(&value),
+            "created" | "date" => front.created = scalar(&value),
+            "updated" | "modified" | "last_modified" => front.updated = scalar(&value),
+            "atlas" => front.atlas = scalar(&value),
+            _ => front.extra.push((key, value)),
+        }
+    }
+    front
+}
+
+/// A scalar as text (numbers and booleans too); `None` for null, lists and maps.
+fn scalar(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// A list of scalars; a lone scalar counts as a one-item list (`tags: draft`).
+fn list(value: &Value) -> Vec<String> {
+    match value {
+        Value::Sequence(items) => items.iter().filter_map(scalar).collect(),
+        other => scalar(other).into_iter().collect(),
+    }
+}
+
+/// serde_yaml reports a repeated key at the start of its mapping; users need the repeat.
+fn duplicate_top_level_key(yaml: &str, first_line: u32, path: &str) -> Option<Diagnostic> {
+    let mut seen: Vec<(&str, u32)> = Vec::new();
+    for (i, line) in yaml.lines().enumerate() {
+        if line.starts_with([' ', '\t', '#', '-']) {
+            continue;
+        }
+        let Some((key, _)) = line.split_once(':') else {
+            continue;
+        };
+        let key = key.trim().trim_matches(['"', '\'']);
+        if key.is_empty() {
+            continue;
+        }
+        let line_no = first_line + i as u32;
+        if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
+            return Some(
+                Diagnostic::new(
+                    Code::InvalidFrontMatter,
+                    path,
+                    Span::new(line_no, 1),
+                    key.chars().count(),
+                    format!("front matter key `{key}` is repeated"),
+                )
+                .with_help(format!("`{key}` is first set on line {first}")),
+            );
+        }
+        seen.push((key, line_no));
+    }
+    None
+}

@@ -1,0 +1,366 @@
+//! Stage one: walk the content root, read every page (in parallel) and parse each page on its
+//! own. Nothing here looks at another page; that is the graph's job.
+
+pub mod front_matter;
+pub mod scan;
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::error::{Error, Result};
+use crate::source::{LineIndex, Span};
+pub use front_matter::FrontMatter;
+use rayon::prelude::*;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+/// How a link was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkSyntax {
+    /// `[[target#subpath|label]]`
+    Wiki,
+    /// `![[target]]`
+    Embed,
+    /// `[text](dest)`
+    Markdown,
+    /// `![alt](src)`
+    Image,
+    /// A quoted front matter value that is exactly one wiki link: `source: "[[x]]"`.
+    FrontMatter,
+}
+
+/// A link as written, before resolution.
+#[derive(Debug, Clone)]
+pub struct RawLink {
+    pub syntax: LinkSyntax,
+    /// The path part (wiki) or destination without fragment (markdown), as written.
+    pub target: String,
+    /// What followed the first `#`: a heading chain (`A#B`) or a block id (`^id`).
+    pub subpath: Option<String>,
+    /// The text after `|` in a wiki link.
+    pub label: Option<String>,
+    pub span: Span,
+    /// Width of the link syntax in characters, for the caret line.
+    pub width: usize,
+    /// Byte range of the whole link syntax in the page text.
+    pub range: Range<usize>,
+    /// The relation section the link sits in (`Mitigations`, `Procedure`, ...), if any.
+    pub section: Option<&'static str>,
+    /// The text after ` — ` on the link's line in a relation section (the ATLAS use text).
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Heading {
+    pub level: u8,
+    /// The heading as written (what Obsidian matches `#Heading` against).
+    pub text: String,
+    /// GitHub-style id, unique within the page.
+    pub slug: String,
+    pub span: Span,
+    pub offset: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct BlockId {
+    pub id: String,
+    pub span: Span,
+}
+
+/// A `- **Key:** value` bullet of the `## Metadata` section.
+#[derive(Debug, Clone)]
+pub struct MetaField {
+    pub key: String,
+    pub value: String,
+}
+
+/// One markdown file, parsed on its own.
+#[derive(Debug, Clone)]
+pub struct ParsedPage {
+    /// Path relative to the content root, `/`-separated, with its extension.
+    pub path: String,
+    /// The text with any BOM removed and CRLF line ends made LF (lines and columns unchanged).
+    pub text: String,
+    pub lines: LineIndex,
+    pub body_start: usize,
+    pub front: FrontMatter,
+    /// Line of the front matter `title` key, if any, to point ID diagnostics at.
+    pub title_span: Option<Span>,
+    pub headings: Vec<Heading>,
+    pub block_ids: Vec<BlockId>,
+    pub links: Vec<RawLink>,
+    pub metadata: Vec<MetaField>,
+    /// The `**Parent Technique:** AML.T0011 — User Execution` text.
+    pub parent_technique: Option<String>,
+}
+
+/// Everything read from a content root.
+#[derive(Debug)]
+pub struct Vault {
+    pub root: PathBuf,
+    /// Sorted by path.
+    pub pages: Vec<ParsedPage>,
+    /// Other files (images, attachments), relative paths, sorted.
+    pub assets: Vec<String>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads and parses every page under `root`.
+pub fn load(root: &Path) -> Result<Vault> {
+    let canonical_root = root
+        .canonicalize()
+        .map_err(|e| Error::io("cannot open content root", root, e))?;
+    if !canonical_root.is_dir() {
+        return Err(Error::NotAFolder(root.to_path_buf()));
+    }
+    let mut diagnostics = Vec::new();
+    let (pages, assets) = walk(&canonical_root, &mut diagnostics)?;
+    let parsed: Vec<(ParsedPage, Vec<Diagnostic>)> = pages
+        .par_iter()
+        .map(|rel| read_page(&canonical_root, rel))
+        .collect();
+    let mut out = Vec::with_capacity(parsed.len());
+    for (page, mut found) in parsed {
+        diagnostics.append(&mut found);
+        out.push(page);
+    }
+    Ok(Vault {
+        root: canonical_root,
+        pages: out,
+        assets,
+        diagnostics,
+    })
+}
+
+/// Relative paths of pages and of other files, sorted. Dot folders and dot files are skipped,
+/// as Obsidian does; a symlink is followed only while it stays inside the root.
+fn walk(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Result<(Vec<String>, Vec<String>)> {
+    let mut pages = Vec::new();
+    let mut assets = Vec::new();
+    let entries = walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in entries {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let path = e.path().map(|p| relative(root, p)).unwrap_or_default();
+                diagnostics.push(Diagnostic::new(
+                    Code::UnreadableFile,
+                    &path,
+                    Span::new(1, 1),
+                    1,
+                    format!("cannot read: {e}"),
+                ));
+                continue;
+            }
+        };
+        if entry.path_is_symlink() {
+            let escapes = entry
+                .path()
+                .canonicalize()
+                .map_or(true, |target| !target.starts_with(root));
+            if escapes {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::UnreadableFile,
+                        &relative(root, entry.path()),
+                        Span::new(1, 1),
+                        1,
+                        "symlink leads out of the content root; skipped".into(),
+                    )
+                    .with_help("atlas-kb reads nothing outside the content root"),
+                );
+                continue;
+            }
+        }
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel = relative(root, entry.path());
+        let is_page = entry
+            .path()
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("md"));
+        if is_page {
+            pages.push(rel);
+        } else {
+            assets.push(rel);
+        }
+    }
+    pages.sort();
+    assets.sort();
+    Ok((pages, assets))
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn read_page(root: &Path, rel: &str) -> (ParsedPage, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let text = match std::fs::read(root.join(rel)) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => {
+                let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+                let prefix = String::from_utf8_lossy(valid);
+                let span = LineIndex::new(&prefix).span(&prefix, prefix.len());
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::UnreadableFile,
+                        rel,
+                        span,
+                        1,
+                        "file is not valid UTF-8".into(),
+                    )
+                    .with_help(
+                        "save the file as UTF-8; the page is read with the bad bytes replaced",
+                    ),
+                );
+                String::from_utf8_lossy(e.as_bytes()).into_owned()
+            }
+        },
+        Err(e) => {
+            diagnostics.push(Diagnostic::new(
+                Code::UnreadableFile,
+                rel,
+                Span::new(1, 1),
+                1,
+                format!("cannot read file: {e}"),
+            ));
+            String::new()
+        }
+    };
+    let page = parse_page(rel, text, &mut diagnostics);
+    (page, diagnostics)
+}
+
+/// Parses one page's text. Problems go to `diagnostics`; a page always comes back.
+pub fn parse_page(rel: &str, text: String, diagnostics: &mut Vec<Diagnostic>) -> ParsedPage {
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    };
+    let text = if text.contains('\r') {
+        text.replace("\r\n", "\n")
+    } else {
+        text
+    };
+    let lines = LineIndex::new(&text);
+    let (front, body_start, front_links, title_span) = match front_matter::split(&text, rel) {
+        Ok(Some(split)) => {
+            let front = front_matter::parse(&text, &split, &lines, rel, diagnostics);
+            let (links, title_span) = front_matter_links(&text, &split, &lines, rel, diagnostics);
+            (front, split.body_start, links, title_span)
+        }
+        Ok(None) => (FrontMatter::default(), 0, Vec::new(), None),
+        Err(d) => {
+            diagnostics.push(d);
+            (FrontMatter::default(), 0, Vec::new(), None)
+        }
+    };
+    let scanned = scan::scan_body(&text, body_start, &lines, rel, diagnostics);
+    let mut links = front_links;
+    links.extend(scanned.links);
+    ParsedPage {
+        path: rel.to_string(),
+        text,
+        lines,
+        body_start,
+        front,
+        title_span,
+        headings: scanned.headings,
+        block_ids: scanned.block_ids,
+        links,
+        metadata: scanned.metadata,
+        parent_technique: scanned.parent_technique,
+    }
+}
+
+/// In front matter only a quoted value that is exactly one wiki link is a link; an unquoted
+/// `[[x]]` is a YAML nested list and is reported. Also finds the `title:` line.
+fn front_matter_links(
+    text: &str,
+    split: &front_matter::Split,
+    lines: &LineIndex,
+    rel: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> (Vec<RawLink>, Option<Span>) {
+    let mut links = Vec::new();
+    let mut title_span = None;
+    let mut offset = split.yaml.start;
+    for line in text[split.yaml.clone()].split_inclusive('\n') {
+        let at = offset;
+        offset += line.len();
+        let line = line.trim_end();
+        if line.starts_with("title:") && title_span.is_none() {
+            title_span = Some(lines.span(text, at));
+        }
+        // The value: after `key:` or a list dash.
+        let value_start = if let Some(rest) = line.trim_start().strip_prefix("- ") {
+            line.len() - rest.len()
+        } else if let Some(colon) = line.find(": ") {
+            colon + 2
+        } else {
+            continue;
+        };
+        let value = line[value_start..].trim_start();
+        let value_at = at + line.len() - value.len();
+        let quoted = value.len() >= 2
+            && ((value.starts_with('"') && value.ends_with('"'))
+                || (value.starts_with('\'') && value.ends_with('\'')));
+        let inner = if quoted {
+            &value[1..value.len() - 1]
+        } else {
+            value
+        };
+        let is_one_link = inner.starts_with("[[")
+            && inner.ends_with("]]")
+            && !inner[2..inner.len() - 2].contains("]]")
+            && inner.len() > 4;
+        if !is_one_link {
+            continue;
+        }
+        let start = if quoted { value_at + 1 } else { value_at };
+        let width = inner.chars().count();
+        if !quoted {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::MalformedLink,
+                    rel,
+                    lines.span(text, start),
+                    width,
+                    "unquoted wiki link in front matter is a YAML nested list, not a link".into(),
+                )
+                .with_help(format!("quote it: \"{inner}\"")),
+            );
+            continue;
+        }
+        let content = &inner[2..inner.len() - 2];
+        let (target, label) = match content.split_once('|') {
+            Some((t, l)) => (t, Some(l.to_string())),
+            None => (content, None),
+        };
+        let (target, subpath) = match target.split_once('#') {
+            Some((t, s)) => (t.to_string(), Some(s.to_string())),
+            None => (target.to_string(), None),
+        };
+        links.push(RawLink {
+            syntax: LinkSyntax::FrontMatter,
+            target,
+            subpath,
+            label,
+            span: lines.span(text, start),
+            width,
+            range: start..start + inner.len(),
+            section: None,
+            note: None,
+        });
+    }
+    (links, title_span)
+}

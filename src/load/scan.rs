@@ -1,0 +1,540 @@
+//! Extracts what the graph needs from one page's markdown: headings, block ids, metadata
+//! bullets, and every link with its byte range and position (DESIGN.md section 4).
+//!
+//! pulldown-cmark finds code, tables, markdown links and headings; wiki links are not
+//! CommonMark, so they are scanned in the raw text, outside the code ranges it reported.
+
+use super::{BlockId, Heading, LinkSyntax, MetaField, RawLink};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::source::LineIndex;
+use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use std::ops::Range;
+
+/// The markdown extensions used both when scanning and when rendering, so both see the same
+/// code spans, tables and links.
+pub fn markdown_options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+}
+
+/// Section headings whose links are typed relations (compared without a trailing `(N)`).
+pub const RELATION_SECTIONS: &[&str] = &[
+    "Tactics",
+    "Techniques",
+    "Mitigations",
+    "Case Studies",
+    "Defends Against",
+    "Procedure",
+    "Techniques Used",
+];
+
+pub struct Scanned {
+    pub headings: Vec<Heading>,
+    pub block_ids: Vec<BlockId>,
+    pub links: Vec<RawLink>,
+    pub metadata: Vec<MetaField>,
+    pub parent_technique: Option<String>,
+}
+
+pub fn scan_body(
+    text: &str,
+    body_start: usize,
+    lines: &LineIndex,
+    path: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Scanned {
+    let body = &text[body_start..];
+    let mut code: Vec<Range<usize>> = Vec::new();
+    let mut tables: Vec<Range<usize>> = Vec::new();
+    let mut links: Vec<RawLink> = Vec::new();
+    let mut headings: Vec<Heading> = Vec::new();
+    let mut open_heading: Option<(HeadingLevel, Range<usize>, String)> = None;
+
+    for (event, range) in Parser::new_ext(body, markdown_options()).into_offset_iter() {
+        let range = range.start + body_start..range.end + body_start;
+        match event {
+            Event::Code(ref s) => {
+                code.push(range.clone());
+                if let Some((_, _, t)) = open_heading.as_mut() {
+                    t.push_str(s);
+                }
+            }
+            Event::Start(Tag::CodeBlock(_)) => code.push(range),
+            Event::Start(Tag::Table(_)) => tables.push(range),
+            Event::Start(Tag::Heading { level, .. }) => {
+                open_heading = Some((level, range, String::new()));
+            }
+            Event::Text(ref s) => {
+                if let Some((_, _, t)) = open_heading.as_mut() {
+                    t.push_str(s);
+                }
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((level, range, rendered)) = open_heading.take() {
+                    headings.push(heading(text, lines, level, range, &rendered));
+                }
+            }
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                links.push(markdown_link(
+                    text,
+                    lines,
+                    LinkSyntax::Markdown,
+                    &dest_url,
+                    range,
+                ));
+            }
+            Event::Start(Tag::Image { dest_url, .. }) => {
+                links.push(markdown_link(
+                    text,
+                    lines,
+                    LinkSyntax::Image,
+                    &dest_url,
+                    range,
+                ));
+            }
+            _ => {}
+        }
+    }
+    assign_slugs(&mut headings);
+
+    let mut block_ids = Vec::new();
+    scan_lines(
+        text,
+        body_start,
+        lines,
+        path,
+        &code,
+        &tables,
+        &mut links,
+        &mut block_ids,
+        diagnostics,
+    );
+    links.sort_by_key(|l| l.range.start);
+
+    let (metadata, parent_technique) = metadata(text, body_start, &headings, &code);
+    assign_sections(text, &headings, &mut links);
+    Scanned {
+        headings,
+        block_ids,
+        links,
+        metadata,
+        parent_technique,
+    }
+}
+
+fn heading(
+    text: &str,
+    lines: &LineIndex,
+    level: HeadingLevel,
+    range: Range<usize>,
+    rendered: &str,
+) -> Heading {
+    let source = &text[range.clone()];
+    let first = source.lines().next().unwrap_or("").trim();
+    // ATX: drop the opening hashes and an optional closing run; setext: the text lines.
+    let raw = if first.starts_with('#') {
+        let inner = first.trim_start_matches('#').trim();
+        let closed = inner.trim_end_matches('#');
+        if closed.len() < inner.len() && (closed.is_empty() || closed.ends_with([' ', '\t'])) {
+            closed.trim().to_string()
+        } else {
+            inner.to_string()
+        }
+    } else {
+        let body: Vec<&str> = source.lines().collect();
+        body[..body.len().saturating_sub(1)]
+            .iter()
+            .map(|l| l.trim())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    Heading {
+        level: level as u8,
+        text: raw,
+        slug: github_slug(rendered),
+        span: lines.span(text, range.start),
+        offset: range.start,
+    }
+}
+
+/// GitHub's heading ids: lowercase, keep letters, digits, `-` and `_`, spaces become `-`.
+pub fn github_slug(text: &str) -> String {
+    text.trim()
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            '-' | '_' => Some(c),
+            c if c.is_alphanumeric() => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Repeated slugs get `-1`, `-2`, ... in document order, as GitHub does.
+fn assign_slugs(headings: &mut [Heading]) {
+    let mut seen: std::collections::HashMap<String, usize> = Default::default();
+    for h in headings.iter_mut() {
+        let base = h.slug.clone();
+        let mut slug = base.clone();
+        while let Some(n) = seen.get_mut(&slug) {
+            *n += 1;
+            slug = format!("{base}-{}", *n - 1);
+            if !seen.contains_key(&slug) {
+                break;
+            }
+        }
+        seen.entry(slug.clone()).or_insert(1);
+        h.slug = slug;
+    }
+}
+
+fn markdown_link(
+    text: &str,
+    lines: &LineIndex,
+    syntax: LinkSyntax,
+    dest: &str,
+    range: Range<usize>,
+) -> RawLink {
+    let (target, subpath) = match dest.split_once('#') {
+        Some((t, s)) => (t.to_string(), Some(s.to_string())),
+        None => (dest.to_string(), None),
+    };
+    let width = text[range.clone()]
+        .lines()
+        .next()
+        .map_or(1, |l| l.chars().count());
+    RawLink {
+        syntax,
+        target,
+        subpath,
+        label: None,
+        span: lines.span(text, range.start),
+        width,
+        range,
+        section: None,
+        note: None,
+    }
+}
+
+fn inside(ranges: &[Range<usize>], offset: usize) -> Option<&Range<usize>> {
+    let i = ranges.partition_point(|r| r.end <= offset);
+    ranges.get(i).filter(|r| r.start <= offset)
+}
+
+fn escaped(line: &str, at: usize) -> bool {
+    line[..at].bytes().rev().take_while(|&b| b == b'\\').count() % 2 == 1
+}
+
+/// Wiki links, embeds, malformed link syntax and block ids, line by line.
+#[allow(clippy::too_many_arguments)]
+fn scan_lines(
+    text: &str,
+    body_start: usize,
+    lines: &LineIndex,
+    path: &str,
+    code: &[Range<usize>],
+    tables: &[Range<usize>],
+    links: &mut Vec<RawLink>,
+    block_ids: &mut Vec<BlockId>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let mut line_start = body_start;
+    for line in text[body_start..].split_inclusive('\n') {
+        let start = line_start;
+        line_start += line.len();
+        let line = line.trim_end_matches(['\n', '\r']);
+        scan_wiki_links(
+            text,
+            start,
+            line,
+            lines,
+            path,
+            code,
+            tables,
+            links,
+            diagnostics,
+        );
+        if let Some(id) = block_id(line) {
+            let at = start + line.len() - id.len() - 1;
+            if inside(code, at).is_none() {
+                block_ids.push(BlockId {
+                    id: id.to_string(),
+                    span: lines.span(text, at),
+                });
+            }
+        }
+    }
+}
+
+/// A `^block-id` at the end of a line.
+fn block_id(line: &str) -> Option<&str> {
+    let trimmed = line.trim_end();
+    let caret = trimmed.rfind('^')?;
+    let id = &trimmed[caret + 1..];
+    let before = &trimmed[..caret];
+    let ok = !id.is_empty()
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && (before.is_empty() || before.ends_with([' ', '\t']));
+    ok.then_some(id).filter(|_| trimmed.len() == line.len())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn scan_wiki_links(
+    text: &str,
+    start: usize,
+    line: &str,
+    lines: &LineIndex,
+    path: &str,
+    code: &[Range<usize>],
+    tables: &[Range<usize>],
+    links: &mut Vec<RawLink>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let malformed = |at: usize, width: usize, message: String, help: &str| {
+        Diagnostic::new(
+            Code::MalformedLink,
+            path,
+            lines.span(text, start + at),
+            width,
+            message,
+        )
+        .with_help(help)
+    };
+    let mut i = 0;
+    // End of the text the last link consumed: `]]` after it with a `|` between is unopened.
+    let mut consumed = 0;
+    while i < line.len() {
+        let Some(found) = line[i..].find("[[").map(|p| p + i) else {
+            break;
+        };
+        if let Some(r) = inside(code, start + found) {
+            i = (r.end - start).max(found + 2);
+            continue;
+        }
+        if escaped(line, found) {
+            i = found + 2;
+            continue;
+        }
+        let Some(close) = line[found + 2..].find("]]").map(|p| p + found + 2) else {
+            diagnostics.push(malformed(
+                found,
+                line.len() - found,
+                "`[[` is never closed on this line".into(),
+                "a wiki link must close with `]]` on the same line",
+            ));
+            i = found + 2;
+            continue;
+        };
+        let inner = &line[found + 2..close];
+        if let Some(nested) = inner.rfind("[[") {
+            // `[[a [[b]] c]]`: only the innermost `[[b]]` is a link.
+            i = found + 2 + nested;
+            continue;
+        }
+        let embed = found > 0 && line.as_bytes()[found - 1] == b'!' && !escaped(line, found - 1);
+        let open = if embed { found - 1 } else { found };
+        let end = close + 2;
+        let width = line[open..end].chars().count();
+        if inner.trim().is_empty() {
+            diagnostics.push(malformed(
+                open,
+                width,
+                "empty wiki link `[[]]`".into(),
+                "write the page to link inside the brackets",
+            ));
+            i = end;
+            consumed = end;
+            continue;
+        }
+        let (target, label, escaped_pipe) = split_label(inner);
+        let in_table = inside(tables, start + found).is_some();
+        if in_table && label.is_some() && !escaped_pipe {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::TablePipe,
+                    path,
+                    lines.span(text, start + open),
+                    width,
+                    "unescaped `|` in a wiki link inside a table splits the cell".into(),
+                )
+                .with_help("write the pipe as `\\|` inside tables"),
+            );
+        }
+        let (target, subpath) = match target.split_once('#') {
+            Some((t, s)) => (t.to_string(), Some(s.to_string())),
+            None => (target.to_string(), None),
+        };
+        links.push(RawLink {
+            syntax: if embed {
+                LinkSyntax::Embed
+            } else {
+                LinkSyntax::Wiki
+            },
+            target,
+            subpath,
+            label,
+            span: lines.span(text, start + open),
+            width,
+            range: start + open..start + end,
+            section: None,
+            note: None,
+        });
+        unopened_closers(&line[consumed..open], consumed, &malformed, diagnostics);
+        i = end;
+        consumed = end;
+    }
+    unopened_closers(&line[consumed..], consumed, &malformed, diagnostics);
+}
+
+/// `text|label]]` with no `[[`: a link whose opening was lost.
+fn unopened_closers(
+    segment: &str,
+    offset: usize,
+    malformed: &dyn Fn(usize, usize, String, &str) -> Diagnostic,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    if let Some(close) = segment.find("]]") {
+        if let Some(pipe) = segment[..close].rfind('|') {
+            if !segment[..close].contains("[[") {
+                let from = segment[..pipe]
+                    .rfind([' ', '\t', '(', '*'])
+                    .map_or(0, |p| p + 1);
+                let width = segment[from..close + 2].chars().count();
+                diagnostics.push(malformed(
+                    offset + from,
+                    width,
+                    "`]]` closes a wiki link that was never opened".into(),
+                    "add the missing `[[` before the link target",
+                ));
+            }
+        }
+    }
+}
+
+/// Splits `target|label` at the first pipe; `\|` (the table form) counts as a pipe.
+fn split_label(inner: &str) -> (&str, Option<String>, bool) {
+    match inner.find('|') {
+        Some(p) if p > 0 && inner.as_bytes()[p - 1] == b'\\' => {
+            (&inner[..p - 1], Some(inner[p + 1..].to_string()), true)
+        }
+        Some(p) => (&inner[..p], Some(inner[p + 1..].to_string()), false),
+        None => (inner, None, false),
+    }
+}
+
+/// `- **Key:** value` bullets of the `## Metadata` section, and the `**Parent Technique:**` line.
+fn metadata(
+    text: &str,
+    body_start: usize,
+    headings: &[Heading],
+    code: &[Range<usize>],
+) -> (Vec<MetaField>, Option<String>) {
+    let mut fields = Vec::new();
+    let mut parent = None;
+    let meta_section = headings
+        .iter()
+        .position(|h| h.text.eq_ignore_ascii_case("metadata"))
+        .map(|i| {
+            let h = &headings[i];
+            let end = headings[i + 1..]
+                .iter()
+                .find(|n| n.level <= h.level)
+                .map_or(text.len(), |n| n.offset);
+            h.offset..end
+        });
+    let mut offset = body_start;
+    for line in text[body_start..].split_inclusive('\n') {
+        let at = offset;
+        offset += line.len();
+        if inside(code, at).is_some() {
+            continue;
+        }
+        let trimmed = line.trim();
+        let bullet = trimmed
+            .strip_prefix("- ")
+            .or_else(|| trimmed.strip_prefix("* "));
+        let Some((key, value)) = bold_field(bullet.unwrap_or(trimmed)) else {
+            continue;
+        };
+        if key.eq_ignore_ascii_case("Parent Technique") && parent.is_none() {
+            parent = Some(value.to_string());
+        }
+        if bullet.is_some() && meta_section.as_ref().is_some_and(|r| r.contains(&at)) {
+            fields.push(MetaField {
+                key: key.to_string(),
+                value: value.to_string(),
+            });
+        }
+    }
+    (fields, parent)
+}
+
+/// `**Key:** value` -> (`Key`, `value`).
+pub fn bold_field(s: &str) -> Option<(&str, &str)> {
+    let rest = s.strip_prefix("**")?;
+    let (key, value) = rest.split_once(":**")?;
+    Some((key.trim(), value.trim()))
+}
+
+/// The relation section a link is in, and the ` — ` note after it on its line.
+fn assign_sections(text: &str, headings: &[Heading], links: &mut [RawLink]) {
+    // For each heading, the relation section in force below it (its own or an ancestor's).
+    let mut stack: Vec<(u8, Option<&'static str>)> = Vec::new();
+    let mut in_force = Vec::with_capacity(headings.len());
+    for h in headings {
+        while stack.last().is_some_and(|(level, _)| *level >= h.level) {
+            stack.pop();
+        }
+        let own = relation_name(&h.text);
+        let inherited = stack.iter().rev().find_map(|(_, s)| *s);
+        stack.push((h.level, own.or(inherited)));
+        in_force.push(own.or(inherited));
+    }
+    for link in links.iter_mut() {
+        if !matches!(link.syntax, LinkSyntax::Wiki | LinkSyntax::Markdown) {
+            continue;
+        }
+        let i = headings.partition_point(|h| h.offset <= link.range.start);
+        let Some(section) = i.checked_sub(1).and_then(|i| in_force[i]) else {
+            continue;
+        };
+        let line_start = text[..link.range.start].rfind('\n').map_or(0, |p| p + 1);
+        let line_end = text[link.range.end..]
+            .find('\n')
+            .map_or(text.len(), |p| p + link.range.end);
+        if section == "Procedure" {
+            // Only the step's `**Technique:**` line is an edge; the prose may link anything.
+            let before = text[line_start..link.range.start].trim_start();
+            if !before.starts_with("**Technique:**") {
+                continue;
+            }
+        }
+        link.section = Some(section);
+        let after = &text[link.range.end..line_end];
+        link.note = after
+            .split_once(" — ")
+            .map(|(_, note)| note.trim().to_string())
+            .filter(|n| !n.is_empty());
+    }
+}
+
+/// `Mitigations (6)` -> `Mitigations`, if it names a relation section.
+pub fn relation_name(heading: &str) -> Option<&'static str> {
+    let mut name = heading.trim();
+    if let Some(open) = name.rfind(" (") {
+        if name.ends_with(')')
+            && name[open + 2..name.len() - 1]
+                .chars()
+                .all(|c| c.is_ascii_digit())
+        {
+            name = &name[..open];
+        }
+    }
+    RELATION_SECTIONS
+        .iter()
+        .copied()
+        .find(|s| s.eq_ignore_ascii_case(name.trim()))
+}
