@@ -42,8 +42,44 @@ pub fn check(root: &Path, rules: &Rules, json: bool) -> Result<Outcome> {
     })
 }
 
-pub fn build(_args: &BuildArgs) -> Result<Outcome> {
-    Err(crate::Error::Usage("build is not written yet".into()))
+/// Renders the site; content problems are reported as `check` would, on stderr, and fail the
+/// run only with `--strict`.
+pub fn build(args: &BuildArgs) -> Result<Outcome> {
+    let started = std::time::Instant::now();
+    let graph = load_graph(&args.root.root)?;
+    let rules = args.levels.rules();
+    let diagnostics = checker::check(&graph, &rules);
+    let site = std::path::Path::new(".");
+    let opts = crate::render::BuildOptions {
+        out: &args.out,
+        site: Some(args.site.as_deref().unwrap_or(site)),
+    };
+    let built = crate::render::build(&graph, &opts)?;
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    let pages = graph.pages.iter().filter(|p| !p.generated).count();
+    let reported = report::Human
+        .report(&graph, &diagnostics, &mut err)
+        .and_then(|_| report::summary(&diagnostics, pages, &mut err))
+        .and_then(|_| {
+            for path in &built.shadowed {
+                writeln!(err, "note: a content page has the output path `{path}`; the generated page was left out")?;
+            }
+            writeln!(
+                err,
+                "built {} pages ({} files) into {} in {:.2}s",
+                built.pages,
+                built.files,
+                args.out.display(),
+                started.elapsed().as_secs_f64()
+            )
+        });
+    reported.map_err(|e| crate::Error::io("cannot write report to", "stderr", e))?;
+    Ok(if args.strict && rules.fails(&diagnostics) {
+        Outcome::ContentErrors
+    } else {
+        Outcome::Clean
+    })
 }
 
 pub fn import(_args: &ImportArgs) -> Result<Outcome> {

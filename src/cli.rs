@@ -75,6 +75,10 @@ pub struct BuildArgs {
     /// Exit 1 when content errors are found (the site is still written).
     #[arg(long)]
     pub strict: bool,
+    /// Folder whose `templates/` and `static/` files override the built-in theme, file by
+    /// file [default: the current folder].
+    #[arg(long)]
+    pub site: Option<PathBuf>,
     #[command(flatten)]
     pub levels: LevelArgs,
 }

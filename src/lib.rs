@@ -13,6 +13,7 @@ pub mod exit_codes;
 pub mod graph;
 pub mod import;
 pub mod load;
+pub mod render;
 pub mod source;
 
 pub use diagnostic::{Code, Diagnostic, Severity};

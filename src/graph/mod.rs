@@ -480,3 +480,10 @@ fn edge(from: PageKind, section: &str, to: PageKind) -> Option<(RelationKind, bo
         _ => return None,
     })
 }
+
+impl Graph {
+    /// The id of the page at content path `path`.
+    pub fn by_path_id(&self, path: &str) -> Option<PageId> {
+        self.by_path.get(path).copied()
+    }
+}

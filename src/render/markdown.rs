@@ -1,0 +1,407 @@
+//! One page's markdown to HTML, with every link pointing where the resolver decided.
+//!
+//! Wiki links are not CommonMark: before parsing, each is swapped for a private-use
+//! placeholder that pulldown-cmark passes through as text, then replaced by its HTML. Markdown
+//! links are matched to their resolved `RawLink` by source offset.
+
+use super::url;
+use crate::graph::{Graph, PageId, Resolution};
+use crate::load::scan::markdown_options;
+use crate::load::{LinkSyntax, RawLink};
+use pulldown_cmark::{CowStr, Event, Parser, Tag, TagEnd};
+use std::collections::HashMap;
+use std::fmt::Write;
+
+const OPEN: char = '\u{E000}';
+const CLOSE: char = '\u{E001}';
+
+/// Raw HTML tags kept (without attributes); every other tag is shown as text.
+const ALLOWED_TAGS: &[&str] = &[
+    "b", "br", "code", "del", "details", "em", "i", "kbd", "mark", "p", "s", "small", "strong",
+    "sub", "summary", "sup", "u",
+];
+
+pub struct RenderedBody {
+    pub html: String,
+    /// Plain text of the body, for the search index.
+    pub text: String,
+}
+
+/// Renders the body of page `id`, which is written at output path `out_path`.
+pub fn render_body(graph: &Graph, id: PageId, out_path: &str) -> RenderedBody {
+    let page = graph.page(id);
+    let source = &page.source;
+    let body = &source.text[source.body_start..];
+    let links = &source.links;
+    let resolutions = &graph.resolutions[id.0];
+
+    // Swap wiki links for placeholders; remember how offsets moved.
+    let mut text = String::with_capacity(body.len());
+    let mut shifts: Vec<(usize, isize)> = Vec::new(); // (new offset, old - new) from there on
+    let mut cursor = source.body_start;
+    let mut delta: isize = 0;
+    for (i, link) in links.iter().enumerate() {
+        if !matches!(link.syntax, LinkSyntax::Wiki | LinkSyntax::Embed) || link.range.start < cursor
+        {
+            continue;
+        }
+        push_clean(&mut text, &source.text[cursor..link.range.start]);
+        let placeholder = format!("{OPEN}{i}{CLOSE}");
+        text.push_str(&placeholder);
+        delta += (link.range.len() as isize) - (placeholder.len() as isize);
+        shifts.push((text.len(), delta));
+        cursor = link.range.end;
+    }
+    push_clean(&mut text, &source.text[cursor..]);
+    let original = |new: usize| -> usize {
+        let i = shifts.partition_point(|(at, _)| *at <= new);
+        let d = if i == 0 { 0 } else { shifts[i - 1].1 };
+        (new as isize + d) as usize + source.body_start
+    };
+    let markdown_at: HashMap<usize, usize> = links
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| matches!(l.syntax, LinkSyntax::Markdown | LinkSyntax::Image))
+        .map(|(i, l)| (l.range.start, i))
+        .collect();
+    let block_ids: Vec<&str> = source.block_ids.iter().map(|b| b.id.as_str()).collect();
+
+    let ctx = LinkContext {
+        graph,
+        id,
+        out_path,
+    };
+    let mut events: Vec<Event> = Vec::new();
+    let mut plain = String::new();
+    // For each open link: whether its End must become `</span>` (broken) or vanish (unsafe).
+    let mut open_links: Vec<LinkEnd> = Vec::new();
+    let mut heading = 0usize;
+    for (event, range) in Parser::new_ext(&text, markdown_options()).into_offset_iter() {
+        match event {
+            Event::Text(t) => {
+                plain.push_str(&t);
+                plain.push(' ');
+                split_placeholders(&t, &block_ids, &mut events, |i| {
+                    wiki_html(&ctx, &links[i], &resolutions[i])
+                });
+            }
+            Event::Start(Tag::Heading {
+                level,
+                id: _,
+                classes,
+                attrs,
+            }) => {
+                let slug = source.headings.get(heading).map(|h| h.slug.clone());
+                heading += 1;
+                events.push(Event::Start(Tag::Heading {
+                    level,
+                    id: slug.map(CowStr::from),
+                    classes,
+                    attrs,
+                }));
+            }
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id: link_id,
+            }) => {
+                let found = markdown_at
+                    .get(&original(range.start))
+                    .map(|&i| &resolutions[i]);
+                match found.map(|r| ctx.target(r)) {
+                    Some(Target::Url(href)) | Some(Target::Asset(href)) => {
+                        open_links.push(LinkEnd::Keep);
+                        events.push(Event::Start(Tag::Link {
+                            link_type,
+                            dest_url: href.into(),
+                            title,
+                            id: link_id,
+                        }));
+                    }
+                    Some(Target::Broken(why)) => {
+                        open_links.push(LinkEnd::Span);
+                        events.push(Event::Html(broken_open(&why).into()));
+                    }
+                    Some(Target::Unsafe) => open_links.push(LinkEnd::Drop),
+                    Some(Target::External) | None => {
+                        open_links.push(LinkEnd::Keep);
+                        events.push(Event::Start(Tag::Link {
+                            link_type,
+                            dest_url,
+                            title,
+                            id: link_id,
+                        }));
+                    }
+                }
+            }
+            Event::End(TagEnd::Link) => match open_links.pop() {
+                Some(LinkEnd::Span) => events.push(Event::Html("</span>".into())),
+                Some(LinkEnd::Drop) => {}
+                _ => events.push(Event::End(TagEnd::Link)),
+            },
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id: image_id,
+            }) => {
+                let found = markdown_at
+                    .get(&original(range.start))
+                    .map(|&i| &resolutions[i]);
+                let dest = match found.map(|r| ctx.target(r)) {
+                    Some(Target::Url(h)) | Some(Target::Asset(h)) => h.into(),
+                    Some(Target::Broken(_)) | Some(Target::Unsafe) => CowStr::from(""),
+                    Some(Target::External) | None => dest_url,
+                };
+                events.push(Event::Start(Tag::Image {
+                    link_type,
+                    dest_url: dest,
+                    title,
+                    id: image_id,
+                }));
+            }
+            Event::Html(h) | Event::InlineHtml(h) => events.push(Event::Html(sanitize(&h).into())),
+            Event::Code(c) => {
+                plain.push_str(&c);
+                plain.push(' ');
+                events.push(Event::Code(c));
+            }
+            other => events.push(other),
+        }
+    }
+    let mut html = String::with_capacity(text.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    RenderedBody {
+        html,
+        text: plain.split_whitespace().collect::<Vec<_>>().join(" "),
+    }
+}
+
+enum LinkEnd {
+    Keep,
+    Span,
+    Drop,
+}
+
+/// What a resolved link becomes in HTML.
+pub enum Target {
+    Url(String),
+    /// An external URL: kept as written.
+    External,
+    Asset(String),
+    Broken(String),
+    Unsafe,
+}
+
+pub struct LinkContext<'g> {
+    pub graph: &'g Graph,
+    pub id: PageId,
+    pub out_path: &'g str,
+}
+
+impl LinkContext<'_> {
+    pub fn target(&self, resolution: &Resolution) -> Target {
+        match resolution {
+            Resolution::Page { page, anchor, .. } => {
+                if *page == self.id {
+                    if let Some(anchor) = anchor {
+                        return Target::Url(format!(
+                            "#{}",
+                            url::fragment(self.graph, *page, anchor)
+                        ));
+                    }
+                }
+                Target::Url(url::href(self.graph, self.out_path, *page, anchor.as_ref()))
+            }
+            Resolution::Asset(path) => Target::Asset(format!(
+                "{}{}",
+                url::root_prefix(self.out_path),
+                url::encode_path(path)
+            )),
+            Resolution::External => Target::External,
+            Resolution::Unsafe => Target::Unsafe,
+            Resolution::Broken(b) => Target::Broken(b.message.clone()),
+        }
+    }
+}
+
+fn wiki_html(ctx: &LinkContext, link: &RawLink, resolution: &Resolution) -> String {
+    let shown = link.label.clone().unwrap_or_else(|| match &link.subpath {
+        Some(sub) if link.target.is_empty() => sub.replace('#', " › "),
+        Some(sub) => format!("{} › {}", link.target, sub.replace('#', " › ")),
+        None => link.target.clone(),
+    });
+    let label = escape(shown.trim());
+    match ctx.target(resolution) {
+        Target::Url(href) => format!(
+            "<a class=\"wikilink\" href=\"{}\">{label}</a>",
+            escape(&href)
+        ),
+        Target::Asset(href) if link.syntax == LinkSyntax::Embed && is_image(&link.target) => {
+            format!("<img src=\"{}\" alt=\"{label}\">", escape(&href))
+        }
+        Target::Asset(href) => format!("<a href=\"{}\">{label}</a>", escape(&href)),
+        Target::Broken(why) => format!("{}{label}</span>", broken_open(&why)),
+        Target::Unsafe | Target::External => label,
+    }
+}
+
+fn broken_open(why: &str) -> String {
+    format!("<span class=\"broken-link\" title=\"{}\">", escape(why))
+}
+
+fn is_image(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    [".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif"]
+        .iter()
+        .any(|e| lower.ends_with(e))
+}
+
+/// Source text minus any stray placeholder characters (they would be mistaken for ours).
+fn push_clean(out: &mut String, s: &str) {
+    if s.contains([OPEN, CLOSE]) {
+        out.extend(s.chars().map(|c| {
+            if c == OPEN || c == CLOSE {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        }));
+    } else {
+        out.push_str(s);
+    }
+}
+
+/// Emits text with each placeholder replaced by its link HTML, and a trailing `^block-id`
+/// replaced by an anchor element.
+fn split_placeholders(
+    text: &str,
+    block_ids: &[&str],
+    events: &mut Vec<Event<'_>>,
+    link_html: impl Fn(usize) -> String,
+) {
+    let mut rest = text;
+    while let Some(open) = rest.find(OPEN) {
+        let Some(close) = rest[open..].find(CLOSE).map(|c| c + open) else {
+            break;
+        };
+        let Ok(index) = rest[open + OPEN.len_utf8()..close].parse::<usize>() else {
+            break;
+        };
+        if open > 0 {
+            events.push(Event::Text(rest[..open].to_string().into()));
+        }
+        events.push(Event::Html(link_html(index).into()));
+        rest = &rest[close + CLOSE.len_utf8()..];
+    }
+    if rest.is_empty() {
+        return;
+    }
+    let trimmed = rest.trim_end();
+    if let Some(caret) = trimmed.rfind(" ^") {
+        let id = &trimmed[caret + 2..];
+        if block_ids.iter().any(|b| *b == id) {
+            events.push(Event::Text(rest[..caret].to_string().into()));
+            events.push(Event::Html(
+                format!(
+                    "<span class=\"block-id\" id=\"^{}\"></span>",
+                    escape(&id.to_lowercase())
+                )
+                .into(),
+            ));
+            return;
+        }
+    }
+    events.push(Event::Text(rest.to_string().into()));
+}
+
+/// Keeps a few harmless tags (attributes dropped); shows all other HTML as text.
+fn sanitize(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(lt) = rest.find('<') {
+        out.push_str(&escape_text(&rest[..lt]));
+        let after = &rest[lt..];
+        let Some(gt) = after.find('>') else {
+            out.push_str(&escape_text(after));
+            return out;
+        };
+        let tag = &after[1..gt];
+        let closing = tag.starts_with('/');
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if ALLOWED_TAGS.contains(&name.as_str()) {
+            let _ = write!(out, "<{}{}>", if closing { "/" } else { "" }, name);
+        } else {
+            out.push_str(&escape(&after[..=gt]));
+        }
+        rest = &after[gt + 1..];
+    }
+    out.push_str(&escape_text(rest));
+    out
+}
+
+/// Escapes text for HTML content and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Like [`escape`], but keeps `&entity;` references of raw HTML text intact.
+fn escape_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for (i, c) in s.char_indices() {
+        match c {
+            '&' => {
+                let tail = &s[i + 1..];
+                let name = tail
+                    .bytes()
+                    .take_while(|b| b.is_ascii_alphanumeric() || *b == b'#')
+                    .count();
+                if name > 0 && tail.as_bytes().get(name) == Some(&b';') {
+                    out.push('&');
+                } else {
+                    out.push_str("&amp;");
+                }
+            }
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitize_keeps_plain_tags_and_shows_the_rest() {
+        assert_eq!(sanitize("<sup>1</sup>"), "<sup>1</sup>");
+        assert_eq!(sanitize("<sup class=\"x\">"), "<sup>");
+        assert_eq!(
+            sanitize("<script>alert(1)</script>"),
+            "&lt;script&gt;alert(1)&lt;/script&gt;"
+        );
+        assert_eq!(
+            sanitize("<a href=\"javascript:x\">"),
+            "&lt;a href=&quot;javascript:x&quot;&gt;"
+        );
+    }
+}

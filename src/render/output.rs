@@ -1,0 +1,133 @@
+//! Writing the site safely (DESIGN.md section 7): everything goes into a fresh temporary
+//! folder beside the target, which then replaces the target in one rename. An existing target
+//! is replaced only if an earlier build marked it as its own.
+
+use crate::error::{Error, Result};
+use rayon::prelude::*;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// The file that marks a folder as a site atlas-kb built (and may replace).
+pub const MARKER: &str = ".atlas-kb-build";
+
+/// Refuses output folders whose replacement would destroy something that is not a build.
+pub fn check_target(out: &Path, content_root: &Path) -> Result<PathBuf> {
+    let refuse = |reason: &str| Error::UnsafeOutput {
+        path: out.to_path_buf(),
+        reason: reason.to_string(),
+    };
+    let cwd = std::env::current_dir().map_err(|e| Error::io("cannot read", ".", e))?;
+    let absolute = normalize(&cwd.join(out));
+    let real = |p: &Path| p.canonicalize().unwrap_or_else(|_| normalize(p));
+    let target = match absolute.canonicalize() {
+        Ok(p) => p,
+        Err(_) => absolute.clone(),
+    };
+    let root = real(content_root);
+    if target.parent().is_none() {
+        return Err(refuse("it is the file system root"));
+    }
+    if let Some(home) = std::env::var_os("HOME").map(PathBuf::from) {
+        if real(&home) == target {
+            return Err(refuse("it is the home folder"));
+        }
+    }
+    if target == root || target.starts_with(&root) {
+        return Err(refuse("it is inside the content root"));
+    }
+    if root.starts_with(&target) {
+        return Err(refuse("it holds the content root"));
+    }
+    if real(&cwd).starts_with(&target) {
+        return Err(refuse("it holds the current (project) folder"));
+    }
+    if target.exists() {
+        if !target.is_dir() {
+            return Err(refuse("it is a file, not a folder"));
+        }
+        let empty = std::fs::read_dir(&target)
+            .map_err(|e| Error::io("cannot read", &target, e))?
+            .next()
+            .is_none();
+        if !empty && !target.join(MARKER).is_file() {
+            return Err(refuse(
+                "it is not empty and was not written by atlas-kb build (no .atlas-kb-build file); remove it or choose another --out",
+            ));
+        }
+    }
+    Ok(target)
+}
+
+/// `a/./b/../c` -> `a/c` without touching the file system.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Writes `files` (relative path -> bytes) as the whole content of `target`.
+pub fn write_site(target: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
+    let parent = target.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(|e| Error::io("cannot create", parent, e))?;
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "site".into());
+    let staging = parent.join(format!(".{name}.atlas-kb-tmp-{}", std::process::id()));
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging).map_err(|e| Error::io("cannot remove", &staging, e))?;
+    }
+    let folders: BTreeSet<&str> = files
+        .iter()
+        .filter_map(|(p, _)| p.rfind('/').map(|i| &p[..i]))
+        .collect();
+    std::fs::create_dir(&staging).map_err(|e| Error::io("cannot create", &staging, e))?;
+    for folder in &folders {
+        let dir = staging.join(folder);
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create", &dir, e))?;
+    }
+    let written: Result<()> = files.par_iter().try_for_each(|(path, bytes)| {
+        let file = staging.join(path);
+        std::fs::write(&file, bytes).map_err(|e| Error::io("cannot write", &file, e))
+    });
+    let marker = staging.join(MARKER);
+    let written = written.and_then(|_| {
+        std::fs::write(
+            &marker,
+            b"This folder was written by atlas-kb build and is replaced by the next build.\n",
+        )
+        .map_err(|e| Error::io("cannot write", &marker, e))
+    });
+    if let Err(e) = written {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(e);
+    }
+    swap_into_place(&staging, target, parent, &name)
+}
+
+fn swap_into_place(staging: &Path, target: &Path, parent: &Path, name: &str) -> Result<()> {
+    let old = parent.join(format!(".{name}.atlas-kb-old-{}", std::process::id()));
+    let had_old = target.exists();
+    if had_old {
+        std::fs::rename(target, &old).map_err(|e| Error::io("cannot move aside", target, e))?;
+    }
+    if let Err(e) = std::fs::rename(staging, target) {
+        if had_old {
+            let _ = std::fs::rename(&old, target);
+        }
+        return Err(Error::io("cannot move into place", target, e));
+    }
+    if had_old {
+        std::fs::remove_dir_all(&old)
+            .map_err(|e| Error::io("cannot remove the previous build", &old, e))?;
+    }
+    Ok(())
+}

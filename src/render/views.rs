@@ -1,0 +1,105 @@
+//! What templates see: small serializable views borrowed from the graph.
+
+use super::url;
+use crate::graph::{Graph, Page, PageId, PageKind};
+use serde::Serialize;
+
+#[derive(Serialize)]
+pub struct LinkView {
+    pub href: String,
+    pub id: Option<String>,
+    pub name: String,
+    pub title: String,
+    /// The relation's use text, or a short descriptor in lists.
+    pub note: Option<String>,
+    pub kind: PageKind,
+    /// Sub-entries (sub-techniques under their parent in the matrix).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<LinkView>,
+}
+
+impl LinkView {
+    pub fn new(graph: &Graph, from: &str, to: PageId, note: Option<&str>) -> LinkView {
+        let page = graph.page(to);
+        LinkView {
+            href: url::href(graph, from, to, None),
+            id: page.atlas_id.as_ref().map(|i| i.to_string()),
+            name: page.name.clone(),
+            title: page.title(),
+            note: note.map(str::to_string),
+            kind: page.kind,
+            children: Vec::new(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct Group {
+    pub title: String,
+    pub items: Vec<LinkView>,
+}
+
+#[derive(Serialize)]
+pub struct TagView {
+    pub name: String,
+    pub href: String,
+    pub count: usize,
+}
+
+#[derive(Serialize)]
+pub struct PageView<'a> {
+    pub title: String,
+    pub name: &'a str,
+    pub id: Option<&'a str>,
+    pub kind: PageKind,
+    pub kind_label: &'static str,
+    pub path: &'a str,
+    pub body: String,
+    pub tags: Vec<LinkView>,
+    pub generated: bool,
+    pub parent: Option<LinkView>,
+}
+
+/// Sort key for pages in lists: ID first (numeric order is lexical for ATLAS IDs), then name.
+pub fn order(page: &Page) -> (bool, Option<String>, String) {
+    (
+        page.atlas_id.is_none(),
+        page.atlas_id.as_ref().map(|i| i.to_string()),
+        page.name.to_lowercase(),
+    )
+}
+
+pub fn kind_label(kind: PageKind) -> &'static str {
+    match kind {
+        PageKind::Tactic => "Tactic",
+        PageKind::Technique => "Technique",
+        PageKind::SubTechnique => "Sub-technique",
+        PageKind::Mitigation => "Mitigation",
+        PageKind::CaseStudy => "Case study",
+        PageKind::Note => "Note",
+    }
+}
+
+/// The list page of a kind: `list/techniques.html`.
+pub fn list_path(kind: PageKind) -> String {
+    format!(
+        "list/{}.html",
+        kind.plural().to_lowercase().replace(' ', "-")
+    )
+}
+
+/// Tag names to file names: lower case, anything but letters and digits becomes `-`.
+pub fn tag_slug(tag: &str) -> String {
+    let slug: String = tag
+        .trim_start_matches('#')
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { '-' })
+        .collect();
+    let slug = slug.trim_matches('-').to_string();
+    if slug.is_empty() {
+        "tag".into()
+    } else {
+        slug
+    }
+}
