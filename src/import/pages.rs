@@ -80,7 +80,7 @@ pub(crate) fn build(data: &AtlasData, file: &str) -> (Vec<Page>, Vec<Diagnostic>
                 .filter(|&p| data.techniques[p].parent.is_none());
             if found.is_none() {
                 b.report(
-                    t.common.span,
+                    t.parent_span,
                     format!(
                         "sub-technique `{}` names `{parent_id}` as its parent, which is no \
                          technique in the file",

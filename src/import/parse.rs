@@ -86,6 +86,8 @@ pub(crate) struct Technique {
     pub maturity: Option<String>,
     pub tactics: Vec<(String, Span)>,
     pub parent: Option<String>,
+    /// Where `subtechnique-of` is written.
+    pub parent_span: Span,
 }
 
 #[derive(Debug, Clone)]
@@ -107,6 +109,7 @@ pub(crate) struct Mitigation {
 pub(crate) struct Step {
     pub technique: String,
     pub description: String,
+    /// Where the step's `technique` is written.
     pub span: Span,
 }
 
@@ -359,6 +362,10 @@ impl Parser<'_> {
     fn technique(&mut self, obj: &Mapping, path: &[Seg], common: Common) {
         let what = format!("technique `{}`", common.id);
         let parent = self.optional(obj, path, "subtechnique-of", &what, &common.id);
+        let parent_span = self
+            .locator
+            .find(&key(path, "subtechnique-of"))
+            .unwrap_or(common.span);
         let mut tactics = Vec::new();
         match obj.get("tactics") {
             Some(Value::Sequence(items)) => {
@@ -396,6 +403,7 @@ impl Parser<'_> {
             maturity,
             tactics,
             parent,
+            parent_span,
         });
     }
 
@@ -502,10 +510,14 @@ impl Parser<'_> {
                     let _tactic = field(self, "tactic");
                     let description = field(self, "description").unwrap_or_default();
                     if let Some(technique) = technique {
+                        let span = self
+                            .locator
+                            .find(&key(&step_path, "technique"))
+                            .unwrap_or(step_span);
                         procedure.push(Step {
                             technique,
                             description,
-                            span: step_span,
+                            span,
                         });
                     }
                 }

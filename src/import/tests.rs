@@ -390,7 +390,7 @@ fn a_missing_field_is_a_diagnostic_at_the_objects_line() {
     assert!(spans.contains(&Span::new(line_of(&yaml, "  - id: AML.T0007"), 5)));
     // ... and what referred to it says so, at the referring lines.
     assert!(spans.contains(&Span::new(line_of(&yaml, "    - id: AML.T0007"), 7)));
-    assert!(spans.contains(&Span::new(line_of(&yaml, "  - tactic: AML.TA0007"), 3)));
+    assert!(spans.contains(&Span::new(line_of(&yaml, "    technique: AML.T0007"), 5)));
     assert_eq!(report.diagnostics.len(), 3, "{:?}", report.diagnostics);
 }
 
@@ -518,4 +518,57 @@ fn shared_names_get_their_ids() {
         "{paths:?}"
     );
     assert!(paths.contains(&"frameworks/atlas/techniques/execution/user-execution-aml-t0011/user-execution-aml-t0011-unsafe-ai-artifacts.md".to_string()), "{paths:?}");
+}
+
+#[test]
+fn duplicate_ids_and_unknown_parents_are_diagnostics() {
+    let yaml = V5
+        .replace("  - id: AML.TA0005\n", "  - id: AML.TA0007\n")
+        .replace("subtechnique-of: AML.T0011", "subtechnique-of: AML.T0999");
+    let s = Scratch::new("dups");
+    let report = ok(s.run(&yaml, false));
+    let found: Vec<(u32, &str)> = report
+        .diagnostics
+        .iter()
+        .map(|d| (d.span.line, d.message.as_str()))
+        .collect();
+    let second = yaml
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| *l == "  - id: AML.TA0007")
+        .map(|(i, _)| i as u32 + 1)
+        .nth(1);
+    assert!(
+        found
+            .iter()
+            .any(|(l, m)| Some(*l) == second && m.contains("appears again")),
+        "{found:?}"
+    );
+    assert!(
+        found.iter().any(
+            |(l, m)| *l == line_of(&yaml, "    subtechnique-of: AML.T0999")
+                && m.contains("AML.T0999")
+        ),
+        "{found:?}"
+    );
+    assert_eq!(counts(&report)[0], 1);
+}
+
+#[test]
+fn anchors_and_aliases_are_resolved() {
+    let yaml = V5
+        .replace(
+            "    description: The adversary looks around.\n",
+            "    description: &look The adversary looks around.\n",
+        )
+        .replace(
+            "    description: The adversary runs code.\n",
+            "    description: *look\n",
+        );
+    let s = Scratch::new("alias");
+    let report = ok(s.run(&yaml, false));
+    assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+    assert!(s
+        .page("frameworks/atlas/tactics/execution.md")
+        .contains("\n\nThe adversary looks around.\n\n## Metadata"));
 }

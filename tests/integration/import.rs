@@ -308,3 +308,83 @@ fn imports_the_real_atlas_release() {
     run(&out, true).expect("--force replaces it");
     assert_eq!(read_tree(&out), first);
 }
+
+/// Problems in a real-sized file are diagnostics at the right YAML line, not failures.
+#[test]
+fn real_file_problems_point_at_their_lines() {
+    let Ok(text) = fs::read_to_string(ATLAS_YAML) else {
+        println!("skipped: ../shared not found");
+        return;
+    };
+    // The first sub-technique loses its description; the first mitigation gets a type
+    // import does not know.
+    let sub = text
+        .find("  subtechnique-of: ")
+        .expect("the data has sub-techniques");
+    let id_line_start = text[..sub]
+        .rfind("\n  - id: ")
+        .expect("the sub-technique's id line")
+        + 1;
+    let description = id_line_start
+        + text[id_line_start..]
+            .find("    description: ")
+            .expect("a description");
+    let description_end = description
+        + text[description..]
+            .find("\n    object-type:")
+            .expect("the next key")
+        + 1;
+    let mut mutated = String::new();
+    mutated.push_str(&text[..description]);
+    mutated.push_str(&text[description_end..]);
+    let mitigations = mutated.find("\n  mitigations:\n").expect("mitigations");
+    let kind = mitigations
+        + mutated[mitigations..]
+            .find("object-type: mitigation")
+            .expect("a mitigation");
+    mutated.replace_range(
+        kind..kind + "object-type: mitigation".len(),
+        "object-type: gadget",
+    );
+    let line_at = |offset: usize| mutated[..offset].matches('\n').count() as u32 + 1;
+    let sub_line = line_at(id_line_start);
+    let gadget_line = line_at(kind);
+
+    let tmp = TempDir::new("mutated");
+    let input = tmp.0.join("ATLAS.yaml");
+    fs::write(&input, &mutated).expect("write the mutated copy");
+    let report = import(&ImportOptions {
+        input: input.clone(),
+        out: tmp.0.join("out"),
+        force: false,
+    })
+    .expect("a damaged object is no fatal error");
+    let found: Vec<(u32, &str)> = report
+        .diagnostics
+        .iter()
+        .map(|d| (d.span.line, d.message.as_str()))
+        .collect();
+    assert!(
+        found
+            .iter()
+            .any(|(l, m)| *l == sub_line && m.contains("`description`")),
+        "{found:#?} (expected line {sub_line})"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|(l, m)| *l == gadget_line && m.contains("`gadget`")),
+        "{found:#?} (expected line {gadget_line})"
+    );
+    assert!(report
+        .diagnostics
+        .iter()
+        .all(|d| d.path == input.display().to_string()));
+    // The unknown object is skipped; everything else is still written.
+    let mitigations = report
+        .counts
+        .iter()
+        .find(|(k, _)| *k == "mitigations")
+        .map(|(_, n)| *n);
+    assert_eq!(mitigations, Some(34));
+}
