@@ -3,7 +3,7 @@
 //! items), which is how the ATLAS release files are written. It is a best effort: anything it
 //! cannot follow (flow style, odd layouts) falls back to a plain text search, then to line 1.
 
-use crate::source::Span;
+use crate::source::{LineIndex, Span};
 
 /// One step of a path into the document: a mapping key or a sequence index.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -171,13 +171,7 @@ impl<'t> Locator<'t> {
     /// The first line whose text contains `needle`.
     fn search(&self, needle: &str) -> Option<Span> {
         let at = self.text.find(needle)?;
-        let line = self.text[..at].matches('\n').count() + 1;
-        let line_start = self.text[..at].rfind('\n').map_or(0, |i| i + 1);
-        let col = self.text[line_start..at].chars().count() + 1;
-        Some(Span::new(
-            u32::try_from(line).unwrap_or(u32::MAX),
-            u32::try_from(col).unwrap_or(u32::MAX),
-        ))
+        Some(LineIndex::new(self.text).span(self.text, at))
     }
 }
 
