@@ -63,6 +63,7 @@ codes! {
     AsymmetricRelation = "asymmetric-relation", Warning, "a relation listed on one side only";
     MissingParentPage = "missing-parent-page", Warning, "a sub-technique whose parent technique has no page";
     OrphanPage = "orphan-page", Off, "a page no other page links to";
+    InvalidAtlasData = "invalid-atlas-data", Error, "an object in ATLAS.yaml that import cannot use as given: a missing or mistyped field, an unknown object type, a duplicate ID or a reference to no object";
 }
 
 impl fmt::Display for Code {

@@ -1,1 +1,390 @@
+//! `atlas_kb::import::import` over the real ATLAS data release in `../shared` (when present):
+//! page counts, determinism, relations parsed back from the written pages, both directions
+//! of every relation, and the refusal to overwrite files import did not write.
 
+use atlas_kb::import::{import, ImportOptions};
+use atlas_kb::Error;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+const ATLAS_YAML: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/corpora/atlas-data/ATLAS.yaml"
+);
+
+/// A temporary folder removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let dir =
+            std::env::temp_dir().join(format!("atlas-kb-it-{name}-{}-{nanos}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).expect("create a temporary folder");
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn run(out: &Path, force: bool) -> Result<atlas_kb::import::ImportReport, Error> {
+    import(&ImportOptions {
+        input: PathBuf::from(ATLAS_YAML),
+        out: out.to_path_buf(),
+        force,
+    })
+}
+
+/// Every file under `root`, by `/`-separated relative path.
+fn read_tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).expect("read a folder") {
+            let path = entry.expect("a folder entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path.strip_prefix(root).expect("under root");
+                let rel = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                files.insert(rel, fs::read(&path).expect("read a file"));
+            }
+        }
+    }
+    files
+}
+
+/// What the pages say, parsed back the way a reader of the format would.
+#[derive(Default)]
+struct Parsed {
+    /// page target (path without `.md`) -> (ID, type)
+    pages: BTreeMap<String, (String, String)>,
+    /// (page ID, section, linked target, label)
+    links: Vec<(String, String, String, String)>,
+}
+
+fn parse_pages(files: &BTreeMap<String, Vec<u8>>) -> Parsed {
+    let mut parsed = Parsed::default();
+    for (rel, bytes) in files {
+        let text = std::str::from_utf8(bytes).expect("pages are UTF-8");
+        let target = rel
+            .strip_suffix(".md")
+            .expect("pages end in .md")
+            .to_string();
+        let field = |key: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(key))
+                .map(|v| v.trim().to_string())
+                .unwrap_or_else(|| panic!("{rel}: no `{key}`"))
+        };
+        let title = field("title: ");
+        let id = title
+            .trim_matches('"')
+            .split(':')
+            .next()
+            .expect("an ID in the title")
+            .to_string();
+        assert_eq!(field("generator: "), "atlas-kb import", "{rel}");
+        assert_eq!(
+            field("id: "),
+            rel.rsplit('/').next().unwrap().trim_end_matches(".md")
+        );
+        parsed.pages.insert(target, (id.clone(), field("type: ")));
+
+        let mut section = String::new();
+        let mut declared = 0usize;
+        let mut bullets = 0usize;
+        let check_count = |section: &str, declared: usize, bullets: usize| {
+            if declared > 0 {
+                assert_eq!(declared, bullets, "{rel}: section {section}");
+            }
+        };
+        for line in text.lines() {
+            if let Some(h) = line.strip_prefix("## ") {
+                check_count(&section, declared, bullets);
+                let (name, n) = match h.rsplit_once(" (") {
+                    Some((name, n)) => (name, n.trim_end_matches(')').parse().unwrap_or(0)),
+                    None => (h, 0),
+                };
+                section = name.to_string();
+                declared = n;
+                bullets = 0;
+                continue;
+            }
+            let link = line
+                .strip_prefix("- [[")
+                .inspect(|_| bullets += 1)
+                .or_else(|| line.strip_prefix("**Technique:** [["));
+            if let Some(rest) = link {
+                let end = rest.find("]]").expect("a closed wiki link");
+                let (to, label) = rest[..end].split_once('|').expect("a labelled link");
+                parsed.links.push((
+                    id.clone(),
+                    section.clone(),
+                    to.to_string(),
+                    label.to_string(),
+                ));
+            }
+        }
+        check_count(&section, declared, bullets);
+    }
+    parsed
+}
+
+#[test]
+fn imports_the_real_atlas_release() {
+    if !Path::new(ATLAS_YAML).exists() {
+        println!("skipped: ../shared not found");
+        return;
+    }
+    let tmp = TempDir::new("real");
+    let out = tmp.0.join("out");
+    let report = run(&out, false).expect("the real data imports");
+    assert!(
+        report.diagnostics.is_empty(),
+        "unexpected diagnostics: {:#?}",
+        report.diagnostics
+    );
+    assert_eq!(
+        report.counts,
+        vec![
+            ("tactics", 16),
+            ("techniques", 101),
+            ("sub-techniques", 69),
+            ("mitigations", 35),
+            ("case studies", 57),
+        ]
+    );
+    assert_eq!(report.written.len(), 278);
+    let first = read_tree(&out);
+    assert_eq!(first.len(), 278, "only the pages are written");
+
+    // Same data, same bytes; and no --force is needed over pages import wrote.
+    let again = run(&out, false).expect("re-import without --force");
+    assert_eq!(again.written, report.written);
+    assert_eq!(read_tree(&out), first, "re-import changed bytes");
+    let tmp2 = TempDir::new("real-fresh");
+    run(&tmp2.0, false).expect("import into a second folder");
+    assert_eq!(read_tree(&tmp2.0), first, "two imports differ");
+
+    let parsed = parse_pages(&first);
+    let id_of = |target: &str| -> (String, String) {
+        parsed
+            .pages
+            .get(target)
+            .cloned()
+            .unwrap_or_else(|| panic!("link to no page: {target}"))
+    };
+    // Every link lands on a page, and a label that starts with an ID names that page's ID.
+    for (from, _, to, label) in &parsed.links {
+        let (to_id, _) = id_of(to);
+        if label.starts_with("AML.") {
+            let label_id = label.split(':').next().unwrap_or_default();
+            assert_eq!(label_id, to_id, "{from}: label `{label}` links {to}");
+        }
+    }
+    let type_of: BTreeMap<&str, &str> = parsed
+        .pages
+        .values()
+        .map(|(id, t)| (id.as_str(), t.as_str()))
+        .collect();
+    // Distinct (technique, other) pairs from `section` of pages of `from_types` that link
+    // pages of `to_types`; `flip` when the technique is the linked side.
+    let pairs = |from_types: &[&str], section: &str, to_types: &[&str], flip: bool| {
+        let mut set = BTreeSet::new();
+        for (from, sec, to, _) in &parsed.links {
+            let from_type = type_of.get(from.as_str()).copied().unwrap_or_default();
+            let (to_id, to_type) = id_of(to);
+            if sec == section
+                && from_types.contains(&from_type)
+                && to_types.contains(&to_type.as_str())
+            {
+                set.insert(if flip {
+                    (to_id, from.clone())
+                } else {
+                    (from.clone(), to_id)
+                });
+            }
+        }
+        set
+    };
+    const TECH: &[&str] = &["technique", "sub-technique"];
+
+    // technique–tactic: 111 pairs that the data gives directly (top-level techniques);
+    // sub-techniques add their parent's tactics, listed on both sides too.
+    let direct = pairs(&["technique"], "Tactics", &["tactic"], false);
+    assert_eq!(direct.len(), 111);
+    let technique_side = pairs(TECH, "Tactics", &["tactic"], false);
+    let tactic_side = pairs(&["tactic"], "Techniques", TECH, true);
+    assert_eq!(technique_side, tactic_side, "technique–tactic one-sided");
+    assert_eq!(technique_side.len(), 185);
+
+    // technique–mitigation.
+    let technique_side = pairs(TECH, "Mitigations", &["mitigation"], false);
+    let mitigation_side = pairs(&["mitigation"], "Techniques", TECH, true);
+    assert_eq!(technique_side.len(), 244);
+    assert_eq!(
+        technique_side, mitigation_side,
+        "technique–mitigation one-sided"
+    );
+
+    // technique–case study (the procedure repeats some techniques; pairs are distinct).
+    let technique_side = pairs(TECH, "Case Studies", &["case-study"], false);
+    let study_side = pairs(&["case-study"], "Procedure", TECH, true);
+    assert_eq!(technique_side.len(), 440);
+    assert_eq!(technique_side, study_side, "technique–case study one-sided");
+
+    // The seed page's relations, which the 5.6 data still has.
+    let seed = String::from_utf8(
+        first["frameworks/atlas/techniques/execution/user-execution/user-execution-unsafe-ai-artifacts.md"]
+            .clone(),
+    )
+    .expect("UTF-8");
+    assert!(seed.contains("title: \"AML.T0011.000: Unsafe AI Artifacts\"\n"));
+    assert!(seed.contains("type: sub-technique\n"));
+    assert!(seed.contains("**Parent Technique:** AML.T0011 — User Execution"));
+    assert!(seed.contains(
+        "## Tactics (1)\n\n- [[frameworks/atlas/tactics/execution|AML.TA0005: Execution]]\n"
+    ));
+    let mitigations: Vec<&str> = seed
+        .lines()
+        .filter(|l| l.starts_with("- [[frameworks/atlas/mitigations/"))
+        .filter_map(|l| l.split('|').nth(1)?.split(':').next())
+        .collect();
+    assert_eq!(
+        mitigations,
+        [
+            "AML.M0011",
+            "AML.M0013",
+            "AML.M0014",
+            "AML.M0016",
+            "AML.M0018",
+            "AML.M0023"
+        ]
+    );
+    assert!(seed.contains("- [[frameworks/atlas/mitigations/code-signing|AML.M0013: Code Signing]] — Prevent execution of ML artifacts that are not properly signed.\n"));
+    assert!(seed.contains("## Case Studies (2)\n\n- [[frameworks/atlas/case-studies/organization-confusion-on-hugging-face|AML.CS0027: Organization Confusion on Hugging Face]]\n- [[frameworks/atlas/case-studies/malicious-models-on-hugging-face|AML.CS0031: Malicious Models on Hugging Face]]\n"));
+    // Route links in descriptions are kept as they are.
+    assert!(seed.contains("[AI Supply Chain Compromise](/techniques/AML.T0010)"));
+    // No description opens a wiki link.
+    for (rel, bytes) in &first {
+        let text = String::from_utf8_lossy(bytes);
+        let wiki = text.matches("[[").count();
+        let links = text
+            .lines()
+            .filter(|l| l.starts_with("- [[") || l.starts_with("**Technique:** [["))
+            .count();
+        assert_eq!(wiki, links, "{rel}: a `[[` outside the relation lists");
+    }
+
+    // A file import did not write, at a path it would write: refused, unless forced.
+    let foreign = out.join("frameworks/atlas/mitigations/code-signing.md");
+    fs::write(&foreign, "# My own notes\n").expect("write a foreign file");
+    match run(&out, false) {
+        Err(Error::Import(msg)) => {
+            assert!(
+                msg.contains("frameworks/atlas/mitigations/code-signing.md"),
+                "{msg}"
+            );
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(
+        fs::read_to_string(&foreign).expect("still there"),
+        "# My own notes\n"
+    );
+    run(&out, true).expect("--force replaces it");
+    assert_eq!(read_tree(&out), first);
+}
+
+/// Problems in a real-sized file are diagnostics at the right YAML line, not failures.
+#[test]
+fn real_file_problems_point_at_their_lines() {
+    let Ok(text) = fs::read_to_string(ATLAS_YAML) else {
+        println!("skipped: ../shared not found");
+        return;
+    };
+    // The first sub-technique loses its description; the first mitigation gets a type
+    // import does not know.
+    let sub = text
+        .find("  subtechnique-of: ")
+        .expect("the data has sub-techniques");
+    let id_line_start = text[..sub]
+        .rfind("\n  - id: ")
+        .expect("the sub-technique's id line")
+        + 1;
+    let description = id_line_start
+        + text[id_line_start..]
+            .find("    description: ")
+            .expect("a description");
+    let description_end = description
+        + text[description..]
+            .find("\n    object-type:")
+            .expect("the next key")
+        + 1;
+    let mut mutated = String::new();
+    mutated.push_str(&text[..description]);
+    mutated.push_str(&text[description_end..]);
+    let mitigations = mutated.find("\n  mitigations:\n").expect("mitigations");
+    let kind = mitigations
+        + mutated[mitigations..]
+            .find("object-type: mitigation")
+            .expect("a mitigation");
+    mutated.replace_range(
+        kind..kind + "object-type: mitigation".len(),
+        "object-type: gadget",
+    );
+    let line_at = |offset: usize| mutated[..offset].matches('\n').count() as u32 + 1;
+    let sub_line = line_at(id_line_start);
+    let gadget_line = line_at(kind);
+
+    let tmp = TempDir::new("mutated");
+    let input = tmp.0.join("ATLAS.yaml");
+    fs::write(&input, &mutated).expect("write the mutated copy");
+    let report = import(&ImportOptions {
+        input: input.clone(),
+        out: tmp.0.join("out"),
+        force: false,
+    })
+    .expect("a damaged object is no fatal error");
+    let found: Vec<(u32, &str)> = report
+        .diagnostics
+        .iter()
+        .map(|d| (d.span.line, d.message.as_str()))
+        .collect();
+    assert!(
+        found
+            .iter()
+            .any(|(l, m)| *l == sub_line && m.contains("`description`")),
+        "{found:#?} (expected line {sub_line})"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|(l, m)| *l == gadget_line && m.contains("`gadget`")),
+        "{found:#?} (expected line {gadget_line})"
+    );
+    assert!(report
+        .diagnostics
+        .iter()
+        .all(|d| d.path == input.display().to_string()));
+    // The unknown object is skipped; everything else is still written.
+    let mitigations = report
+        .counts
+        .iter()
+        .find(|(k, _)| *k == "mitigations")
+        .map(|(_, n)| *n);
+    assert_eq!(mitigations, Some(34));
+}
