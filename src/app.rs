@@ -82,6 +82,46 @@ pub fn build(args: &BuildArgs) -> Result<Outcome> {
     })
 }
 
-pub fn import(_args: &ImportArgs) -> Result<Outcome> {
-    Err(crate::Error::Usage("import is not wired yet".into()))
+/// Writes pages from ATLAS.yaml and says what it wrote, by kind. Problems with single objects
+/// are reported like content diagnostics and make the exit code 1; the rest is still written.
+pub fn import(args: &ImportArgs) -> Result<Outcome> {
+    let opts = crate::import::ImportOptions {
+        input: args.input.clone(),
+        out: args.out.clone(),
+        force: args.force,
+    };
+    let imported = crate::import::import(&opts)?;
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    let text = std::fs::read_to_string(&args.input).unwrap_or_default();
+    let file = args.input.display().to_string();
+    let sources = report::SingleFile {
+        path: &file,
+        lines: crate::source::LineIndex::new(&text),
+        text: &text,
+    };
+    let written = report::Human
+        .report(&sources, &imported.diagnostics, &mut err)
+        .and_then(|_| {
+            writeln!(
+                err,
+                "imported {} pages into {}:",
+                imported.written.len(),
+                args.out.display()
+            )?;
+            for (kind, count) in &imported.counts {
+                writeln!(err, "  {count:>5}  {kind}")?;
+            }
+            Ok(())
+        });
+    written.map_err(|e| crate::Error::io("cannot write report to", "stderr", e))?;
+    let failed = imported
+        .diagnostics
+        .iter()
+        .any(|d| d.severity == crate::Severity::Error);
+    Ok(if failed {
+        Outcome::ContentErrors
+    } else {
+        Outcome::Clean
+    })
 }

@@ -6,10 +6,37 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
+/// Where a reporter finds the text of the line a diagnostic points at.
+pub trait Sources {
+    fn line(&self, path: &str, line: u32) -> Option<&str>;
+}
+
+impl Sources for Graph {
+    fn line(&self, path: &str, line: u32) -> Option<&str> {
+        let page = self.page_by_path(path)?;
+        page.source.lines.line(&page.source.text, line)
+    }
+}
+
+/// One file's text, for diagnostics about a file that is not a page (such as ATLAS.yaml).
+pub struct SingleFile<'a> {
+    pub path: &'a str,
+    pub text: &'a str,
+    pub lines: crate::source::LineIndex,
+}
+
+impl Sources for SingleFile<'_> {
+    fn line(&self, path: &str, line: u32) -> Option<&str> {
+        (path == self.path)
+            .then(|| self.lines.line(self.text, line))
+            .flatten()
+    }
+}
+
 pub trait Reporter {
     fn report(
         &self,
-        graph: &Graph,
+        sources: &dyn Sources,
         diagnostics: &[Diagnostic],
         out: &mut dyn Write,
     ) -> io::Result<()>;
@@ -24,21 +51,19 @@ pub struct Json;
 impl Reporter for Human {
     fn report(
         &self,
-        graph: &Graph,
+        sources: &dyn Sources,
         diagnostics: &[Diagnostic],
         out: &mut dyn Write,
     ) -> io::Result<()> {
         for d in diagnostics {
-            write_human(graph, d, out)?;
+            write_human(sources, d, out)?;
         }
         Ok(())
     }
 }
 
-fn write_human(graph: &Graph, d: &Diagnostic, out: &mut dyn Write) -> io::Result<()> {
-    let line_text = graph
-        .page_by_path(&d.path)
-        .and_then(|p| p.source.lines.line(&p.source.text, d.span.line));
+fn write_human(sources: &dyn Sources, d: &Diagnostic, out: &mut dyn Write) -> io::Result<()> {
+    let line_text = sources.line(&d.path, d.span.line);
     let gutter = d.span.line.to_string().len();
     let pad = " ".repeat(gutter);
     writeln!(out, "{}[{}]: {}", d.severity, d.code, d.message)?;
@@ -81,7 +106,7 @@ struct JsonDiagnostic<'a> {
 impl Reporter for Json {
     fn report(
         &self,
-        _graph: &Graph,
+        _sources: &dyn Sources,
         diagnostics: &[Diagnostic],
         out: &mut dyn Write,
     ) -> io::Result<()> {
