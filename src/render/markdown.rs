@@ -214,11 +214,7 @@ impl LinkContext<'_> {
                 }
                 Target::Url(url::href(self.graph, self.out_path, *page, anchor.as_ref()))
             }
-            Resolution::Asset(path) => Target::Asset(format!(
-                "{}{}",
-                url::root_prefix(self.out_path),
-                url::encode_path(path)
-            )),
+            Resolution::Asset(path) => Target::Asset(url::relative(self.out_path, path)),
             Resolution::External => Target::External,
             Resolution::Unsafe => Target::Unsafe,
             Resolution::Broken(b) => Target::Broken(b.message.clone()),
@@ -301,7 +297,7 @@ fn split_placeholders(
     let trimmed = rest.trim_end();
     if let Some(caret) = trimmed.rfind(" ^") {
         let id = &trimmed[caret + 2..];
-        if block_ids.iter().any(|b| *b == id) {
+        if block_ids.contains(&id) {
             events.push(Event::Text(rest[..caret].to_string().into()));
             events.push(Event::Html(
                 format!(

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
 pub use theme::Theme;
-use views::{kind_label, list_path, order, tag_slug, Group, LinkView, PageView, TagView};
+use views::{kind_label, list_path, order, tag_slug, Group, LinkView, OrderKey, PageView, TagView};
 
 pub struct BuildOptions<'a> {
     pub out: &'a Path,
@@ -186,7 +186,9 @@ fn relation_groups(
     from: &str,
     shown: &mut HashSet<PageId>,
 ) -> Vec<Group> {
-    let mut groups: BTreeMap<(u8, &'static str), Vec<(PageId, Option<&str>)>> = BTreeMap::new();
+    // (display order, section title) -> (page, use text)
+    type Sections<'g> = BTreeMap<(u8, &'static str), Vec<(PageId, Option<&'g str>)>>;
+    let mut groups: Sections = BTreeMap::new();
     for r in &graph.relations {
         let (other, section) = if r.technique == id {
             let section = match r.kind {
@@ -357,8 +359,8 @@ fn matrix(graph: &Graph, theme: &Theme) -> Result<Vec<u8>> {
     });
     let mut columns = Vec::new();
     for tactic in tactics {
-        let mut top: BTreeMap<(bool, Option<String>, String), (PageId, BTreeSet<PageId>)> =
-            BTreeMap::new();
+        // Top-level techniques of the column, each with the sub-techniques listed under it.
+        let mut top: BTreeMap<OrderKey, (PageId, BTreeSet<PageId>)> = BTreeMap::new();
         for r in &graph.relations {
             if r.kind != RelationKind::TechniqueTactic || r.other != tactic {
                 continue;

@@ -61,6 +61,9 @@ impl Theme {
         }
         let mut tera = tera::Tera::default();
         tera.autoescape_on(vec![".html"]);
+        // Tera's default also escapes `/`, which bloats every URL; this one escapes what HTML
+        // text and quoted attributes need.
+        tera.set_escape_fn(super::markdown::escape);
         tera.add_raw_templates(sources)
             .map_err(|e| Error::Template(describe(&e)))?;
         static_files.sort();

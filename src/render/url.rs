@@ -23,10 +23,30 @@ pub fn root_prefix(path: &str) -> String {
     "../".repeat(path.matches('/').count())
 }
 
+/// The shortest relative URL from output path `from` to output path `to`.
+pub fn relative(from: &str, to: &str) -> String {
+    let from_dirs: Vec<&str> = from.split('/').collect();
+    let from_dirs = &from_dirs[..from_dirs.len() - 1];
+    let to_parts: Vec<&str> = to.split('/').collect();
+    let (to_dirs, file) = to_parts.split_at(to_parts.len() - 1);
+    let common = from_dirs
+        .iter()
+        .zip(to_dirs)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut url = "../".repeat(from_dirs.len() - common);
+    for dir in &to_dirs[common..] {
+        url.push_str(dir);
+        url.push('/');
+    }
+    url.push_str(file[0]);
+    encode_path(&url)
+}
+
 /// The URL from the page at output path `from` to page `to`, with its anchor.
 pub fn href(graph: &Graph, from: &str, to: PageId, anchor: Option<&Anchor>) -> String {
     let target = graph.page(to);
-    let mut url = format!("{}{}", root_prefix(from), encode_path(&page_path(target)));
+    let mut url = relative(from, &page_path(target));
     if let Some(anchor) = anchor {
         url.push('#');
         url.push_str(&fragment(graph, to, anchor));
@@ -48,7 +68,8 @@ pub fn encode_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for c in path.chars() {
         match c {
-            ' ' | '#' | '?' | '%' | '"' | '\'' | '<' | '>' | '\\' | '^' | '`' | '{' | '}' | '|' => {
+            ' ' | '#' | '?' | '%' | '&' | '"' | '\'' | '<' | '>' | '\\' | '^' | '`' | '{' | '}'
+            | '|' => {
                 let mut buf = [0u8; 4];
                 for b in c.encode_utf8(&mut buf).bytes() {
                     out.push_str(&format!("%{b:02X}"));
@@ -70,5 +91,9 @@ mod tests {
         assert_eq!(root_prefix("index.html"), "");
         assert_eq!(root_prefix("a/b/c.html"), "../../");
         assert_eq!(encode_path("a b/c#d.html"), "a%20b/c%23d.html");
+        assert_eq!(relative("a/b/c.html", "a/b/d.html"), "d.html");
+        assert_eq!(relative("a/b/c.html", "a/x/d.html"), "../x/d.html");
+        assert_eq!(relative("a/b/c.html", "d.html"), "../../d.html");
+        assert_eq!(relative("c.html", "a/b/d e.html"), "a/b/d%20e.html");
     }
 }

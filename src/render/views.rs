@@ -60,8 +60,11 @@ pub struct PageView<'a> {
     pub parent: Option<LinkView>,
 }
 
-/// Sort key for pages in lists: ID first (numeric order is lexical for ATLAS IDs), then name.
-pub fn order(page: &Page) -> (bool, Option<String>, String) {
+/// Sort key for pages in lists: pages with an ID first, by ID (numeric order is lexical for
+/// ATLAS IDs), then by name.
+pub type OrderKey = (bool, Option<String>, String);
+
+pub fn order(page: &Page) -> OrderKey {
     (
         page.atlas_id.is_none(),
         page.atlas_id.as_ref().map(|i| i.to_string()),

@@ -8,32 +8,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::support::{read_tree, TempDir};
+
 const ATLAS_YAML: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../shared/corpora/atlas-data/ATLAS.yaml"
 );
-
-/// A temporary folder removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let dir =
-            std::env::temp_dir().join(format!("atlas-kb-it-{name}-{}-{nanos}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).expect("create a temporary folder");
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
 
 fn run(out: &Path, force: bool) -> Result<atlas_kb::import::ImportReport, Error> {
     import(&ImportOptions {
@@ -41,29 +21,6 @@ fn run(out: &Path, force: bool) -> Result<atlas_kb::import::ImportReport, Error>
         out: out.to_path_buf(),
         force,
     })
-}
-
-/// Every file under `root`, by `/`-separated relative path.
-fn read_tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in fs::read_dir(&dir).expect("read a folder") {
-            let path = entry.expect("a folder entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path.strip_prefix(root).expect("under root");
-                let rel = rel
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect::<Vec<_>>()
-                    .join("/");
-                files.insert(rel, fs::read(&path).expect("read a file"));
-            }
-        }
-    }
-    files
 }
 
 /// What the pages say, parsed back the way a reader of the format would.

@@ -1,0 +1,396 @@
+//! `atlas-kb build`: the site on disk, read as a browser would.
+
+use crate::site::Site;
+use crate::support::{atlas_kb, fixture, project, read_tree, shared, TempDir};
+use std::fs;
+
+fn build(root: &std::path::Path, out: &std::path::Path) -> Site {
+    let run = atlas_kb(
+        project(),
+        &[
+            "build",
+            "--root",
+            root.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code, 0, "build failed: {}", run.stderr);
+    Site::read(out)
+}
+
+#[test]
+fn fixture_site_links_land_on_files_and_ids() {
+    let tmp = TempDir::new("site-basic");
+    let out = tmp.path().join("out");
+    let site = build(&fixture("site-basic"), &out);
+    assert_eq!(site.dead_links(), Vec::<(String, String, &str)>::new());
+
+    let page = "notes/overview.html";
+    let wiki = site.links(page, "article a.wikilink");
+    let expect = [
+        (
+            "../techniques/poison/poison-training-data.html",
+            "poison-training-data",
+        ),
+        ("#details", "Details"),
+        ("#^key-fact", "^key-fact"),
+        (
+            "../techniques/poison/poison-training-data.html#why-it-works",
+            "poison-training-data › Mitigations (1) › Why it works",
+        ),
+        (
+            "../techniques/poison/poison-training-data.html",
+            "Poison training data",
+        ),
+    ];
+    let expect: Vec<(String, String)> = expect
+        .iter()
+        .map(|(h, t)| (h.to_string(), t.to_string()))
+        .collect();
+    assert_eq!(wiki, expect);
+
+    let html = String::from_utf8_lossy(&site.files[page]).into_owned();
+    // Markdown links are rewritten to the page, external ones kept, unsafe ones dropped.
+    assert!(html.contains(r#"<a href="../techniques/poison/poison-training-data.html#why-it-works">a markdown link</a>"#));
+    assert!(html.contains(r#"<a href="https://example.org/atlas">outside link</a>"#));
+    assert!(!html.contains("javascript:"), "an unsafe link survived");
+    assert!(html.contains("unsafe one"));
+    // Raw HTML: harmless tags stay, scripts become text.
+    assert!(html.contains("<sup>kept</sup>"));
+    assert!(html.contains("&lt;script&gt;alert"));
+    assert!(!html.contains("<script>alert"));
+    // The embed of an image becomes an <img> of the copied file.
+    assert!(html.contains(r#"<img src="../img/diagram.svg" alt="diagram.svg">"#));
+    assert!(site.files.contains_key("img/diagram.svg"));
+    // Repeated headings get distinct GitHub-style ids; the block marker is an element.
+    assert!(html.contains(r#"<h2 id="details">"#) && html.contains(r#"<h2 id="details-1">"#));
+    assert!(html.contains(r#"id="^key-fact""#));
+    // GFM extensions: tables, task lists, strikethrough, footnotes.
+    assert!(html.contains("<table>") && html.contains("<del>strike</del>"));
+    assert!(html.contains(r#"type="checkbox""#) && html.contains("footnote-definition"));
+
+    // Broken links are marked text, with check's message, never live links.
+    assert_eq!(
+        site.broken_links(),
+        vec![
+            (
+                page.to_string(),
+                "`techniques/poison/poison-training-data` has no heading `No Such Heading`"
+                    .to_string()
+            ),
+            (
+                page.to_string(),
+                "no page matches `no-such-page`".to_string()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn pages_show_relations_parents_and_backlinks() {
+    let tmp = TempDir::new("site-rel");
+    let site = build(&fixture("site-basic"), &tmp.path().join("out"));
+    let technique = "techniques/poison/poison-training-data.html";
+    // The body lists tactic and mitigation; the panel adds only what the body lacks: the
+    // sub-technique. Backlinks leave out pages already shown.
+    let panel = site.links(technique, ".relations a");
+    assert_eq!(
+        panel,
+        vec![(
+            "poison-training-data-label-flip.html".to_string(),
+            "AML.T0020.001: Label Flipping".to_string()
+        )]
+    );
+    let referenced = site.links(technique, ".backlinks a");
+    assert_eq!(
+        referenced,
+        vec![
+            ("../../index.html".to_string(), "Fixture home".to_string()),
+            (
+                "../../notes/overview.html".to_string(),
+                "Overview".to_string()
+            ),
+        ]
+    );
+    // A sub-technique names its parent.
+    let sub = site.links(
+        "techniques/poison/poison-training-data-label-flip.html",
+        ".page-kind a",
+    );
+    assert_eq!(
+        sub,
+        vec![(
+            "poison-training-data.html".to_string(),
+            "AML.T0020: Poison Training Data".to_string()
+        )]
+    );
+    // ATLAS routes are redirects to the page.
+    let redirect = String::from_utf8_lossy(&site.files["techniques/AML.T0020.html"]).into_owned();
+    assert!(
+        redirect.contains(r#"url=poison/poison-training-data.html""#),
+        "{redirect}"
+    );
+    for route in [
+        "tactics/AML.TA0006.html",
+        "mitigations/AML.M0007.html",
+        "techniques/AML.T0020.001.html",
+    ] {
+        assert!(site.files.contains_key(route), "missing route {route}");
+    }
+    // The home page holds the root index.md, with its route link resolved.
+    let home = site.links("index.html", ".body a");
+    assert!(
+        home.contains(&(
+            "techniques/poison/poison-training-data.html".to_string(),
+            "poisoning technique".to_string()
+        )),
+        "{home:?}"
+    );
+    // Lists, tags, matrix, 404 and the search index exist.
+    for file in [
+        "matrix.html",
+        "list/techniques.html",
+        "list/notes.html",
+        "tags/index.html",
+        "tags/guide.html",
+        "tags/type-note.html",
+        "404.html",
+        "_atlas/search-index.js",
+        "_atlas/style.css",
+        "_atlas/search.js",
+    ] {
+        assert!(site.files.contains_key(file), "missing {file}");
+    }
+    let matrix = site.links("matrix.html", ".matrix a");
+    assert_eq!(
+        matrix.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>(),
+        ["Persistence", "Poison Training Data", "Label Flipping"]
+    );
+}
+
+#[test]
+fn shipped_content_builds_with_every_link_alive() {
+    let tmp = TempDir::new("content");
+    let out = tmp.path().join("public");
+    let site = build(&project().join("content"), &out);
+    assert_eq!(site.dead_links(), Vec::<(String, String, &str)>::new());
+    assert_eq!(site.broken_links(), Vec::<(String, String)>::new());
+    let unsafe_artifacts = "frameworks/atlas/techniques/execution/user-execution/user-execution-unsafe-ai-artifacts.html";
+    let links = site.links(unsafe_artifacts, ".body a");
+    for expected in [
+        "../../../tactics/execution.html",
+        "../../../mitigations/code-signing.html",
+        "../../../case-studies/malicious-models-on-hugging-face.html",
+        "../../initial-access/ai-supply-chain-compromise.html",
+    ] {
+        assert!(
+            links.iter().any(|(h, _)| h == expected),
+            "{unsafe_artifacts} lacks a link to {expected}: {links:?}"
+        );
+    }
+    let index = String::from_utf8_lossy(&site.files["_atlas/search-index.js"]).into_owned();
+    assert!(index.starts_with("window.ATLAS_SEARCH_INDEX=["));
+    assert!(index.contains(r#""t":"AML.T0011.000: Unsafe AI Artifacts""#));
+    // No page pulls anything from the network.
+    for (path, bytes) in &site.files {
+        if path.ends_with(".html") {
+            let text = String::from_utf8_lossy(bytes);
+            for attr in ["src=\"http", "src=\"//", "rel=\"stylesheet\" href=\"http"] {
+                assert!(!text.contains(attr), "{path} loads a network resource");
+            }
+        }
+    }
+}
+
+#[test]
+fn two_builds_give_identical_bytes() {
+    let tmp = TempDir::new("determinism");
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    build(&project().join("content"), &a);
+    build(&project().join("content"), &b);
+    let (first, second) = (read_tree(&a), read_tree(&b));
+    assert_eq!(
+        first.keys().collect::<Vec<_>>(),
+        second.keys().collect::<Vec<_>>()
+    );
+    for (path, bytes) in &first {
+        assert!(bytes == &second[path], "{path} differs between builds");
+    }
+}
+
+#[test]
+fn site_templates_and_static_files_override_the_built_ins() {
+    let tmp = TempDir::new("override");
+    let site_dir = tmp.path().join("site");
+    fs::create_dir_all(site_dir.join("templates")).unwrap();
+    fs::create_dir_all(site_dir.join("static")).unwrap();
+    fs::write(
+        site_dir.join("templates/404.html"),
+        "custom not-found {{ root }}",
+    )
+    .unwrap();
+    fs::write(site_dir.join("static/style.css"), "body { color: teal }").unwrap();
+    fs::write(site_dir.join("static/extra.txt"), "extra").unwrap();
+    let out = tmp.path().join("out");
+    let root = fixture("site-basic");
+    let run = atlas_kb(
+        &site_dir,
+        &[
+            "build",
+            "--root",
+            root.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let files = read_tree(&out);
+    assert_eq!(files["404.html"], b"custom not-found ");
+    assert_eq!(files["_atlas/style.css"], b"body { color: teal }");
+    assert_eq!(files["_atlas/extra.txt"], b"extra");
+    // Templates not overridden are still the built-ins.
+    assert!(String::from_utf8_lossy(&files["matrix.html"]).contains("class=\"matrix\""));
+}
+
+#[test]
+fn unsafe_output_folders_are_refused_and_nothing_is_deleted() {
+    let tmp = TempDir::new("refuse");
+    let vault = tmp.path().join("vault");
+    for (path, text) in read_tree(&fixture("site-basic")) {
+        let file = vault.join(&path);
+        fs::create_dir_all(file.parent().unwrap()).unwrap();
+        fs::write(file, text).unwrap();
+    }
+    let foreign = tmp.path().join("foreign");
+    fs::create_dir_all(&foreign).unwrap();
+    fs::write(foreign.join("keep.txt"), "mine").unwrap();
+    let v = vault.to_str().unwrap();
+    let cases: Vec<(String, &str)> = vec![
+        (v.to_string(), "inside the content root"),
+        (format!("{v}/public"), "inside the content root"),
+        (
+            tmp.path().to_str().unwrap().to_string(),
+            "holds the content root",
+        ),
+        (
+            foreign.to_str().unwrap().to_string(),
+            "not written by atlas-kb build",
+        ),
+        ("/".to_string(), "file system root"),
+        (".".to_string(), "holds the current (project) folder"),
+    ];
+    let cwd = tmp.path().join("cwd");
+    fs::create_dir_all(&cwd).unwrap();
+    fs::write(cwd.join("Cargo.toml"), "[package]").unwrap();
+    let before = read_tree(tmp.path());
+    for (out, reason) in &cases {
+        let run = atlas_kb(&cwd, &["build", "--root", v, "--out", out]);
+        assert_eq!(run.code, 2, "--out {out} was not refused: {}", run.stderr);
+        assert!(run.stderr.contains(reason), "--out {out}: {}", run.stderr);
+    }
+    if let Some(home) = std::env::var_os("HOME") {
+        let run = atlas_kb(
+            &cwd,
+            &["build", "--root", v, "--out", home.to_str().unwrap()],
+        );
+        assert_eq!(run.code, 2, "$HOME was not refused: {}", run.stderr);
+    }
+    assert_eq!(
+        read_tree(tmp.path()),
+        before,
+        "a refused build changed files"
+    );
+
+    // A folder an earlier build marked is replaced as a whole.
+    let out = tmp.path().join("site");
+    build(&vault, &out);
+    fs::write(out.join("stale.html"), "old").unwrap();
+    build(&vault, &out);
+    assert!(!out.join("stale.html").exists());
+    assert!(out.join("index.html").exists());
+}
+
+#[test]
+fn strict_build_fails_on_content_errors_but_still_writes() {
+    let tmp = TempDir::new("strict");
+    let out = tmp.path().join("out");
+    let root = fixture("site-basic");
+    let args = [
+        "build",
+        "--root",
+        root.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let lenient = atlas_kb(project(), &args);
+    assert_eq!(lenient.code, 0);
+    assert!(lenient
+        .stderr
+        .contains("error[broken-link]: no page matches `no-such-page`"));
+    let strict = atlas_kb(project(), &[&args[..], &["--strict"]].concat());
+    assert_eq!(strict.code, 1);
+    assert!(out.join("notes/overview.html").exists());
+}
+
+#[test]
+fn real_vault_builds_and_broken_links_match_check() {
+    let Some(vault) = shared(
+        "corpora/ai-redteam-kb",
+        "real_vault_builds_and_broken_links_match_check",
+    ) else {
+        return;
+    };
+    let tmp = TempDir::new("vault");
+    let out = tmp.path().join("site");
+    let site = build(&vault, &out);
+    let pages = site.files.keys().filter(|p| p.ends_with(".html")).count();
+    let markdown = read_tree(&vault)
+        .keys()
+        .filter(|p| p.ends_with(".md") && !p.starts_with('.'))
+        .count();
+    assert_eq!(markdown, 561);
+    // Every page (561), the 20 generated parents, and the generated index pages.
+    let content_pages = site
+        .files
+        .keys()
+        .filter(|p| p.ends_with(".html"))
+        .filter(|p| {
+            vault
+                .join(p.trim_end_matches(".html").to_string() + ".md")
+                .exists()
+        })
+        .count();
+    assert_eq!(content_pages, 561, "of {pages} html files");
+    assert_eq!(site.dead_links(), Vec::<(String, String, &str)>::new());
+
+    let check = atlas_kb(
+        project(),
+        &[
+            "check",
+            "--root",
+            vault.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    let reported: Vec<serde_json::Value> = serde_json::from_str(&check.stdout).expect("json");
+    let mut expected: Vec<(String, String)> = reported
+        .iter()
+        .filter(|d| {
+            let code = d["code"].as_str().unwrap();
+            let message = d["message"].as_str().unwrap();
+            matches!(code, "broken-link" | "broken-anchor" | "unknown-id")
+                || (code == "malformed-link" && message.contains("route"))
+        })
+        .map(|d| {
+            let path = d["path"].as_str().unwrap();
+            (
+                format!("{}.html", path.trim_end_matches(".md")),
+                d["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(site.broken_links(), expected);
+}
