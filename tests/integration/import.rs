@@ -345,3 +345,113 @@ fn real_file_problems_point_at_their_lines() {
         .map(|(_, n)| *n);
     assert_eq!(mitigations, Some(34));
 }
+
+/// Import, then load, check and build: the round trip a new user makes.
+#[test]
+fn imported_release_checks_clean_and_builds_its_matrix_in_order() {
+    use atlas_kb::graph::{PageKind, RelationKind};
+    let Some(yaml) = crate::support::shared(
+        "corpora/atlas-data/ATLAS.yaml",
+        "imported_release_checks_clean_and_builds_its_matrix_in_order",
+    ) else {
+        return;
+    };
+    let tmp = TempDir::new("round-trip");
+    let pages = tmp.0.join("kb");
+    import(&ImportOptions {
+        input: yaml.clone(),
+        out: pages.clone(),
+        force: false,
+    })
+    .expect("import");
+
+    let graph = atlas_kb::app::load_graph(&pages).expect("load");
+    let diagnostics = atlas_kb::check::check(&graph, &atlas_kb::check::Rules::default());
+    assert_eq!(diagnostics, vec![], "check is not silent on imported data");
+
+    let count = |kind| graph.pages.iter().filter(|p| p.kind == kind).count();
+    assert_eq!(count(PageKind::Tactic), 16);
+    assert_eq!(
+        count(PageKind::Technique) + count(PageKind::SubTechnique),
+        170
+    );
+    assert_eq!(count(PageKind::SubTechnique), 69);
+    assert_eq!(count(PageKind::Mitigation), 35);
+    assert_eq!(count(PageKind::CaseStudy), 57);
+    assert!(
+        graph.pages.iter().all(|p| !p.generated),
+        "no parent had to be generated"
+    );
+
+    let relations = |kind: RelationKind, sub: Option<bool>| {
+        graph
+            .relations
+            .iter()
+            .filter(|r| r.kind == kind)
+            .filter(|r| {
+                sub.is_none_or(|s| (graph.page(r.technique).kind == PageKind::SubTechnique) == s)
+            })
+            .inspect(|r| {
+                assert!(
+                    r.from_technique.is_some() && r.from_other.is_some(),
+                    "one-sided relation {} - {}",
+                    graph.page(r.technique).title(),
+                    graph.page(r.other).title()
+                )
+            })
+            .count()
+    };
+    assert_eq!(relations(RelationKind::TechniqueTactic, Some(false)), 111);
+    // Each sub-technique sits under its parent's tactics, as the seed page shows.
+    let inherited: usize = graph
+        .pages
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.kind == PageKind::SubTechnique)
+        .map(|(i, _)| {
+            let parent = graph.parent[i].expect("a parent page");
+            graph
+                .relations
+                .iter()
+                .filter(|r| r.kind == RelationKind::TechniqueTactic && r.technique == parent)
+                .count()
+        })
+        .sum();
+    assert_eq!(
+        relations(RelationKind::TechniqueTactic, Some(true)),
+        inherited
+    );
+    assert_eq!(relations(RelationKind::TechniqueMitigation, None), 244);
+    assert_eq!(relations(RelationKind::TechniqueCaseStudy, None), 440);
+
+    // The built matrix has the 16 tactics in the order of the YAML's matrix.
+    let data: serde_yaml::Value =
+        serde_yaml::from_str(&fs::read_to_string(&yaml).unwrap()).unwrap();
+    let order: Vec<String> = data["matrices"][0]["tactics"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(order.len(), 16);
+    let out = tmp.0.join("site");
+    let run = crate::support::atlas_kb(
+        crate::support::project(),
+        &[
+            "build",
+            "--root",
+            pages.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let site = crate::site::Site::read(&out);
+    let columns: Vec<String> = site
+        .links("matrix.html", ".matrix-column h2 a")
+        .into_iter()
+        .map(|(_, name)| name)
+        .collect();
+    assert_eq!(columns, order);
+    assert_eq!(site.dead_links(), Vec::<(String, String, &str)>::new());
+}
