@@ -368,8 +368,9 @@ impl Resolver<'_> {
             Some(format!("did you mean `{}`?", paths[0]))
         };
         if let Some(count) = self.index.folders.get(folder) {
-            let mut help =
-                format!("`{folder}/` is a folder of {count} pages; no page is named `{written_name}`");
+            let mut help = format!(
+                "`{folder}/` is a folder of {count} pages; no page is named `{written_name}`"
+            );
             let prefix = format!("{folder}/");
             let mut in_folder = self.index.by_name.iter().filter(|(_, ids)| {
                 ids.iter()
