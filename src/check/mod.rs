@@ -140,9 +140,10 @@ fn link_diagnostics(graph: &Graph, at: LinkRef, out: &mut Vec<Diagnostic>) {
                             Code::LabelIdMismatch,
                             format!("label names `{label_id}` but the link goes to `{target_id}` (`{}`)", target.stem_path()),
                         )
-                        .with_help(match graph.by_id.get(&label_id) {
-                            Some(p) => format!("`{label_id}` is `{}`", graph.page(*p).stem_path()),
-                            None => format!("no page has `{label_id}`"),
+                        .with_help(match graph.by_id.get(&label_id).map(|p| graph.page(*p)) {
+                            Some(p) if !p.generated => format!("`{label_id}` is `{}`", p.stem_path()),
+                            // A generated parent has no file: a link to its path would break.
+                            _ => format!("no page has `{label_id}`"),
                         }),
                     );
                 }

@@ -148,6 +148,8 @@ pub fn summary(diagnostics: &[Diagnostic], pages: usize, out: &mut dyn Write) ->
         plural(warnings, "warning", "warnings")
     )?;
     for (code, (severity, count)) in by_code {
+        // `Severity`'s Display ignores width, so pad its text.
+        let severity = severity.to_string();
         writeln!(out, "  {count:>6}  {severity:<7}  {code}")?;
     }
     Ok(())

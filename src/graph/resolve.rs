@@ -253,7 +253,7 @@ impl Resolver<'_> {
         Resolution::Broken(Broken::new(
             Code::BrokenLink,
             format!("no page matches `{target}`"),
-            self.broken_help(&page_key),
+            self.broken_help(&page_key, target),
         ))
     }
 
@@ -346,9 +346,12 @@ impl Resolver<'_> {
         }
     }
 
-    fn broken_help(&self, key: &str) -> Option<String> {
+    /// `key` is the folded path looked up; `written` the link as the user wrote it, whose last
+    /// component is quoted back as written (not lower-cased).
+    fn broken_help(&self, key: &str, written: &str) -> Option<String> {
         let key = key.trim_end_matches('/');
         let name = last_component(key);
+        let written_name = last_component(strip_md(written.trim().trim_end_matches('/')));
         let folder = folder_of(key);
         if let Some(count) = self.index.folders.get(key) {
             return Some(format!(
@@ -365,8 +368,9 @@ impl Resolver<'_> {
             Some(format!("did you mean `{}`?", paths[0]))
         };
         if let Some(count) = self.index.folders.get(folder) {
-            let mut help =
-                format!("`{folder}/` is a folder of {count} pages; no page is named `{name}`");
+            let mut help = format!(
+                "`{folder}/` is a folder of {count} pages; no page is named `{written_name}`"
+            );
             let prefix = format!("{folder}/");
             let mut in_folder = self.index.by_name.iter().filter(|(_, ids)| {
                 ids.iter()

@@ -135,12 +135,12 @@ pub fn load(root: &Path) -> Result<Vault> {
 fn walk(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Result<(Vec<String>, Vec<String>)> {
     let mut pages = Vec::new();
     let mut assets = Vec::new();
-    let entries = walkdir::WalkDir::new(root)
+    let mut entries = walkdir::WalkDir::new(root)
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-    for entry in entries {
+    while let Some(entry) = entries.next() {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
@@ -171,6 +171,10 @@ fn walk(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Result<(Vec<String>, 
                     )
                     .with_help("atlas-kb reads nothing outside the content root"),
                 );
+                if entry.file_type().is_dir() {
+                    // Walking with `follow_links` would otherwise descend into it next.
+                    entries.skip_current_dir();
+                }
                 continue;
             }
         }

@@ -7,7 +7,7 @@
 use super::{BlockId, Heading, LinkSyntax, MetaField, RawLink};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::LineIndex;
-use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 use std::ops::Range;
 
 /// The markdown extensions used both when scanning and when rendering, so both see the same
@@ -76,12 +76,22 @@ pub fn scan_body(
                     headings.push(heading(text, lines, level, range, &rendered));
                 }
             }
-            Event::Start(Tag::Link { dest_url, .. }) => {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                ..
+            }) => {
+                // `<a@b.org>` comes without its scheme; it is a mail address, not a page path.
+                let dest = if link_type == LinkType::Email {
+                    format!("mailto:{dest_url}")
+                } else {
+                    dest_url.to_string()
+                };
                 links.push(markdown_link(
                     text,
                     lines,
                     LinkSyntax::Markdown,
-                    &dest_url,
+                    &dest,
                     range,
                 ));
             }

@@ -1,21 +1,20 @@
 //! `atlas-kb build`: the site on disk, read as a browser would.
 
 use crate::site::Site;
-use crate::support::{atlas_kb, fixture, project, read_tree, shared, TempDir};
+use crate::support::{
+    atlas_kb, atlas_kb_in, check_json, copy_fixture, fixture, project, read_tree, shared, TempDir,
+};
 use std::fs;
 
 fn build(root: &std::path::Path, out: &std::path::Path) -> Site {
-    let run = atlas_kb(
-        project(),
-        &[
-            "build",
-            "--root",
-            root.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(run.code, 0, "build failed: {}", run.stderr);
+    let run = atlas_kb(&[
+        "build",
+        "--root",
+        root.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, Some(0), "build failed: {}", run.stderr);
     Site::read(out)
 }
 
@@ -234,7 +233,7 @@ fn site_templates_and_static_files_override_the_built_ins() {
     fs::write(site_dir.join("static/extra.txt"), "extra").unwrap();
     let out = tmp.path().join("out");
     let root = fixture("site-basic");
-    let run = atlas_kb(
+    let run = atlas_kb_in(
         &site_dir,
         &[
             "build",
@@ -244,7 +243,7 @@ fn site_templates_and_static_files_override_the_built_ins() {
             out.to_str().unwrap(),
         ],
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
     let files = read_tree(&out);
     assert_eq!(files["404.html"], b"custom not-found ");
     assert_eq!(files["_atlas/style.css"], b"body { color: teal }");
@@ -255,13 +254,7 @@ fn site_templates_and_static_files_override_the_built_ins() {
 
 #[test]
 fn unsafe_output_folders_are_refused_and_nothing_is_deleted() {
-    let tmp = TempDir::new("refuse");
-    let vault = tmp.path().join("vault");
-    for (path, text) in read_tree(&fixture("site-basic")) {
-        let file = vault.join(&path);
-        fs::create_dir_all(file.parent().unwrap()).unwrap();
-        fs::write(file, text).unwrap();
-    }
+    let (tmp, vault) = copy_fixture("site-basic");
     let foreign = tmp.path().join("foreign");
     fs::create_dir_all(&foreign).unwrap();
     fs::write(foreign.join("keep.txt"), "mine").unwrap();
@@ -285,16 +278,21 @@ fn unsafe_output_folders_are_refused_and_nothing_is_deleted() {
     fs::write(cwd.join("Cargo.toml"), "[package]").unwrap();
     let before = read_tree(tmp.path());
     for (out, reason) in &cases {
-        let run = atlas_kb(&cwd, &["build", "--root", v, "--out", out]);
-        assert_eq!(run.code, 2, "--out {out} was not refused: {}", run.stderr);
+        let run = atlas_kb_in(&cwd, &["build", "--root", v, "--out", out]);
+        assert_eq!(
+            run.code,
+            Some(2),
+            "--out {out} was not refused: {}",
+            run.stderr
+        );
         assert!(run.stderr.contains(reason), "--out {out}: {}", run.stderr);
     }
     if let Some(home) = std::env::var_os("HOME") {
-        let run = atlas_kb(
+        let run = atlas_kb_in(
             &cwd,
             &["build", "--root", v, "--out", home.to_str().unwrap()],
         );
-        assert_eq!(run.code, 2, "$HOME was not refused: {}", run.stderr);
+        assert_eq!(run.code, Some(2), "$HOME was not refused: {}", run.stderr);
     }
     assert_eq!(
         read_tree(tmp.path()),
@@ -323,13 +321,13 @@ fn strict_build_fails_on_content_errors_but_still_writes() {
         "--out",
         out.to_str().unwrap(),
     ];
-    let lenient = atlas_kb(project(), &args);
-    assert_eq!(lenient.code, 0);
+    let lenient = atlas_kb(&args);
+    assert_eq!(lenient.code, Some(0));
     assert!(lenient
         .stderr
         .contains("error[broken-link]: no page matches `no-such-page`"));
-    let strict = atlas_kb(project(), &[&args[..], &["--strict"]].concat());
-    assert_eq!(strict.code, 1);
+    let strict = atlas_kb(&[&args[..], &["--strict"]].concat());
+    assert_eq!(strict.code, Some(1));
     assert!(out.join("notes/overview.html").exists());
 }
 
@@ -364,31 +362,18 @@ fn real_vault_builds_and_broken_links_match_check() {
     assert_eq!(content_pages, 561, "of {pages} html files");
     assert_eq!(site.dead_links(), Vec::<(String, String, &str)>::new());
 
-    let check = atlas_kb(
-        project(),
-        &[
-            "check",
-            "--root",
-            vault.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
-    );
-    let reported: Vec<serde_json::Value> = serde_json::from_str(&check.stdout).expect("json");
+    let reported = check_json(&vault, &[]).diagnostics();
     let mut expected: Vec<(String, String)> = reported
         .iter()
         .filter(|d| {
-            let code = d["code"].as_str().unwrap();
-            let message = d["message"].as_str().unwrap();
-            matches!(code, "broken-link" | "broken-anchor" | "unknown-id")
-                || (code == "malformed-link" && message.contains("route"))
+            matches!(
+                d.code.as_str(),
+                "broken-link" | "broken-anchor" | "unknown-id"
+            ) || (d.code == "malformed-link" && d.message.contains("route"))
         })
         .map(|d| {
-            let path = d["path"].as_str().unwrap();
-            (
-                format!("{}.html", path.trim_end_matches(".md")),
-                d["message"].as_str().unwrap().to_string(),
-            )
+            let html = format!("{}.html", d.path.trim_end_matches(".md"));
+            (html, d.message.clone())
         })
         .collect();
     expected.sort();

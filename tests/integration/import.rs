@@ -435,17 +435,14 @@ fn imported_release_checks_clean_and_builds_its_matrix_in_order() {
         .collect();
     assert_eq!(order.len(), 16);
     let out = tmp.0.join("site");
-    let run = crate::support::atlas_kb(
-        crate::support::project(),
-        &[
-            "build",
-            "--root",
-            pages.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = crate::support::atlas_kb(&[
+        "build",
+        "--root",
+        pages.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
     let site = crate::site::Site::read(&out);
     let columns: Vec<String> = site
         .links("matrix.html", ".matrix-column h2 a")

@@ -1,7 +1,9 @@
-//! The one integration-test binary: each module drives the built `atlas-kb` binary over
-//! fixture vaults in `tests/fixtures/` (and the real corpora in `../shared` when present).
+//! The one integration-test binary: each module drives the built `atlas-kb` binary (or the
+//! library) over fixture vaults in `tests/fixtures/`, and over the real corpora in `../shared`
+//! when present.
 
 mod build;
+mod check;
 mod import;
 mod site;
 mod support;

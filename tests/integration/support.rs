@@ -1,65 +1,161 @@
-//! Small helpers shared by the integration tests: temporary folders, running the binary,
-//! reading a folder tree, and locating the real corpora beside the project.
+//! Small helpers shared by the integration tests: run the built binary, read its JSON report,
+//! copy a fixture vault into a throw-away folder, read a folder tree, and find the real
+//! corpora beside the project.
 
+#![allow(dead_code)]
+
+use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// A temporary folder removed when dropped.
+/// `tests/fixtures/<name>`.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// What one run of the binary printed and how it exited.
+#[derive(Debug)]
+pub struct Run {
+    pub stdout: String,
+    pub stderr: String,
+    /// `None` if the process was killed by a signal (a crash, never an answer).
+    pub code: Option<i32>,
+}
+
+impl Run {
+    /// The `--format json` report on stdout.
+    pub fn diagnostics(&self) -> Vec<JsonDiagnostic> {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not a JSON report ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+}
+
+/// Runs `atlas-kb` with `args` in the project folder.
+pub fn atlas_kb(args: &[&str]) -> Run {
+    atlas_kb_in(project(), args)
+}
+
+/// Runs `atlas-kb` with `args` in folder `cwd`.
+pub fn atlas_kb_in(cwd: &Path, args: &[&str]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_atlas-kb"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("the atlas-kb binary runs");
+    let run = Run {
+        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+        code: output.status.code(),
+    };
+    assert!(
+        !run.stderr.contains("panicked"),
+        "atlas-kb panicked:\n{}",
+        run.stderr
+    );
+    run
+}
+
+/// `atlas-kb check --root <root> --format json <extra...>`.
+pub fn check_json(root: &Path, extra: &[&str]) -> Run {
+    let root = root.to_str().expect("UTF-8 path");
+    let mut args = vec!["check", "--root", root, "--format", "json"];
+    args.extend_from_slice(extra);
+    atlas_kb(&args)
+}
+
+/// One diagnostic of the JSON report.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonDiagnostic {
+    pub code: String,
+    pub severity: String,
+    pub path: String,
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl JsonDiagnostic {
+    /// `code path:line:col`, the compact form most assertions compare.
+    pub fn at(&self) -> String {
+        format!("{} {}:{}:{}", self.code, self.path, self.line, self.column)
+    }
+}
+
+/// The `at()` form of every diagnostic, in report order.
+pub fn positions(diagnostics: &[JsonDiagnostic]) -> Vec<String> {
+    diagnostics.iter().map(JsonDiagnostic::at).collect()
+}
+
+/// A folder under the system temp dir, removed when dropped.
 pub struct TempDir(pub PathBuf);
 
 impl TempDir {
-    pub fn new(name: &str) -> Self {
-        static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let dir =
-            std::env::temp_dir().join(format!("atlas-kb-it-{name}-{}-{n}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).expect("create a temporary folder");
-        TempDir(dir)
+    pub fn new(label: &str) -> TempDir {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let path =
+            std::env::temp_dir().join(format!("atlas-kb-test-{}-{n}-{label}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("create temp dir");
+        TempDir(path)
     }
 
     pub fn path(&self) -> &Path {
         &self.0
     }
+
+    /// Writes `bytes` to `rel` (creating folders) and returns the full path.
+    pub fn write(&self, rel: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.0.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create folder");
+        }
+        std::fs::write(&path, bytes).expect("write file");
+        path
+    }
 }
 
 impl Drop for TempDir {
     fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
-/// What a run of the binary produced.
-pub struct Run {
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
+/// A fresh temp folder holding a copy of fixture `name` (in a subfolder `vault`, so tests can
+/// put things beside the vault too).
+pub fn copy_fixture(name: &str) -> (TempDir, PathBuf) {
+    let dir = TempDir::new(name);
+    let vault = dir.path().join("vault");
+    copy_tree(&fixture(name), &vault);
+    (dir, vault)
 }
 
-/// Runs `atlas-kb` with `args` in folder `cwd`.
-pub fn atlas_kb(cwd: &Path, args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_atlas-kb"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run atlas-kb");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create folder");
+    for entry in std::fs::read_dir(from).expect("read fixture folder") {
+        let entry = entry.expect("fixture entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy fixture file");
+        }
     }
 }
 
 /// The project folder.
 pub fn project() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A fixture vault under `tests/fixtures/`.
-pub fn fixture(name: &str) -> PathBuf {
-    project().join("tests/fixtures").join(name)
 }
 
 /// A path under `../shared`, or `None` (saying the test is skipped) where it is absent.
@@ -78,7 +174,7 @@ pub fn read_tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut files = BTreeMap::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        for entry in fs::read_dir(&dir).expect("read a folder") {
+        for entry in std::fs::read_dir(&dir).expect("read a folder") {
             let path = entry.expect("a folder entry").path();
             if path.is_dir() {
                 stack.push(path);
@@ -89,7 +185,7 @@ pub fn read_tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
                     .map(|c| c.as_os_str().to_string_lossy().into_owned())
                     .collect::<Vec<_>>()
                     .join("/");
-                files.insert(rel, fs::read(&path).expect("read a file"));
+                files.insert(rel, std::fs::read(&path).expect("read a file"));
             }
         }
     }
