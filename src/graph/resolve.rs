@@ -63,6 +63,14 @@ pub struct Index {
     /// Lower-case NFC asset path -> the path as on disk.
     assets: HashMap<String, String>,
     assets_by_name: HashMap<String, Vec<String>>,
+    /// Folded path without `.md` of each page (empty for generated pages).
+    folded: Vec<String>,
+    /// Folded folder of each page.
+    folded_folder: Vec<String>,
+    /// Folded page names by length in bytes, for "did you mean" without scanning every name.
+    names_by_len: HashMap<usize, Vec<String>>,
+    /// Folded folder -> pages directly in it.
+    children: HashMap<String, Vec<PageId>>,
     /// Lower-case folder path (no trailing `/`) -> number of pages anywhere below it.
     folders: HashMap<String, usize>,
     pub by_id: HashMap<AtlasId, PageId>,
@@ -98,15 +106,28 @@ impl Index {
             assets: HashMap::new(),
             assets_by_name: HashMap::new(),
             folders: HashMap::new(),
+            folded: Vec::with_capacity(pages.len()),
+            folded_folder: Vec::with_capacity(pages.len()),
+            names_by_len: HashMap::new(),
+            children: HashMap::new(),
             by_id,
         };
         for (i, page) in pages.iter().enumerate() {
             let path = &page.source.path;
             if page.generated {
                 // Generated parents answer route links only: no file bears their name.
+                index.folded.push(String::new());
+                index.folded_folder.push(String::new());
                 continue;
             }
             let key = fold(strip_md(path));
+            index.folded.push(key.clone());
+            index.folded_folder.push(folder_of(&key).to_string());
+            index
+                .children
+                .entry(folder_of(&key).to_string())
+                .or_default()
+                .push(PageId(i));
             index.exact.entry(key.clone()).or_insert(PageId(i));
             index
                 .by_name
@@ -118,6 +139,16 @@ impl Index {
                 *index.folders.entry(folder.to_string()).or_default() += 1;
                 folder = folder_of(folder);
             }
+        }
+        for name in index.by_name.keys() {
+            index
+                .names_by_len
+                .entry(name.len())
+                .or_default()
+                .push(name.clone());
+        }
+        for names in index.names_by_len.values_mut() {
+            names.sort();
         }
         for asset in assets {
             let key = fold(asset);
@@ -271,7 +302,7 @@ impl Resolver<'_> {
             .iter()
             .copied()
             .filter(|p| {
-                let path = fold(strip_md(&self.pages[p.0].source.path));
+                let path = &self.index.folded[p.0];
                 path == key || path.ends_with(&suffix)
             })
             .collect();
@@ -282,7 +313,7 @@ impl Resolver<'_> {
         }
         if let Some(&own) = matching
             .iter()
-            .find(|p| fold(folder_of(&self.pages[p.0].source.path)) == source_folder)
+            .find(|p| self.index.folded_folder[p.0] == source_folder)
         {
             return Some(self.with_anchor(own, subpath, markdown, Vec::new()));
         }
@@ -358,31 +389,34 @@ impl Resolver<'_> {
                 "`{key}/` is a folder of {count} pages; a link must name one of them"
             ));
         }
-        let close = |names: &mut dyn Iterator<Item = &str>| -> Option<String> {
-            let close = closest(name, names)?;
+        let suggest = |close: &str| -> String {
             let mut paths: Vec<&str> = self.index.by_name[close]
                 .iter()
                 .map(|p| strip_md(&self.pages[p.0].source.path))
                 .collect();
             paths.sort();
-            Some(format!("did you mean `{}`?", paths[0]))
+            format!("did you mean `{}`?", paths[0])
         };
         if let Some(count) = self.index.folders.get(folder) {
             let mut help = format!(
                 "`{folder}/` is a folder of {count} pages; no page is named `{written_name}`"
             );
-            let prefix = format!("{folder}/");
-            let mut in_folder = self.index.by_name.iter().filter(|(_, ids)| {
-                ids.iter()
-                    .any(|p| fold(&self.pages[p.0].source.path).starts_with(&prefix))
-            });
-            if let Some(guess) = close(&mut in_folder.by_ref().map(|(n, _)| n.as_str())) {
-                help = format!("{help}; {guess}");
+            // Only the folder's own pages: the link named this folder.
+            let here = self.index.children.get(folder).into_iter().flatten();
+            let names = here.map(|p| last_component(&self.index.folded[p.0]));
+            if let Some(close) = closest(name, names) {
+                help = format!("{help}; {}", suggest(close));
             }
             return Some(help);
         }
-        if let Some(guess) = close(&mut self.index.by_name.keys().map(String::as_str)) {
-            return Some(guess);
+        let limit = suggestion_limit(name);
+        let lengths = name.len().saturating_sub(limit)..=name.len() + limit;
+        let names = lengths
+            .filter_map(|len| self.index.names_by_len.get(&len))
+            .flatten()
+            .map(String::as_str);
+        if let Some(close) = closest(name, names) {
+            return Some(suggest(close));
         }
         (!folder.is_empty()).then(|| format!("there is no folder `{folder}/`"))
     }
@@ -524,7 +558,7 @@ fn find_anchor(page: &ParsedPage, subpath: &str, markdown: bool) -> Option<Ancho
 /// The closest of `options` to `word` by edit distance, if close enough to suggest.
 pub fn closest<'a>(word: &str, options: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let word = word.to_lowercase();
-    let limit = (word.chars().count() / 3).clamp(1, 4);
+    let limit = suggestion_limit(&word);
     let mut best: Option<(usize, &str)> = None;
     for option in options {
         if option.len().abs_diff(word.len()) > limit {
@@ -536,6 +570,11 @@ pub fn closest<'a>(word: &str, options: impl Iterator<Item = &'a str>) -> Option
         }
     }
     best.map(|(_, o)| o)
+}
+
+/// How many edits a suggestion may be from what was written: a third of its length, 1 to 4.
+fn suggestion_limit(word: &str) -> usize {
+    (word.chars().count() / 3).clamp(1, 4)
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
