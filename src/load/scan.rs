@@ -169,6 +169,17 @@ fn heading(
     }
 }
 
+/// Element ids the default theme puts on every page; a heading named `Main` becomes `main-1`
+/// so that ids stay unique and every anchor lands on its heading.
+pub const RESERVED_IDS: &[&str] = &[
+    "main",
+    "search-input",
+    "search-results",
+    "panel-related",
+    "panel-backlinks",
+    "panel-tags",
+];
+
 /// GitHub's heading ids: lowercase, keep letters, digits, `-` and `_`, spaces become `-`.
 pub fn github_slug(text: &str) -> String {
     text.trim()
@@ -185,7 +196,8 @@ pub fn github_slug(text: &str) -> String {
 
 /// Repeated slugs get `-1`, `-2`, ... in document order, as GitHub does.
 fn assign_slugs(headings: &mut [Heading]) {
-    let mut seen: std::collections::HashMap<String, usize> = Default::default();
+    let mut seen: std::collections::HashMap<String, usize> =
+        RESERVED_IDS.iter().map(|id| (id.to_string(), 1)).collect();
     for h in headings.iter_mut() {
         let base = h.slug.clone();
         let mut slug = base.clone();

@@ -75,12 +75,17 @@ pub fn render_body(graph: &Graph, id: PageId, out_path: &str) -> RenderedBody {
     let mut plain = String::new();
     // For each open link: whether its End must become `</span>` (broken) or vanish (unsafe).
     let mut open_links: Vec<LinkEnd> = Vec::new();
+    let mut open_images: Vec<LinkEnd> = Vec::new();
     let mut heading = 0usize;
+    // The title is indexed on its own; its H1 is left out of the body text.
+    let mut in_title = false;
     for (event, range) in Parser::new_ext(&text, markdown_options()).into_offset_iter() {
         match event {
             Event::Text(t) => {
-                plain.push_str(&t);
-                plain.push(' ');
+                if !in_title {
+                    plain.push_str(&t);
+                    plain.push(' ');
+                }
                 split_placeholders(&t, &block_ids, &mut events, |i| {
                     wiki_html(&ctx, &links[i], &resolutions[i])
                 });
@@ -93,6 +98,7 @@ pub fn render_body(graph: &Graph, id: PageId, out_path: &str) -> RenderedBody {
             }) => {
                 let slug = source.headings.get(heading).map(|h| h.slug.clone());
                 heading += 1;
+                in_title = level == pulldown_cmark::HeadingLevel::H1;
                 events.push(Event::Start(Tag::Heading {
                     level,
                     id: slug.map(CowStr::from),
@@ -120,7 +126,7 @@ pub fn render_body(graph: &Graph, id: PageId, out_path: &str) -> RenderedBody {
                         }));
                     }
                     Some(Target::Broken(why)) => {
-                        open_links.push(LinkEnd::Span);
+                        open_links.push(LinkEnd::Broken);
                         events.push(Event::Html(broken_open(&why).into()));
                     }
                     Some(Target::Unsafe) => open_links.push(LinkEnd::Drop),
@@ -136,7 +142,7 @@ pub fn render_body(graph: &Graph, id: PageId, out_path: &str) -> RenderedBody {
                 }
             }
             Event::End(TagEnd::Link) => match open_links.pop() {
-                Some(LinkEnd::Span) => events.push(Event::Html("</span>".into())),
+                Some(LinkEnd::Broken) => events.push(Event::Html("</span>".into())),
                 Some(LinkEnd::Drop) => {}
                 _ => events.push(Event::End(TagEnd::Link)),
             },
@@ -149,17 +155,40 @@ pub fn render_body(graph: &Graph, id: PageId, out_path: &str) -> RenderedBody {
                 let found = markdown_at
                     .get(&original(range.start))
                     .map(|&i| &resolutions[i]);
-                let dest = match found.map(|r| ctx.target(r)) {
-                    Some(Target::Url(h)) | Some(Target::Asset(h)) => h.into(),
-                    Some(Target::Broken(_)) | Some(Target::Unsafe) => CowStr::from(""),
-                    Some(Target::External) | None => dest_url,
-                };
-                events.push(Event::Start(Tag::Image {
-                    link_type,
-                    dest_url: dest,
-                    title,
-                    id: image_id,
-                }));
+                match found.map(|r| ctx.target(r)) {
+                    Some(Target::Url(h)) | Some(Target::Asset(h)) => {
+                        open_images.push(LinkEnd::Keep);
+                        events.push(Event::Start(Tag::Image {
+                            link_type,
+                            dest_url: h.into(),
+                            title,
+                            id: image_id,
+                        }));
+                    }
+                    // A remote image would be fetched by every reader (and can leak data in
+                    // its URL): it becomes a link to the image instead.
+                    Some(Target::External) | None => {
+                        open_images.push(LinkEnd::Span);
+                        let open =
+                            format!("<a class=\"remote-image\" href=\"{}\">", escape(&dest_url));
+                        events.push(Event::Html(open.into()));
+                    }
+                    Some(Target::Broken(why)) => {
+                        open_images.push(LinkEnd::Broken);
+                        events.push(Event::Html(broken_open(&why).into()));
+                    }
+                    Some(Target::Unsafe) => open_images.push(LinkEnd::Drop),
+                }
+            }
+            Event::End(TagEnd::Image) => match open_images.pop() {
+                Some(LinkEnd::Keep) | None => events.push(Event::End(TagEnd::Image)),
+                Some(LinkEnd::Span) => events.push(Event::Html("</a>".into())),
+                Some(LinkEnd::Broken) => events.push(Event::Html("</span>".into())),
+                Some(LinkEnd::Drop) => {}
+            },
+            Event::End(TagEnd::Heading(level)) => {
+                in_title = false;
+                events.push(Event::End(TagEnd::Heading(level)));
             }
             Event::Html(h) | Event::InlineHtml(h) => events.push(Event::Html(sanitize(&h).into())),
             Event::Code(c) => {
@@ -178,9 +207,12 @@ pub fn render_body(graph: &Graph, id: PageId, out_path: &str) -> RenderedBody {
     }
 }
 
+/// How the end of a link or image is closed: as written, as the `<span>`/`<a>` that
+/// replaced its start, as a broken-link span, or not at all (its start was dropped).
 enum LinkEnd {
     Keep,
     Span,
+    Broken,
     Drop,
 }
 

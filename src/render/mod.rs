@@ -459,11 +459,16 @@ fn list(graph: &Graph, theme: &Theme, kind: PageKind, from: &str) -> Result<Vec<
 
 /// `tags/index.html` and one page per tag.
 fn tags(graph: &Graph, theme: &Theme) -> Result<Vec<(String, Vec<u8>)>> {
-    let mut by_tag: BTreeMap<String, (BTreeSet<String>, Vec<PageId>)> = BTreeMap::new();
+    // Tags that differ only in case or punctuation share a page, named by their most used
+    // spelling (the first in sort order on a tie).
+    let mut by_tag: BTreeMap<String, (BTreeMap<String, usize>, Vec<PageId>)> = BTreeMap::new();
     for (i, page) in graph.pages.iter().enumerate() {
         for tag in &page.source.front.tags {
             let entry = by_tag.entry(tag_slug(tag)).or_default();
-            entry.0.insert(tag.trim_start_matches('#').to_string());
+            *entry
+                .0
+                .entry(tag.trim_start_matches('#').to_string())
+                .or_default() += 1;
             if entry.1.last() != Some(&PageId(i)) {
                 entry.1.push(PageId(i));
             }
@@ -471,8 +476,12 @@ fn tags(graph: &Graph, theme: &Theme) -> Result<Vec<(String, Vec<u8>)>> {
     }
     let mut files = Vec::new();
     let mut index = Vec::new();
-    for (slug, (names, mut pages)) in by_tag {
-        let name = names.into_iter().collect::<Vec<_>>().join(", ");
+    for (slug, (spellings, mut pages)) in by_tag {
+        let name = spellings
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+            .map(|(n, _)| n.clone())
+            .unwrap_or_default();
         let path = format!("tags/{slug}.html");
         pages.sort_by_key(|p| order(graph.page(*p)));
         let rows: Vec<LinkView> = pages

@@ -96,6 +96,29 @@ impl Site {
         dead
     }
 
+    /// `(page, url)` of everything a browser would fetch from the network on its own:
+    /// scripts, stylesheets, images, frames, media.
+    pub fn network_resources(&self) -> Vec<(String, String)> {
+        let sel = Selector::parse("script[src], link[href], img[src], iframe[src], source[src], video[src], audio[src], object[data], embed[src]")
+            .expect("selector");
+        let mut found = Vec::new();
+        for (path, doc) in &self.html {
+            for e in doc.select(&sel) {
+                let v = e.value();
+                let url = v
+                    .attr("src")
+                    .or(v.attr("href"))
+                    .or(v.attr("data"))
+                    .unwrap_or("");
+                if is_external(url) {
+                    found.push((path.clone(), url.to_string()));
+                }
+            }
+        }
+        found.sort();
+        found
+    }
+
     /// `(page, title)` of every link rendered as broken.
     pub fn broken_links(&self) -> Vec<(String, String)> {
         let sel = Selector::parse("span.broken-link").expect("selector");
