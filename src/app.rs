@@ -7,17 +7,28 @@ use crate::cli::{BuildArgs, ImportArgs};
 use crate::error::Result;
 use crate::exit_codes::Outcome;
 use crate::graph::Graph;
+use crate::timings::Timings;
 use std::io::Write;
 use std::path::Path;
 
 /// Loads `root` into a graph.
 pub fn load_graph(root: &Path) -> Result<Graph> {
-    Ok(Graph::build(crate::load::load(root)?))
+    load_graph_timed(root, &mut Timings::start())
+}
+
+fn load_graph_timed(root: &Path, timings: &mut Timings) -> Result<Graph> {
+    let vault = crate::load::load(root)?;
+    timings.mark("load");
+    let graph = Graph::build(vault);
+    timings.mark("graph");
+    Ok(graph)
 }
 
 pub fn check(root: &Path, rules: &Rules, json: bool) -> Result<Outcome> {
-    let graph = load_graph(root)?;
+    let mut timings = Timings::start();
+    let graph = load_graph_timed(root, &mut timings)?;
     let diagnostics = checker::check(&graph, rules);
+    timings.mark("check");
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let written = if json {
@@ -46,15 +57,17 @@ pub fn check(root: &Path, rules: &Rules, json: bool) -> Result<Outcome> {
 /// run only with `--strict`.
 pub fn build(args: &BuildArgs) -> Result<Outcome> {
     let started = std::time::Instant::now();
-    let graph = load_graph(&args.root.root)?;
+    let mut timings = Timings::start();
+    let graph = load_graph_timed(&args.root.root, &mut timings)?;
     let rules = args.levels.rules();
     let diagnostics = checker::check(&graph, &rules);
+    timings.mark("check");
     let site = std::path::Path::new(".");
     let opts = crate::render::BuildOptions {
         out: &args.out,
         site: Some(args.site.as_deref().unwrap_or(site)),
     };
-    let built = crate::render::build(&graph, &opts)?;
+    let built = crate::render::build(&graph, &opts, &mut timings)?;
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
     let pages = graph.pages.iter().filter(|p| !p.generated).count();

@@ -15,6 +15,7 @@ pub mod import;
 pub mod load;
 pub mod render;
 pub mod source;
+pub mod timings;
 
 pub use diagnostic::{Code, Diagnostic, Severity};
 pub use error::{Error, Result};

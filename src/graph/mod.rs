@@ -100,6 +100,8 @@ pub struct Graph {
     /// `resolutions[page][link]` for every link of every page.
     pub resolutions: Vec<Vec<Resolution>>,
     pub relations: Vec<Relation>,
+    /// Indexes into `relations` of each page's relations (either side), in relation order.
+    pub relations_of: Vec<Vec<usize>>,
     /// Resolved links into each page from other pages, in source order.
     pub backlinks: Vec<Vec<LinkRef>>,
     pub parent: Vec<Option<PageId>>,
@@ -201,6 +203,11 @@ impl Graph {
             }
         }
         let relations = relations(&pages, &resolutions);
+        let mut relations_of = vec![Vec::new(); pages.len()];
+        for (i, r) in relations.iter().enumerate() {
+            relations_of[r.technique.0].push(i);
+            relations_of[r.other.0].push(i);
+        }
         let by_path = pages
             .iter()
             .enumerate()
@@ -212,6 +219,7 @@ impl Graph {
             assets,
             resolutions,
             relations,
+            relations_of,
             backlinks,
             parent,
             children,
@@ -231,6 +239,11 @@ impl Graph {
 
     pub fn link(&self, r: LinkRef) -> &crate::load::RawLink {
         &self.pages[r.page.0].source.links[r.link]
+    }
+
+    /// The relations page `id` takes part in, on either side.
+    pub fn relations_of(&self, id: PageId) -> impl Iterator<Item = &Relation> {
+        self.relations_of[id.0].iter().map(|&i| &self.relations[i])
     }
 
     pub fn resolution(&self, r: LinkRef) -> &Resolution {

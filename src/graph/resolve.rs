@@ -67,8 +67,8 @@ pub struct Index {
     folded: Vec<String>,
     /// Folded folder of each page.
     folded_folder: Vec<String>,
-    /// Folded page names by length in bytes, for "did you mean" without scanning every name.
-    names_by_len: HashMap<usize, Vec<String>>,
+    /// Built on the first broken link that needs a suggestion.
+    suggestions: std::sync::OnceLock<NameIndex>,
     /// Folded folder -> pages directly in it.
     children: HashMap<String, Vec<PageId>>,
     /// Lower-case folder path (no trailing `/`) -> number of pages anywhere below it.
@@ -78,7 +78,12 @@ pub struct Index {
 
 /// Case- and normalization-insensitive form of a path.
 pub fn fold(path: &str) -> String {
-    path.nfc().collect::<String>().to_lowercase()
+    if path.is_ascii() {
+        // NFC changes nothing in ASCII; most paths are.
+        path.to_ascii_lowercase()
+    } else {
+        path.nfc().collect::<String>().to_lowercase()
+    }
 }
 
 fn strip_md(path: &str) -> &str {
@@ -108,7 +113,7 @@ impl Index {
             folders: HashMap::new(),
             folded: Vec::with_capacity(pages.len()),
             folded_folder: Vec::with_capacity(pages.len()),
-            names_by_len: HashMap::new(),
+            suggestions: std::sync::OnceLock::new(),
             children: HashMap::new(),
             by_id,
         };
@@ -139,16 +144,6 @@ impl Index {
                 *index.folders.entry(folder.to_string()).or_default() += 1;
                 folder = folder_of(folder);
             }
-        }
-        for name in index.by_name.keys() {
-            index
-                .names_by_len
-                .entry(name.len())
-                .or_default()
-                .push(name.clone());
-        }
-        for names in index.names_by_len.values_mut() {
-            names.sort();
         }
         for asset in assets {
             let key = fold(asset);
@@ -402,23 +397,109 @@ impl Resolver<'_> {
                 "`{folder}/` is a folder of {count} pages; no page is named `{written_name}`"
             );
             // Only the folder's own pages: the link named this folder.
-            let here = self.index.children.get(folder).into_iter().flatten();
-            let names = here.map(|p| last_component(&self.index.folded[p.0]));
-            if let Some(close) = closest(name, names) {
+            let here = self
+                .index
+                .children
+                .get(folder)
+                .map_or(&[][..], Vec::as_slice);
+            let close = if here.len() <= EXHAUSTIVE_SUGGESTIONS {
+                closest(
+                    name,
+                    here.iter().map(|p| last_component(&self.index.folded[p.0])),
+                )
+            } else {
+                self.names().closest(name, |n| {
+                    self.index.by_name[n]
+                        .iter()
+                        .any(|p| self.index.folded_folder[p.0] == folder)
+                })
+            };
+            if let Some(close) = close {
                 help = format!("{help}; {}", suggest(close));
             }
             return Some(help);
         }
-        let limit = suggestion_limit(name);
-        let lengths = name.len().saturating_sub(limit)..=name.len() + limit;
-        let names = lengths
-            .filter_map(|len| self.index.names_by_len.get(&len))
-            .flatten()
-            .map(String::as_str);
-        if let Some(close) = closest(name, names) {
+        let close = if self.index.by_name.len() <= EXHAUSTIVE_SUGGESTIONS {
+            closest(name, self.index.by_name.keys().map(String::as_str))
+        } else {
+            self.names().closest(name, |_| true)
+        };
+        if let Some(close) = close {
             return Some(suggest(close));
         }
         (!folder.is_empty()).then(|| format!("there is no folder `{folder}/`"))
+    }
+}
+
+/// Up to this many candidate names, suggestions come from comparing every one (edits up to a
+/// third of the name); past it, from the [`NameIndex`] (one edit), which stays fast on 100k.
+const EXHAUSTIVE_SUGGESTIONS: usize = 2000;
+
+impl Resolver<'_> {
+    fn names(&self) -> &NameIndex {
+        self.index
+            .suggestions
+            .get_or_init(|| NameIndex::new(self.index.by_name.keys().map(String::as_str)))
+    }
+}
+
+/// Every page name and each of its one-character deletions, hashed and sorted: two names
+/// within one edit (insert, delete, substitute, swap) share an entry, so a lookup is a few
+/// binary searches instead of a comparison with every name.
+struct NameIndex {
+    names: Vec<String>,
+    variants: Vec<(u64, u32)>,
+}
+
+impl NameIndex {
+    fn new<'a>(names: impl Iterator<Item = &'a str>) -> NameIndex {
+        let mut names: Vec<String> = names.map(str::to_string).collect();
+        names.sort();
+        let mut variants = Vec::new();
+        for (i, name) in names.iter().enumerate() {
+            for_each_variant(name, |h| variants.push((h, i as u32)));
+        }
+        variants.sort_unstable();
+        variants.dedup();
+        NameIndex { names, variants }
+    }
+
+    /// The closest name within one edit that `accept` allows (fewest edits, then first by name).
+    fn closest(&self, word: &str, accept: impl Fn(&str) -> bool) -> Option<&str> {
+        let word = word.to_lowercase();
+        let mut best: Option<(usize, &str)> = None;
+        for_each_variant(&word, |h| {
+            let from = self.variants.partition_point(|(v, _)| *v < h);
+            for &(v, i) in &self.variants[from..] {
+                if v != h {
+                    break;
+                }
+                let name = self.names[i as usize].as_str();
+                let d = edit_distance(&word, name, 2);
+                if d <= 2 && best.is_none_or(|b| (d, name) < b) && accept(name) {
+                    best = Some((d, name));
+                }
+            }
+        });
+        best.map(|(_, n)| n)
+    }
+}
+
+/// Calls `f` with the hash of `word` and of each string made by deleting one character.
+fn for_each_variant(word: &str, mut f: impl FnMut(u64)) {
+    use std::hash::{Hash, Hasher};
+    let hash = |s: &str| {
+        let mut h = std::hash::DefaultHasher::new();
+        s.hash(&mut h);
+        h.finish()
+    };
+    f(hash(word));
+    let mut shorter = String::with_capacity(word.len());
+    for (i, c) in word.char_indices() {
+        shorter.clear();
+        shorter.push_str(&word[..i]);
+        shorter.push_str(&word[i + c.len_utf8()..]);
+        f(hash(&shorter));
     }
 }
 
@@ -564,7 +645,7 @@ pub fn closest<'a>(word: &str, options: impl Iterator<Item = &'a str>) -> Option
         if option.len().abs_diff(word.len()) > limit {
             continue;
         }
-        let d = edit_distance(&word, &option.to_lowercase());
+        let d = edit_distance(&word, &option.to_lowercase(), limit);
         if d <= limit && best.is_none_or(|(bd, bo)| (d, option) < (bd, bo)) {
             best = Some((d, option));
         }
@@ -577,16 +658,25 @@ fn suggestion_limit(word: &str) -> usize {
     (word.chars().count() / 3).clamp(1, 4)
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
+/// Levenshtein distance, or `bound + 1` as soon as it is known to exceed `bound`.
+fn edit_distance(a: &str, b: &str, bound: usize) -> usize {
     let b: Vec<char> = b.chars().collect();
+    if a.chars().count().abs_diff(b.len()) > bound {
+        return bound + 1;
+    }
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
         let mut prev = row[0];
         row[0] = i + 1;
+        let mut best = row[0];
         for (j, &cb) in b.iter().enumerate() {
             let cur = row[j + 1];
             row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
+            best = best.min(row[j + 1]);
             prev = cur;
+        }
+        if best > bound {
+            return bound + 1;
         }
     }
     row[b.len()]

@@ -10,6 +10,7 @@ pub mod views;
 
 use crate::error::Result;
 use crate::graph::{Graph, PageId, PageKind, RelationKind, Resolution};
+use crate::timings::Timings;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
@@ -30,11 +31,12 @@ pub struct BuildReport {
 }
 
 /// Renders `graph` and replaces `opts.out` with the result.
-pub fn build(graph: &Graph, opts: &BuildOptions) -> Result<BuildReport> {
+pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Result<BuildReport> {
     let target = output::check_target(opts.out, &graph.root)?;
     let theme = Theme::load(opts.site)?;
     let site = render_site(graph, &theme)?;
-    output::write_site(&target, &site.files)?;
+    timings.mark("render");
+    output::write_site(&target, &site.files, timings)?;
     Ok(BuildReport {
         pages: site.pages,
         files: site.files.len() + 1,
@@ -189,7 +191,7 @@ fn relation_groups(
     // (display order, section title) -> (page, use text)
     type Sections<'g> = BTreeMap<(u8, &'static str), Vec<(PageId, Option<&'g str>)>>;
     let mut groups: Sections = BTreeMap::new();
-    for r in &graph.relations {
+    for r in graph.relations_of(id) {
         let (other, section) = if r.technique == id {
             let section = match r.kind {
                 RelationKind::TechniqueTactic => (1, "Tactics"),
@@ -272,30 +274,51 @@ fn backlink_groups(graph: &Graph, id: PageId, from: &str, shown: &HashSet<PageId
 
 /// Home, matrix, lists, tags, 404 and the ATLAS route redirects.
 fn generated_pages(graph: &Graph, theme: &Theme) -> Result<Vec<(String, Vec<u8>)>> {
-    let mut files = Vec::new();
-    files.push(("index.html".to_string(), home(graph, theme)?));
-    files.push(("matrix.html".to_string(), matrix(graph, theme)?));
-    for kind in PageKind::ALL {
-        let path = list_path(kind);
-        files.push((path.clone(), list(graph, theme, kind, &path)?));
+    enum Job {
+        Home,
+        Matrix,
+        List(PageKind),
+        NotFound,
+        Route(String, PageId),
     }
-    files.extend(tags(graph, theme)?);
-    let ctx = base_context("404.html");
-    files.push((
-        "404.html".to_string(),
-        theme.render("404.html", &ctx)?.into_bytes(),
-    ));
+    let mut jobs = vec![Job::Home, Job::Matrix, Job::NotFound];
+    jobs.extend(PageKind::ALL.map(Job::List));
     let mut routes: Vec<(String, PageId)> = graph
         .by_id
         .values()
         .filter_map(|&p| url::route_path(graph.page(p)).map(|r| (r, p)))
         .collect();
     routes.sort();
-    for (path, p) in routes {
-        let mut ctx = base_context(&path);
-        ctx.insert("target", &LinkView::new(graph, &path, p, None));
-        files.push((path, theme.render("redirect.html", &ctx)?.into_bytes()));
-    }
+    jobs.extend(routes.into_iter().map(|(path, p)| Job::Route(path, p)));
+    let mut files: Vec<(String, Vec<u8>)> = jobs
+        .into_par_iter()
+        .map(|job| -> Result<(String, Vec<u8>)> {
+            Ok(match job {
+                Job::Home => ("index.html".to_string(), home(graph, theme)?),
+                Job::Matrix => ("matrix.html".to_string(), matrix(graph, theme)?),
+                Job::List(kind) => {
+                    let path = list_path(kind);
+                    let html = list(graph, theme, kind, &path)?;
+                    (path, html)
+                }
+                Job::NotFound => {
+                    // Hosts serve 404.html for a missing path at any depth: links start at `/`.
+                    let mut ctx = base_context("404.html");
+                    ctx.insert("root", "/");
+                    ctx.insert("theme", &format!("/{}", url::THEME_DIR));
+                    let html = theme.render("404.html", &ctx)?.into_bytes();
+                    ("404.html".to_string(), html)
+                }
+                Job::Route(path, p) => {
+                    let mut ctx = base_context(&path);
+                    ctx.insert("target", &LinkView::new(graph, &path, p, None));
+                    let html = theme.render("redirect.html", &ctx)?.into_bytes();
+                    (path, html)
+                }
+            })
+        })
+        .collect::<Result<_>>()?;
+    files.extend(tags(graph, theme)?);
     Ok(files)
 }
 
@@ -361,7 +384,7 @@ fn matrix(graph: &Graph, theme: &Theme) -> Result<Vec<u8>> {
     for tactic in tactics {
         // Top-level techniques of the column, each with the sub-techniques listed under it.
         let mut top: BTreeMap<OrderKey, (PageId, BTreeSet<PageId>)> = BTreeMap::new();
-        for r in &graph.relations {
+        for r in graph.relations_of(tactic) {
             if r.kind != RelationKind::TechniqueTactic || r.other != tactic {
                 continue;
             }
@@ -428,8 +451,7 @@ fn list(graph: &Graph, theme: &Theme, kind: PageKind, from: &str) -> Result<Vec<
                 }
                 PageKind::Tactic => {
                     let n = graph
-                        .relations
-                        .iter()
+                        .relations_of(p)
                         .filter(|r| r.kind == RelationKind::TechniqueTactic && r.other == p)
                         .count();
                     Some(format!("{n} techniques"))

@@ -3,6 +3,7 @@
 //! is replaced only if an earlier build marked it as its own.
 
 use crate::error::{Error, Result};
+use crate::timings::Timings;
 use rayon::prelude::*;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -74,7 +75,7 @@ fn normalize(path: &Path) -> PathBuf {
 }
 
 /// Writes `files` (relative path -> bytes) as the whole content of `target`.
-pub fn write_site(target: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
+pub fn write_site(target: &Path, files: &[(String, Vec<u8>)], timings: &mut Timings) -> Result<()> {
     let parent = target.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(|e| Error::io("cannot create", parent, e))?;
     let name = target
@@ -110,7 +111,10 @@ pub fn write_site(target: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
         let _ = std::fs::remove_dir_all(&staging);
         return Err(e);
     }
-    swap_into_place(&staging, target, parent, &name)
+    timings.mark("write");
+    swap_into_place(&staging, target, parent, &name)?;
+    timings.mark("swap");
+    Ok(())
 }
 
 fn swap_into_place(staging: &Path, target: &Path, parent: &Path, name: &str) -> Result<()> {
@@ -126,8 +130,23 @@ fn swap_into_place(staging: &Path, target: &Path, parent: &Path, name: &str) -> 
         return Err(Error::io("cannot move into place", target, e));
     }
     if had_old {
-        std::fs::remove_dir_all(&old)
-            .map_err(|e| Error::io("cannot remove the previous build", &old, e))?;
+        remove_tree(&old).map_err(|e| Error::io("cannot remove the previous build", &old, e))?;
     }
     Ok(())
+}
+
+/// Removes a folder tree, its top-level entries in parallel: deleting many small files is
+/// bound by file-system latency, which several threads overlap.
+fn remove_tree(folder: &Path) -> std::io::Result<()> {
+    let entries: Vec<PathBuf> = std::fs::read_dir(folder)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<std::io::Result<_>>()?;
+    entries.par_iter().try_for_each(|path| {
+        if path.is_dir() && !path.is_symlink() {
+            std::fs::remove_dir_all(path)
+        } else {
+            std::fs::remove_file(path)
+        }
+    })?;
+    std::fs::remove_dir(folder)
 }
