@@ -6,33 +6,8 @@
 #[path = "../support/gen_corpus.rs"]
 mod gen_corpus;
 
+use crate::support::{check_json, read_tree, TempDir};
 use gen_corpus::{generate, Options, Planted};
-use std::collections::BTreeMap;
-use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-/// A temporary folder removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let dir =
-            std::env::temp_dir().join(format!("atlas-kb-it-{name}-{}-{nanos}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).expect("create a temporary folder");
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
 
 fn options(hugo: bool) -> Options {
     Options {
@@ -40,28 +15,6 @@ fn options(hugo: bool) -> Options {
         seed: 7,
         hugo,
     }
-}
-
-/// Every file under `root`, by `/`-separated relative path.
-fn read_tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in fs::read_dir(&dir).expect("read a folder") {
-            let path = entry.expect("a folder entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path.strip_prefix(root).expect("under root");
-                let rel: Vec<String> = rel
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect();
-                files.insert(rel.join("/"), fs::read(&path).expect("read a file"));
-            }
-        }
-    }
-    files
 }
 
 #[test]
@@ -76,35 +29,26 @@ fn check_reports_exactly_the_planted_broken_links() {
         corpus.planted.len()
     );
 
-    let output = Command::new(env!("CARGO_BIN_EXE_atlas-kb"))
-        .args(["check", "--format", "json", "--root"])
-        .arg(&dir.0)
-        .output()
-        .expect("run atlas-kb check");
-    assert_eq!(
-        output.status.code(),
-        Some(1),
-        "broken links are errors; stderr: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let diagnostics: Vec<serde_json::Value> =
-        serde_json::from_slice(&output.stdout).expect("check --format json prints a JSON array");
+    let run = check_json(&dir.0, &[]);
+    assert_eq!(run.code, Some(1), "broken links are errors: {}", run.stderr);
 
     let mut reported: Vec<Planted> = Vec::new();
     let mut unexpected = Vec::new();
-    for d in &diagnostics {
-        let message = d["message"].as_str().unwrap_or_default();
-        let target = message
+    for d in run.diagnostics() {
+        let target = d
+            .message
             .strip_prefix("no page matches `")
             .and_then(|m| m.strip_suffix('`'));
-        match (d["code"].as_str(), target) {
-            (Some("broken-link"), Some(target)) => reported.push(Planted {
-                path: d["path"].as_str().unwrap_or_default().to_string(),
-                line: d["line"].as_u64().unwrap_or_default() as usize,
-                column: d["column"].as_u64().unwrap_or_default() as usize,
-                target: target.to_string(),
-            }),
-            _ => unexpected.push(d.to_string()),
+        match target {
+            Some(target) if d.code == "broken-link" && d.severity == "error" => {
+                reported.push(Planted {
+                    path: d.path.clone(),
+                    line: d.line as usize,
+                    column: d.column as usize,
+                    target: target.to_string(),
+                })
+            }
+            _ => unexpected.push(format!("{} {}", d.at(), d.message)),
         }
     }
     assert!(
