@@ -128,7 +128,7 @@ impl Graph {
             assets,
             mut diagnostics,
         } = vault;
-        let mut pages: Vec<Page> = parsed.into_iter().map(derive_page).collect();
+        let mut pages: Vec<Page> = parsed.into_par_iter().map(derive_page).collect();
 
         let mut by_id: HashMap<AtlasId, PageId> = HashMap::new();
         for (i, page) in pages.iter().enumerate() {

@@ -468,12 +468,18 @@ impl NameIndex {
     fn closest(&self, word: &str, accept: impl Fn(&str) -> bool) -> Option<&str> {
         let word = word.to_lowercase();
         let mut best: Option<(usize, &str)> = None;
+        // Names sharing several variants with the word are compared once.
+        let mut seen: Vec<u32> = Vec::new();
         for_each_variant(&word, |h| {
             let from = self.variants.partition_point(|(v, _)| *v < h);
             for &(v, i) in &self.variants[from..] {
                 if v != h {
                     break;
                 }
+                if seen.contains(&i) {
+                    continue;
+                }
+                seen.push(i);
                 let name = self.names[i as usize].as_str();
                 let d = edit_distance(&word, name, 2);
                 if d <= 2 && best.is_none_or(|b| (d, name) < b) && accept(name) {

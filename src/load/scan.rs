@@ -268,17 +268,21 @@ fn scan_lines(
         let start = line_start;
         line_start += line.len();
         let line = line.trim_end_matches(['\n', '\r']);
-        scan_wiki_links(
-            text,
-            start,
-            line,
-            lines,
-            path,
-            code,
-            tables,
-            links,
-            diagnostics,
-        );
+        // Most prose lines hold no bracket at all; skip the link scan for them.
+        let brackets = line.bytes().any(|b| b == b'[' || b == b']');
+        if brackets {
+            scan_wiki_links(
+                text,
+                start,
+                line,
+                lines,
+                path,
+                code,
+                tables,
+                links,
+                diagnostics,
+            );
+        }
         if let Some(id) = block_id(line) {
             let at = start + line.len() - id.len() - 1;
             if inside(code, at).is_none() {
@@ -471,6 +475,9 @@ fn metadata(
     for line in text[body_start..].split_inclusive('\n') {
         let at = offset;
         offset += line.len();
+        if !line.contains("**") {
+            continue;
+        }
         if inside(code, at).is_some() {
             continue;
         }

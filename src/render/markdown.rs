@@ -21,9 +21,12 @@ const ALLOWED_TAGS: &[&str] = &[
     "sub", "summary", "sup", "u",
 ];
 
+/// How much of a body's plain text is collected: the search index keeps only its start.
+const PLAIN_TEXT_BYTES: usize = 2048;
+
 pub struct RenderedBody {
     pub html: String,
-    /// Plain text of the body, for the search index.
+    /// The start of the body's plain text (at least the search excerpt), title left out.
     pub text: String,
 }
 
@@ -82,7 +85,7 @@ pub fn render_body(graph: &Graph, id: PageId, out_path: &str) -> RenderedBody {
     for (event, range) in Parser::new_ext(&text, markdown_options()).into_offset_iter() {
         match event {
             Event::Text(t) => {
-                if !in_title {
+                if !in_title && plain.len() < PLAIN_TEXT_BYTES {
                     plain.push_str(&t);
                     plain.push(' ');
                 }
@@ -192,8 +195,10 @@ pub fn render_body(graph: &Graph, id: PageId, out_path: &str) -> RenderedBody {
             }
             Event::Html(h) | Event::InlineHtml(h) => events.push(Event::Html(sanitize(&h).into())),
             Event::Code(c) => {
-                plain.push_str(&c);
-                plain.push(' ');
+                if plain.len() < PLAIN_TEXT_BYTES {
+                    plain.push_str(&c);
+                    plain.push(' ');
+                }
                 events.push(Event::Code(c));
             }
             other => events.push(other),

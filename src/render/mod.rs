@@ -165,6 +165,7 @@ fn render_page(
         body: body.html,
         tags,
         generated: page.generated,
+        has_h1: page.source.headings.iter().any(|h| h.level == 1),
         parent,
     };
     let mut ctx = base_context(&out_path);
@@ -380,50 +381,65 @@ fn matrix(graph: &Graph, theme: &Theme) -> Result<Vec<u8>> {
             .partial_cmp(&position(b))
             .unwrap_or(std::cmp::Ordering::Equal)
     });
-    let mut columns = Vec::new();
-    for tactic in tactics {
-        // Top-level techniques of the column, each with the sub-techniques listed under it.
-        let mut top: BTreeMap<OrderKey, (PageId, BTreeSet<PageId>)> = BTreeMap::new();
-        for r in graph.relations_of(tactic) {
-            if r.kind != RelationKind::TechniqueTactic || r.other != tactic {
-                continue;
-            }
-            let t = r.technique;
-            match graph.parent[t.0] {
-                Some(parent) => {
-                    top.entry(order(graph.page(parent)))
-                        .or_insert((parent, BTreeSet::new()))
-                        .1
-                        .insert(t);
-                }
-                None => {
-                    top.entry(order(graph.page(t)))
-                        .or_insert((t, BTreeSet::new()));
-                }
-            }
-        }
-        let items: Vec<LinkView> = top
-            .into_values()
-            .map(|(t, subs)| {
-                let mut view = LinkView::new(graph, from, t, None);
-                let mut subs: Vec<PageId> = subs.into_iter().collect();
-                subs.sort_by_key(|p| order(graph.page(*p)));
-                view.children = subs
-                    .into_iter()
-                    .map(|s| LinkView::new(graph, from, s, None))
-                    .collect();
-                view
-            })
-            .collect();
-        columns.push((LinkView::new(graph, from, tactic, None), items));
-    }
-    let columns: Vec<serde_json::Value> = columns
-        .into_iter()
-        .map(|(tactic, items)| serde_json::json!({ "tactic": tactic, "techniques": items }))
-        .collect();
+    // Columns are independent; each is rendered on its own and the page joins them in order.
+    let columns: Vec<String> = tactics
+        .par_iter()
+        .enumerate()
+        .map(|(index, &tactic)| {
+            let column = MatrixColumn {
+                tactic: LinkView::new(graph, from, tactic, None),
+                techniques: matrix_techniques(graph, from, tactic),
+            };
+            let mut ctx = base_context(from);
+            ctx.insert("column", &column);
+            ctx.insert("index", &(index + 1));
+            theme.render("matrix-column.html", &ctx)
+        })
+        .collect::<Result<_>>()?;
     let mut ctx = base_context(from);
     ctx.insert("columns", &columns);
     Ok(theme.render("matrix.html", &ctx)?.into_bytes())
+}
+
+#[derive(serde::Serialize)]
+struct MatrixColumn {
+    tactic: LinkView,
+    techniques: Vec<LinkView>,
+}
+
+/// The techniques of one matrix column, each with its sub-techniques in this tactic.
+fn matrix_techniques(graph: &Graph, from: &str, tactic: PageId) -> Vec<LinkView> {
+    let mut top: BTreeMap<OrderKey, (PageId, BTreeSet<PageId>)> = BTreeMap::new();
+    for r in graph.relations_of(tactic) {
+        if r.kind != RelationKind::TechniqueTactic || r.other != tactic {
+            continue;
+        }
+        let t = r.technique;
+        match graph.parent[t.0] {
+            Some(parent) => {
+                top.entry(order(graph.page(parent)))
+                    .or_insert((parent, BTreeSet::new()))
+                    .1
+                    .insert(t);
+            }
+            None => {
+                top.entry(order(graph.page(t)))
+                    .or_insert((t, BTreeSet::new()));
+            }
+        }
+    }
+    top.into_values()
+        .map(|(t, subs)| {
+            let mut view = LinkView::new(graph, from, t, None);
+            let mut subs: Vec<PageId> = subs.into_iter().collect();
+            subs.sort_by_key(|p| order(graph.page(*p)));
+            view.children = subs
+                .into_iter()
+                .map(|s| LinkView::new(graph, from, s, None))
+                .collect();
+            view
+        })
+        .collect()
 }
 
 /// One list per kind: ID, name, and the detail that matters for that kind.

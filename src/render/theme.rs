@@ -11,6 +11,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("page.html", include_str!("../../templates/page.html")),
     ("home.html", include_str!("../../templates/home.html")),
     ("matrix.html", include_str!("../../templates/matrix.html")),
+    (
+        "matrix-column.html",
+        include_str!("../../templates/matrix-column.html"),
+    ),
     ("list.html", include_str!("../../templates/list.html")),
     ("tags.html", include_str!("../../templates/tags.html")),
     ("404.html", include_str!("../../templates/404.html")),

@@ -25,22 +25,24 @@ pub fn root_prefix(path: &str) -> String {
 
 /// The shortest relative URL from output path `from` to output path `to`.
 pub fn relative(from: &str, to: &str) -> String {
-    let from_dirs: Vec<&str> = from.split('/').collect();
-    let from_dirs = &from_dirs[..from_dirs.len() - 1];
-    let to_parts: Vec<&str> = to.split('/').collect();
-    let (to_dirs, file) = to_parts.split_at(to_parts.len() - 1);
-    let common = from_dirs
-        .iter()
-        .zip(to_dirs)
-        .take_while(|(a, b)| a == b)
-        .count();
-    let mut url = "../".repeat(from_dirs.len() - common);
-    for dir in &to_dirs[common..] {
-        url.push_str(dir);
-        url.push('/');
+    let from_dir = from.rfind('/').map_or("", |i| &from[..=i]);
+    // Bytes of the folders both paths share, up to and including the last common `/`.
+    let mut common = 0;
+    for (i, (a, b)) in from_dir.bytes().zip(to.bytes()).enumerate() {
+        if a != b {
+            break;
+        }
+        if a == b'/' {
+            common = i + 1;
+        }
     }
-    url.push_str(file[0]);
-    encode_path(&url)
+    let ups = from_dir[common..].matches('/').count();
+    let mut url = String::with_capacity(ups * 3 + to.len() - common);
+    for _ in 0..ups {
+        url.push_str("../");
+    }
+    push_encoded(&mut url, &to[common..]);
+    url
 }
 
 /// The URL from the page at output path `from` to page `to`, with its anchor.
@@ -66,20 +68,38 @@ pub fn fragment(graph: &Graph, page: PageId, anchor: &Anchor) -> String {
 /// keeping `/` and non-ASCII letters readable.
 pub fn encode_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
+    push_encoded(&mut out, path);
+    out
+}
+
+fn needs_escape(c: char) -> bool {
+    matches!(
+        c,
+        ' ' | '#' | '?' | '%' | '&' | '"' | '\'' | '<' | '>' | '\\' | '^' | '`' | '{' | '}' | '|'
+    ) || c.is_control()
+}
+
+fn push_encoded(out: &mut String, path: &str) {
+    if !path.chars().any(needs_escape) {
+        out.push_str(path);
+        return;
+    }
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for c in path.chars() {
-        match c {
-            ' ' | '#' | '?' | '%' | '&' | '"' | '\'' | '<' | '>' | '\\' | '^' | '`' | '{' | '}'
-            | '|' => {
-                let mut buf = [0u8; 4];
-                for b in c.encode_utf8(&mut buf).bytes() {
-                    out.push_str(&format!("%{b:02X}"));
-                }
+        if c.is_control() {
+            continue;
+        }
+        if needs_escape(c) {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push('%');
+                out.push(HEX[usize::from(b >> 4)] as char);
+                out.push(HEX[usize::from(b & 15)] as char);
             }
-            c if c.is_control() => {}
-            c => out.push(c),
+        } else {
+            out.push(c);
         }
     }
-    out
 }
 
 #[cfg(test)]
@@ -95,5 +115,8 @@ mod tests {
         assert_eq!(relative("a/b/c.html", "a/x/d.html"), "../x/d.html");
         assert_eq!(relative("a/b/c.html", "d.html"), "../../d.html");
         assert_eq!(relative("c.html", "a/b/d e.html"), "a/b/d%20e.html");
+        assert_eq!(relative("ab/c.html", "a/d.html"), "../a/d.html");
+        assert_eq!(relative("a/b.html", "a/b.html"), "b.html");
+        assert_eq!(encode_path("x\u{7}y&z"), "xy%26z");
     }
 }

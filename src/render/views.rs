@@ -57,6 +57,8 @@ pub struct PageView<'a> {
     pub body: String,
     pub tags: Vec<LinkView>,
     pub generated: bool,
+    /// Whether the body has its own level-1 heading (else the template shows the title).
+    pub has_h1: bool,
     pub parent: Option<LinkView>,
 }
 
