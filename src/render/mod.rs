@@ -30,80 +30,91 @@ pub struct BuildReport {
     pub shadowed: Vec<String>,
 }
 
-/// Renders `graph` and replaces `opts.out` with the result.
+/// Renders `graph` and replaces `opts.out` with the result. Every output path is decided
+/// first (content pages win over assets, assets over generated pages), then pages are
+/// rendered and written in one parallel pass, so the site is never held in memory whole.
 pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Result<BuildReport> {
     let target = output::check_target(opts.out, &graph.root)?;
     let theme = Theme::load(opts.site)?;
-    let site = render_site(graph, &theme)?;
-    timings.mark("render");
-    output::write_site(&target, &site.files, timings)?;
-    Ok(BuildReport {
-        pages: site.pages,
-        files: site.files.len() + 1,
-        shadowed: site.shadowed,
-    })
-}
 
-pub struct Site {
-    /// Relative output path -> bytes, sorted by path.
-    pub files: Vec<(String, Vec<u8>)>,
-    pub pages: usize,
-    pub shadowed: Vec<String>,
+    // A root `index.md` is the home page's text, not a page of its own.
+    let home_page = graph.by_path_id(HOME_PAGE);
+    let pages: Vec<(PageId, String)> = (0..graph.pages.len())
+        .map(PageId)
+        .filter(|&id| Some(id) != home_page)
+        .map(|id| (id, url::page_path(graph.page(id))))
+        .collect();
+    let mut taken: HashSet<String> = pages.iter().map(|(_, p)| p.to_lowercase()).collect();
+    let mut shadowed = Vec::new();
+    let mut claim = |path: &str| {
+        let free = taken.insert(path.to_lowercase());
+        if !free {
+            shadowed.push(path.to_string());
+        }
+        free
+    };
+    let assets: Vec<&String> = graph.assets.iter().filter(|a| claim(a)).collect();
+    let jobs: Vec<(String, Job)> = generated_jobs(graph)
+        .into_iter()
+        .filter(|(path, _)| claim(path))
+        .collect();
+    let statics: Vec<(String, &[u8])> = theme
+        .static_files
+        .iter()
+        .map(|(name, bytes)| (format!("{}/{name}", url::THEME_DIR), bytes.as_slice()))
+        .filter(|(path, _)| claim(path))
+        .collect();
+    let index_path = format!("{}/search-index.js", url::THEME_DIR);
+    let write_index = claim(&index_path);
+
+    let paths = pages
+        .iter()
+        .map(|(_, p)| p.as_str())
+        .chain(assets.iter().map(|a| a.as_str()))
+        .chain(jobs.iter().map(|(p, _)| p.as_str()))
+        .chain(statics.iter().map(|(p, _)| p.as_str()))
+        .chain(std::iter::once(index_path.as_str()));
+    let folders: BTreeSet<&str> = paths
+        .filter_map(|p| p.rfind('/').map(|i| &p[..i]))
+        .collect();
+    let staging = output::Staging::create(&target, &folders)?;
+    timings.mark("plan");
+
+    let mut entries: Vec<search::Entry> = pages
+        .par_iter()
+        .map(|(id, path)| {
+            let (html, entry) = render_page(graph, &theme, *id, path)?;
+            staging.write(path, html.as_bytes())?;
+            Ok(entry)
+        })
+        .collect::<Result<_>>()?;
+    timings.mark("pages");
+    jobs.par_iter().try_for_each(|(path, job)| {
+        let html = render_job(graph, &theme, path, job)?;
+        staging.write(path, &html)
+    })?;
+    for (path, bytes) in &statics {
+        staging.write(path, bytes)?;
+    }
+    if write_index {
+        entries.sort_by(|a, b| a.u.cmp(&b.u));
+        staging.write(&index_path, &search::index_js(&entries))?;
+    }
+    assets
+        .par_iter()
+        .try_for_each(|asset| staging.copy(&graph.root.join(asset), asset))?;
+    timings.mark("generated");
+    let files = pages.len() + assets.len() + jobs.len() + statics.len() + usize::from(write_index);
+    staging.finish(timings)?;
+    Ok(BuildReport {
+        pages: pages.len(),
+        files: files + 1,
+        shadowed,
+    })
 }
 
 /// The home page's own text, if the vault has one at its root.
 const HOME_PAGE: &str = "index.md";
-
-/// Every file of the site, in memory.
-pub fn render_site(graph: &Graph, theme: &Theme) -> Result<Site> {
-    // A root `index.md` is the home page's text, not a page of its own.
-    let home_page = graph.by_path_id(HOME_PAGE);
-    let rendered: Vec<Result<(String, Vec<u8>, search::Entry)>> = (0..graph.pages.len())
-        .into_par_iter()
-        .filter(|&i| home_page != Some(PageId(i)))
-        .map(|i| render_page(graph, theme, PageId(i)))
-        .collect();
-    let mut files = Vec::with_capacity(rendered.len() + 64);
-    let mut entries = Vec::with_capacity(rendered.len());
-    for r in rendered {
-        let (path, bytes, entry) = r?;
-        files.push((path, bytes));
-        entries.push(entry);
-    }
-    let pages = files.len();
-    let taken: HashSet<String> = files.iter().map(|(p, _)| p.to_lowercase()).collect();
-    let mut generated = generated_pages(graph, theme)?;
-    let mut shadowed = Vec::new();
-    generated.retain(|(path, _)| {
-        let free = !taken.contains(&path.to_lowercase());
-        if !free {
-            shadowed.push(path.clone());
-        }
-        free
-    });
-    files.append(&mut generated);
-    for (name, bytes) in &theme.static_files {
-        files.push((format!("{}/{name}", url::THEME_DIR), bytes.clone()));
-    }
-    entries.sort_by(|a, b| a.u.cmp(&b.u));
-    files.push((
-        format!("{}/search-index.js", url::THEME_DIR),
-        search::index_js(&entries),
-    ));
-    for asset in &graph.assets {
-        let source = graph.root.join(asset);
-        let bytes =
-            std::fs::read(&source).map_err(|e| crate::Error::io("cannot read", &source, e))?;
-        files.push((asset.clone(), bytes));
-    }
-    files.sort_by(|a, b| a.0.cmp(&b.0));
-    files.dedup_by(|a, b| a.0 == b.0);
-    Ok(Site {
-        files,
-        pages,
-        shadowed,
-    })
-}
 
 /// Context every template gets.
 fn base_context(out_path: &str) -> tera::Context {
@@ -119,10 +130,10 @@ fn render_page(
     graph: &Graph,
     theme: &Theme,
     id: PageId,
-) -> Result<(String, Vec<u8>, search::Entry<'static>)> {
+    out_path: &str,
+) -> Result<(String, search::Entry<'static>)> {
     let page = graph.page(id);
-    let out_path = url::page_path(page);
-    let body = markdown::render_body(graph, id, &out_path);
+    let body = markdown::render_body(graph, id, out_path);
 
     // What the body links already shows; the panels list only what it does not.
     let mut shown: HashSet<PageId> = graph.resolutions[id.0]
@@ -133,9 +144,9 @@ fn render_page(
         })
         .collect();
     shown.insert(id);
-    let relations = relation_groups(graph, id, &out_path, &mut shown);
-    let backlinks = backlink_groups(graph, id, &out_path, &shown);
-    let parent = graph.parent[id.0].map(|p| LinkView::new(graph, &out_path, p, None));
+    let relations = relation_groups(graph, id, out_path, &mut shown);
+    let backlinks = backlink_groups(graph, id, out_path, &shown);
+    let parent = graph.parent[id.0].map(|p| LinkView::new(graph, out_path, p, None));
     let tags: Vec<LinkView> = page
         .source
         .front
@@ -144,7 +155,7 @@ fn render_page(
         .map(|t| LinkView {
             href: format!(
                 "{}tags/{}.html",
-                url::root_prefix(&out_path),
+                url::root_prefix(out_path),
                 url::encode_path(&tag_slug(t))
             ),
             id: None,
@@ -168,18 +179,18 @@ fn render_page(
         has_h1: page.source.headings.iter().any(|h| h.level == 1),
         parent,
     };
-    let mut ctx = base_context(&out_path);
+    let mut ctx = base_context(out_path);
     ctx.insert("page", &view);
     ctx.insert("relations", &relations);
     ctx.insert("backlinks", &backlinks);
     let html = theme.render("page.html", &ctx)?;
     let entry = search::Entry {
-        u: url::encode_path(&out_path),
+        u: url::encode_path(out_path),
         t: page.title(),
         k: kind_label(page.kind),
         b: search::body_excerpt(&body.text),
     };
-    Ok((out_path, html.into_bytes(), entry))
+    Ok((html, entry))
 }
 
 /// The page's relations that its body does not link, grouped by section.
@@ -274,53 +285,72 @@ fn backlink_groups(graph: &Graph, id: PageId, from: &str, shown: &HashSet<PageId
 }
 
 /// Home, matrix, lists, tags, 404 and the ATLAS route redirects.
-fn generated_pages(graph: &Graph, theme: &Theme) -> Result<Vec<(String, Vec<u8>)>> {
-    enum Job {
-        Home,
-        Matrix,
-        List(PageKind),
-        NotFound,
-        Route(String, PageId),
-    }
-    let mut jobs = vec![Job::Home, Job::Matrix, Job::NotFound];
-    jobs.extend(PageKind::ALL.map(Job::List));
-    let mut routes: Vec<(String, PageId)> = graph
+/// A generated page: home, matrix, lists, tags, 404 and the ATLAS route redirects.
+enum Job {
+    Home,
+    Matrix,
+    List(PageKind),
+    NotFound,
+    Route(PageId),
+    Tag { name: String, pages: Vec<PageId> },
+    TagIndex(Vec<TagView>),
+}
+
+/// Every generated page with its output path.
+fn generated_jobs(graph: &Graph) -> Vec<(String, Job)> {
+    let mut jobs = vec![
+        ("index.html".to_string(), Job::Home),
+        ("matrix.html".to_string(), Job::Matrix),
+        ("404.html".to_string(), Job::NotFound),
+    ];
+    jobs.extend(PageKind::ALL.map(|k| (list_path(k), Job::List(k))));
+    let mut routes: Vec<(String, Job)> = graph
         .by_id
         .values()
-        .filter_map(|&p| url::route_path(graph.page(p)).map(|r| (r, p)))
+        .filter_map(|&p| url::route_path(graph.page(p)).map(|r| (r, Job::Route(p))))
         .collect();
-    routes.sort();
-    jobs.extend(routes.into_iter().map(|(path, p)| Job::Route(path, p)));
-    let mut files: Vec<(String, Vec<u8>)> = jobs
-        .into_par_iter()
-        .map(|job| -> Result<(String, Vec<u8>)> {
-            Ok(match job {
-                Job::Home => ("index.html".to_string(), home(graph, theme)?),
-                Job::Matrix => ("matrix.html".to_string(), matrix(graph, theme)?),
-                Job::List(kind) => {
-                    let path = list_path(kind);
-                    let html = list(graph, theme, kind, &path)?;
-                    (path, html)
-                }
-                Job::NotFound => {
-                    // Hosts serve 404.html for a missing path at any depth: links start at `/`.
-                    let mut ctx = base_context("404.html");
-                    ctx.insert("root", "/");
-                    ctx.insert("theme", &format!("/{}", url::THEME_DIR));
-                    let html = theme.render("404.html", &ctx)?.into_bytes();
-                    ("404.html".to_string(), html)
-                }
-                Job::Route(path, p) => {
-                    let mut ctx = base_context(&path);
-                    ctx.insert("target", &LinkView::new(graph, &path, p, None));
-                    let html = theme.render("redirect.html", &ctx)?.into_bytes();
-                    (path, html)
-                }
-            })
-        })
-        .collect::<Result<_>>()?;
-    files.extend(tags(graph, theme)?);
-    Ok(files)
+    routes.sort_by(|a, b| a.0.cmp(&b.0));
+    jobs.extend(routes);
+    jobs.extend(tag_jobs(graph));
+    jobs
+}
+
+fn render_job(graph: &Graph, theme: &Theme, path: &str, job: &Job) -> Result<Vec<u8>> {
+    Ok(match job {
+        Job::Home => home(graph, theme)?,
+        Job::Matrix => matrix(graph, theme)?,
+        Job::List(kind) => list(graph, theme, *kind, path)?,
+        Job::NotFound => {
+            // Hosts serve 404.html for a missing path at any depth: links start at `/`.
+            let mut ctx = base_context(path);
+            ctx.insert("root", "/");
+            ctx.insert("theme", &format!("/{}", url::THEME_DIR));
+            theme.render("404.html", &ctx)?.into_bytes()
+        }
+        Job::Route(p) => {
+            let mut ctx = base_context(path);
+            ctx.insert("target", &LinkView::new(graph, path, *p, None));
+            theme.render("redirect.html", &ctx)?.into_bytes()
+        }
+        Job::Tag { name, pages } => {
+            let rows: Vec<LinkView> = pages
+                .iter()
+                .map(|&p| LinkView::new(graph, path, p, None))
+                .collect();
+            let mut ctx = base_context(path);
+            ctx.insert("title", &format!("Tag: {name}"));
+            ctx.insert("rows", &rows);
+            ctx.insert("tags", &Vec::<TagView>::new());
+            theme.render("tags.html", &ctx)?.into_bytes()
+        }
+        Job::TagIndex(tags) => {
+            let mut ctx = base_context(path);
+            ctx.insert("title", "Tags");
+            ctx.insert("rows", &Vec::<LinkView>::new());
+            ctx.insert("tags", tags);
+            theme.render("tags.html", &ctx)?.into_bytes()
+        }
+    })
 }
 
 fn home(graph: &Graph, theme: &Theme) -> Result<Vec<u8>> {
@@ -495,10 +525,9 @@ fn list(graph: &Graph, theme: &Theme, kind: PageKind, from: &str) -> Result<Vec<
     Ok(theme.render("list.html", &ctx)?.into_bytes())
 }
 
-/// `tags/index.html` and one page per tag.
-fn tags(graph: &Graph, theme: &Theme) -> Result<Vec<(String, Vec<u8>)>> {
-    // Tags that differ only in case or punctuation share a page, named by their most used
-    // spelling (the first in sort order on a tie).
+/// `tags/index.html` and one page per tag. Tags that differ only in case or punctuation
+/// share a page, named by their most used spelling (the first in sort order on a tie).
+fn tag_jobs(graph: &Graph) -> Vec<(String, Job)> {
     let mut by_tag: BTreeMap<String, (BTreeMap<String, usize>, Vec<PageId>)> = BTreeMap::new();
     for (i, page) in graph.pages.iter().enumerate() {
         for tag in &page.source.front.tags {
@@ -512,7 +541,7 @@ fn tags(graph: &Graph, theme: &Theme) -> Result<Vec<(String, Vec<u8>)>> {
             }
         }
     }
-    let mut files = Vec::new();
+    let mut jobs = Vec::new();
     let mut index = Vec::new();
     for (slug, (spellings, mut pages)) in by_tag {
         let name = spellings
@@ -520,30 +549,14 @@ fn tags(graph: &Graph, theme: &Theme) -> Result<Vec<(String, Vec<u8>)>> {
             .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
             .map(|(n, _)| n.clone())
             .unwrap_or_default();
-        let path = format!("tags/{slug}.html");
         pages.sort_by_key(|p| order(graph.page(*p)));
-        let rows: Vec<LinkView> = pages
-            .iter()
-            .map(|&p| LinkView::new(graph, &path, p, None))
-            .collect();
         index.push(TagView {
             name: name.clone(),
             href: url::encode_path(&format!("{slug}.html")),
-            count: rows.len(),
+            count: pages.len(),
         });
-        let mut ctx = base_context(&path);
-        ctx.insert("title", &format!("Tag: {name}"));
-        ctx.insert("rows", &rows);
-        ctx.insert("tags", &Vec::<TagView>::new());
-        files.push((path, theme.render("tags.html", &ctx)?.into_bytes()));
+        jobs.push((format!("tags/{slug}.html"), Job::Tag { name, pages }));
     }
-    let mut ctx = base_context("tags/index.html");
-    ctx.insert("title", "Tags");
-    ctx.insert("rows", &Vec::<LinkView>::new());
-    ctx.insert("tags", &index);
-    files.push((
-        "tags/index.html".to_string(),
-        theme.render("tags.html", &ctx)?.into_bytes(),
-    ));
-    Ok(files)
+    jobs.push(("tags/index.html".to_string(), Job::TagIndex(index)));
+    jobs
 }

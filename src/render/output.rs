@@ -74,47 +74,79 @@ fn normalize(path: &Path) -> PathBuf {
     out
 }
 
-/// Writes `files` (relative path -> bytes) as the whole content of `target`.
-pub fn write_site(target: &Path, files: &[(String, Vec<u8>)], timings: &mut Timings) -> Result<()> {
-    let parent = target.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(|e| Error::io("cannot create", parent, e))?;
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "site".into());
-    let staging = parent.join(format!(".{name}.atlas-kb-tmp-{}", std::process::id()));
-    if staging.exists() {
-        std::fs::remove_dir_all(&staging).map_err(|e| Error::io("cannot remove", &staging, e))?;
+/// A fresh folder beside the target that the build writes into; `finish` marks it and swaps
+/// it into place. Dropped unfinished (an error on the way), it is removed.
+pub struct Staging {
+    dir: PathBuf,
+    target: PathBuf,
+    parent: PathBuf,
+    name: String,
+    finished: bool,
+}
+
+impl Staging {
+    /// Creates the staging folder with every folder the site needs, each created once.
+    pub fn create(target: &Path, folders: &BTreeSet<&str>) -> Result<Staging> {
+        let parent = target.parent().unwrap_or(Path::new(".")).to_path_buf();
+        std::fs::create_dir_all(&parent).map_err(|e| Error::io("cannot create", &parent, e))?;
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "site".into());
+        let dir = parent.join(format!(".{name}.atlas-kb-tmp-{}", std::process::id()));
+        if dir.exists() {
+            remove_tree(&dir).map_err(|e| Error::io("cannot remove", &dir, e))?;
+        }
+        std::fs::create_dir(&dir).map_err(|e| Error::io("cannot create", &dir, e))?;
+        let staging = Staging {
+            dir,
+            target: target.to_path_buf(),
+            parent,
+            name,
+            finished: false,
+        };
+        for folder in folders {
+            let path = staging.dir.join(folder);
+            std::fs::create_dir_all(&path).map_err(|e| Error::io("cannot create", &path, e))?;
+        }
+        Ok(staging)
     }
-    let folders: BTreeSet<&str> = files
-        .iter()
-        .filter_map(|(p, _)| p.rfind('/').map(|i| &p[..i]))
-        .collect();
-    std::fs::create_dir(&staging).map_err(|e| Error::io("cannot create", &staging, e))?;
-    for folder in &folders {
-        let dir = staging.join(folder);
-        std::fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create", &dir, e))?;
-    }
-    let written: Result<()> = files.par_iter().try_for_each(|(path, bytes)| {
-        let file = staging.join(path);
+
+    /// Writes one file at `rel`, a `/`-separated path whose folder exists already.
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
+        let file = self.dir.join(rel);
         std::fs::write(&file, bytes).map_err(|e| Error::io("cannot write", &file, e))
-    });
-    let marker = staging.join(MARKER);
-    let written = written.and_then(|_| {
+    }
+
+    /// Copies a file from the content root to `rel`.
+    pub fn copy(&self, from: &Path, rel: &str) -> Result<()> {
+        std::fs::copy(from, self.dir.join(rel))
+            .map(|_| ())
+            .map_err(|e| Error::io("cannot copy", from, e))
+    }
+
+    /// Marks the folder as a build and swaps it in for the target.
+    pub fn finish(mut self, timings: &mut Timings) -> Result<()> {
+        let marker = self.dir.join(MARKER);
         std::fs::write(
             &marker,
             b"This folder was written by atlas-kb build and is replaced by the next build.\n",
         )
-        .map_err(|e| Error::io("cannot write", &marker, e))
-    });
-    if let Err(e) = written {
-        let _ = std::fs::remove_dir_all(&staging);
-        return Err(e);
+        .map_err(|e| Error::io("cannot write", &marker, e))?;
+        timings.mark("write");
+        swap_into_place(&self.dir, &self.target, &self.parent, &self.name)?;
+        self.finished = true;
+        timings.mark("swap");
+        Ok(())
     }
-    timings.mark("write");
-    swap_into_place(&staging, target, parent, &name)?;
-    timings.mark("swap");
-    Ok(())
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.finished {
+            let _ = remove_tree(&self.dir);
+        }
+    }
 }
 
 fn swap_into_place(staging: &Path, target: &Path, parent: &Path, name: &str) -> Result<()> {
