@@ -5,8 +5,14 @@
 #   bench/run.sh                 # 1k, 10k and 100k pages
 #   bench/run.sh 1000 10000      # chosen sizes (or BENCH_SIZES="1000 10000")
 #
-# Environment: BENCH_DIR (work folder, default ${TMPDIR:-/tmp}/atlas-kb-bench; emptied per
-# size), BENCH_RUNS (runs per measurement, median reported; default 3), BENCH_SEED (default 1).
+# Environment: BENCH_DIR (work folder; default a fresh `mktemp -d` under ${TMPDIR:-/tmp},
+# removed at the end, so two runs never share files), BENCH_RUNS (runs per measurement, median
+# reported; default 3), BENCH_SEED (default 1).
+#
+# Where the files live matters: on a VM disk, creating the ~20k files of a 10k-page site can
+# cost more than rendering them (cp -r alone took 10-15 s of system time on ext4 here, 0.5 s on
+# tmpfs). BENCH_DIR=/dev/shm/atlas-kb-bench measures the tools rather than the disk (the 100k
+# run needs ~8 GB there). Nothing else should run meanwhile: the machine has few cores.
 #
 # Each size N: `gen_corpus --pages N` writes the vault and the same pages as a Hugo site; then,
 # with a release build, each command runs BENCH_RUNS times under /usr/bin/time -v:
@@ -27,7 +33,12 @@ else
 fi
 runs=${BENCH_RUNS:-3}
 seed=${BENCH_SEED:-1}
-work=${BENCH_DIR:-${TMPDIR:-/tmp}/atlas-kb-bench}
+if [ -n "${BENCH_DIR:-}" ]; then
+    work=$BENCH_DIR
+else
+    work=$(mktemp -d "${TMPDIR:-/tmp}/atlas-kb-bench.XXXXXX")
+    trap 'rm -rf "$work"' EXIT
+fi
 
 if [ ! -x /usr/bin/time ]; then
     echo "bench: /usr/bin/time is missing; install it with: apt-get install -y time" >&2
