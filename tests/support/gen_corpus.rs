@@ -31,6 +31,7 @@
 //! like `atlas-kb build`, writes a redirect page for every ATLAS route.
 #![allow(dead_code)]
 
+use atlas_kb::graph::PageKind as Kind;
 use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::io;
@@ -153,16 +154,6 @@ impl Rng {
         }
         out
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Tactic,
-    Technique,
-    SubTechnique,
-    Mitigation,
-    CaseStudy,
-    Note,
 }
 
 /// One page of the plan.
@@ -768,16 +759,7 @@ struct Doc<'p> {
 
 /// The GitHub-style heading id Hugo (and `atlas-kb build`) give a heading.
 fn heading_slug(text: &str) -> String {
-    text.trim()
-        .to_lowercase()
-        .chars()
-        .filter_map(|c| match c {
-            ' ' => Some('-'),
-            '-' | '_' => Some(c),
-            c if c.is_alphanumeric() => Some(c),
-            _ => None,
-        })
-        .collect()
+    atlas_kb::load::scan::github_slug(text)
 }
 
 impl Doc<'_> {
