@@ -1118,3 +1118,62 @@ error[broken-link]: no page matches `frameworks/atlas/tactics/tactics`
         .stdout
         .contains("checked 561 pages: 237 errors, 593 warnings\n"));
 }
+
+/// The shipped knowledge base: `check` reports nothing at all, and it covers what the
+/// project promises (every tactic, 40+ techniques, 12+ mitigations, 6+ case studies with
+/// procedures, and the seed page's relations).
+#[test]
+fn shipped_content_checks_clean_and_covers_every_tactic() {
+    use atlas_kb::graph::{PageKind, RelationKind};
+    let content = crate::support::project().join("content");
+    let run = check_json(&content, &["--level", "orphan-page=off"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.diagnostics(), vec![]);
+
+    let graph = atlas_kb::app::load_graph(&content).expect("load content/");
+    let count = |kind| graph.pages.iter().filter(|p| p.kind == kind).count();
+    assert_eq!(count(PageKind::Tactic), 16);
+    assert!(count(PageKind::Technique) + count(PageKind::SubTechnique) >= 40);
+    assert!(count(PageKind::Mitigation) >= 12);
+    assert!(count(PageKind::CaseStudy) >= 6);
+    for (i, page) in graph.pages.iter().enumerate() {
+        if page.kind == PageKind::Tactic {
+            let techniques = graph
+                .relations_of(atlas_kb::graph::PageId(i))
+                .filter(|r| r.kind == RelationKind::TechniqueTactic)
+                .count();
+            assert!(techniques > 0, "{} has no technique", page.title());
+        }
+        if page.kind == PageKind::CaseStudy {
+            let steps = page
+                .source
+                .headings
+                .iter()
+                .filter(|h| h.text.starts_with("Step "))
+                .count();
+            assert!(steps > 0, "{} has no procedure", page.title());
+        }
+    }
+
+    // AML.T0011.000 carries the seed page's relations.
+    let seed = graph.by_id[&atlas_kb::graph::AtlasId::parse("AML.T0011.000").unwrap()];
+    let mut related: Vec<String> = graph
+        .relations_of(seed)
+        .map(|r| graph.page(r.other).title())
+        .collect();
+    related.sort();
+    assert_eq!(
+        related,
+        [
+            "AML.CS0027: Organization Confusion on Hugging Face",
+            "AML.CS0031: Malicious Models on Hugging Face",
+            "AML.M0011: Restrict Library Loading",
+            "AML.M0013: Code Signing",
+            "AML.M0014: Verify AI Artifacts",
+            "AML.M0016: Vulnerability Scanning",
+            "AML.M0018: User Training",
+            "AML.M0023: AI Bill of Materials",
+            "AML.TA0005: Execution",
+        ]
+    );
+}
