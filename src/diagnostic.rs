@@ -40,10 +40,6 @@ macro_rules! codes {
             pub fn default_severity(self) -> Severity {
                 match self { $(Code::$variant => Severity::$level,)* }
             }
-
-            pub fn describe(self) -> &'static str {
-                match self { $(Code::$variant => $doc,)* }
-            }
         }
     };
 }

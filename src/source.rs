@@ -45,15 +45,6 @@ impl LineIndex {
         let end = self.starts.get(i + 1).map_or(text.len(), |&e| e - 1);
         text.get(start..end).map(|l| l.trim_end_matches('\r'))
     }
-
-    /// Byte offset of the start of 0-based line `i`.
-    pub fn line_start(&self, i: usize) -> Option<usize> {
-        self.starts.get(i).copied()
-    }
-
-    pub fn line_count(&self) -> usize {
-        self.starts.len()
-    }
 }
 
 #[cfg(test)]

@@ -65,10 +65,6 @@ impl PageKind {
             _ => return None,
         })
     }
-
-    pub fn is_technique(self) -> bool {
-        matches!(self, PageKind::Technique | PageKind::SubTechnique)
-    }
 }
 
 impl fmt::Display for PageKind {
