@@ -46,11 +46,14 @@ pub fn check(root: &Path, rules: &Rules, json: bool) -> Result<Outcome> {
         .and(summary)
         .and(out.flush())
         .map_err(|e| crate::Error::io("cannot write report to", "stdout", e))?;
-    Ok(if rules.fails(&diagnostics) {
+    let outcome = if rules.fails(&diagnostics) {
         Outcome::ContentErrors
     } else {
         Outcome::Clean
-    })
+    };
+    // As in `build`: the process ends here, so the graph is not freed piece by piece.
+    std::mem::forget(graph);
+    Ok(outcome)
 }
 
 /// Renders the site; content problems are reported as `check` would, on stderr, and fail the

@@ -4,6 +4,7 @@
 use super::{AtlasId, Page, PageId};
 use crate::diagnostic::Code;
 use crate::load::{Heading, LinkSyntax, ParsedPage, RawLink};
+use rayon::prelude::*;
 use std::collections::HashMap;
 use unicode_normalization::UnicodeNormalization;
 
@@ -445,23 +446,48 @@ impl Resolver<'_> {
 
 /// Every page name and each of its one-character deletions, hashed and sorted: two names
 /// within one edit (insert, delete, substitute, swap) share an entry, so a lookup is a few
-/// binary searches instead of a comparison with every name.
+/// probes instead of a comparison with every name. `buckets` maps the top 16 bits of a hash
+/// to its slice of `variants`, so a probe touches a few entries, not a 4M-entry search.
 struct NameIndex {
     names: Vec<String>,
     variants: Vec<(u64, u32)>,
+    buckets: Vec<u32>,
 }
 
 impl NameIndex {
     fn new<'a>(names: impl Iterator<Item = &'a str>) -> NameIndex {
         let mut names: Vec<String> = names.map(str::to_string).collect();
         names.sort();
-        let mut variants = Vec::new();
-        for (i, name) in names.iter().enumerate() {
-            for_each_variant(name, |h| variants.push((h, i as u32)));
-        }
-        variants.sort_unstable();
+        let mut variants: Vec<(u64, u32)> = names
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(i, name)| {
+                let mut own = Vec::with_capacity(name.len() + 1);
+                for_each_variant(name, |h| own.push((h, i as u32)));
+                own
+            })
+            .collect();
+        variants.par_sort_unstable();
         variants.dedup();
-        NameIndex { names, variants }
+        let mut buckets = Vec::with_capacity((1 << 16) + 1);
+        for bucket in 0..=(1u64 << 16) {
+            buckets.push(variants.partition_point(|(h, _)| (h >> 48) < bucket) as u32);
+        }
+        NameIndex {
+            names,
+            variants,
+            buckets,
+        }
+    }
+
+    /// The entries whose variant hash is `h`.
+    fn lookup(&self, h: u64) -> &[(u64, u32)] {
+        let bucket = (h >> 48) as usize;
+        let slice =
+            &self.variants[self.buckets[bucket] as usize..self.buckets[bucket + 1] as usize];
+        let from = slice.partition_point(|(v, _)| *v < h);
+        let to = from + slice[from..].partition_point(|(v, _)| *v == h);
+        &slice[from..to]
     }
 
     /// The closest name within one edit that `accept` allows (fewest edits, then first by name).
@@ -471,11 +497,7 @@ impl NameIndex {
         // Names sharing several variants with the word are compared once.
         let mut seen: Vec<u32> = Vec::new();
         for_each_variant(&word, |h| {
-            let from = self.variants.partition_point(|(v, _)| *v < h);
-            for &(v, i) in &self.variants[from..] {
-                if v != h {
-                    break;
-                }
+            for &(_, i) in self.lookup(h) {
                 if seen.contains(&i) {
                     continue;
                 }
@@ -493,20 +515,23 @@ impl NameIndex {
 
 /// Calls `f` with the hash of `word` and of each string made by deleting one character.
 fn for_each_variant(word: &str, mut f: impl FnMut(u64)) {
-    use std::hash::{Hash, Hasher};
-    let hash = |s: &str| {
-        let mut h = std::hash::DefaultHasher::new();
-        s.hash(&mut h);
-        h.finish()
-    };
-    f(hash(word));
-    let mut shorter = String::with_capacity(word.len());
+    f(hash_parts(word, ""));
     for (i, c) in word.char_indices() {
-        shorter.clear();
-        shorter.push_str(&word[..i]);
-        shorter.push_str(&word[i + c.len_utf8()..]);
-        f(hash(&shorter));
+        f(hash_parts(&word[..i], &word[i + c.len_utf8()..]));
     }
+}
+
+/// A fast, deterministic hash of `a` followed by `b` (FNV-1a, then a 64-bit finaliser so the
+/// top bits, which pick the bucket, are well spread).
+fn hash_parts(a: &str, b: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in a.bytes().chain(b.bytes()) {
+        h = (h ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h
 }
 
 /// The markdown destination's kind, decided before any lookup.
@@ -590,21 +615,34 @@ fn join(folder: &str, relative: &str) -> Option<String> {
 /// Obsidian's `stripHeading`: punctuation to spaces, runs of white space collapsed, trimmed;
 /// compared case-insensitively.
 pub fn strip_heading(s: &str) -> String {
-    let spaced: String = s
-        .chars()
-        .map(|c| {
-            if "!\"#$%&()*+,.:;<=>?@^`{|}~/[]\\".contains(c) {
-                ' '
-            } else {
-                c
-            }
-        })
-        .collect();
+    stripped(s).collect()
+}
+
+/// The characters of [`strip_heading`]'s result, produced lazily so that headings can be
+/// compared without building a string for each.
+fn stripped(s: &str) -> impl Iterator<Item = char> + '_ {
+    let spaced = s.chars().map(|c| {
+        if "!\"#$%&()*+,.:;<=>?@^`{|}~/[]\\".contains(c) {
+            ' '
+        } else {
+            c
+        }
+    });
     spaced
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+        .flat_map(char::to_lowercase)
+        .scan((true, false), |(at_start, pending_space), c| {
+            // Drop leading white space, fold runs into one space, emit it only before a word.
+            Some(if c.is_whitespace() {
+                *pending_space = !*at_start;
+                None
+            } else {
+                let space = std::mem::take(pending_space);
+                *at_start = false;
+                Some((space, c))
+            })
+        })
+        .flatten()
+        .flat_map(|(space, c)| space.then_some(' ').into_iter().chain(std::iter::once(c)))
 }
 
 /// `A#B#C` must find `A`, then `B` inside `A`'s section, then `C` inside `B`'s.
@@ -630,7 +668,7 @@ fn find_anchor(page: &ParsedPage, subpath: &str, markdown: bool) -> Option<Ancho
         let wanted = strip_heading(part);
         let i = range
             .clone()
-            .find(|&i| strip_heading(&headings[i].text) == wanted)?;
+            .find(|&i| stripped(&headings[i].text).eq(wanted.chars()))?;
         let level = headings[i].level;
         let end = headings[i + 1..]
             .iter()
@@ -696,6 +734,8 @@ mod tests {
     fn strip_heading_matches_obsidian() {
         assert_eq!(strip_heading("Mitigations (6)"), "mitigations 6");
         assert_eq!(strip_heading("  A:  b/c  "), "a b c");
+        assert_eq!(strip_heading("Ünïcode  Ü/x!"), "ünïcode ü x");
+        assert_eq!(strip_heading("  "), "");
     }
 
     #[test]
