@@ -229,19 +229,22 @@ impl Resolver<'_> {
         subpath: Option<&str>,
         markdown: bool,
     ) -> Resolution {
-        let source = &self.pages[from.0].source;
         if target.is_empty() {
             // `[[#Heading]]` and `[text](#heading)`: the page itself.
             return self.with_anchor(from, subpath, markdown, Vec::new());
         }
-        let source_folder = fold(folder_of(&source.path));
-        let wanted = fold(target);
-        let wanted = wanted.trim_start_matches('/');
+        let source_folder = self.index.folded_folder[from.0].as_str();
+        let folded = fold(target);
+        let wanted = folded.trim_start_matches('/');
         let relative = target.starts_with("./") || target.starts_with("../");
         let rooted = target.starts_with('/');
-        let key = if relative {
-            match join(&source_folder, wanted) {
-                Some(k) => k,
+        let joined;
+        let key: &str = if relative {
+            match join(source_folder, wanted) {
+                Some(k) => {
+                    joined = k;
+                    &joined
+                }
                 None => {
                     return Resolution::Broken(Broken::new(
                         Code::BrokenLink,
@@ -251,20 +254,20 @@ impl Resolver<'_> {
                 }
             }
         } else {
-            wanted.to_string()
+            wanted
         };
-        let page_key = strip_md(&key).to_string();
-        if let Some(&page) = self.index.exact.get(&page_key) {
+        let page_key = strip_md(key);
+        if let Some(&page) = self.index.exact.get(page_key) {
             return self.with_anchor(page, subpath, markdown, Vec::new());
         }
-        if let Some(asset) = self.index.assets.get(&key) {
+        if let Some(asset) = self.index.assets.get(key) {
             return Resolution::Asset(asset.clone());
         }
         if !relative && !rooted {
-            if let Some(resolution) = self.by_suffix(&page_key, &source_folder, subpath, markdown) {
+            if let Some(resolution) = self.by_suffix(page_key, source_folder, subpath, markdown) {
                 return resolution;
             }
-            let name = last_component(&key);
+            let name = last_component(key);
             if let Some(assets) = self.index.assets_by_name.get(name) {
                 let suffix = format!("/{key}");
                 let mut found: Vec<&String> = assets
@@ -280,7 +283,7 @@ impl Resolver<'_> {
         Resolution::Broken(Broken::new(
             Code::BrokenLink,
             format!("no page matches `{target}`"),
-            self.broken_help(&page_key, target),
+            self.broken_help(page_key, target),
         ))
     }
 
