@@ -119,21 +119,17 @@ pub fn render_body(graph: &Graph, id: PageId, out_path: &str) -> RenderedBody {
                     .get(&original(range.start))
                     .map(|&i| &resolutions[i]);
                 match found.map(|r| ctx.target(r)) {
-                    Some(Target::Url(href)) | Some(Target::Asset(href)) => {
-                        open_links.push(LinkEnd::Keep);
-                        events.push(Event::Start(Tag::Link {
-                            link_type,
-                            dest_url: href.into(),
-                            title,
-                            id: link_id,
-                        }));
-                    }
                     Some(Target::Broken(why)) => {
                         open_links.push(LinkEnd::Broken);
                         events.push(Event::Html(broken_open(&why).into()));
                     }
                     Some(Target::Unsafe) => open_links.push(LinkEnd::Drop),
-                    Some(Target::External) | None => {
+                    target => {
+                        // Internal targets get the resolver's URL; external ones stay as written.
+                        let dest_url = match target {
+                            Some(Target::Url(href)) | Some(Target::Asset(href)) => href.into(),
+                            _ => dest_url,
+                        };
                         open_links.push(LinkEnd::Keep);
                         events.push(Event::Start(Tag::Link {
                             link_type,
