@@ -123,16 +123,12 @@ pub(crate) fn build(data: &AtlasData, file: &str) -> (Vec<Page>, Vec<Diagnostic>
         .collect();
 
     // Names and folders, in a fixed order so that parents are named before their children.
-    let tactic_nodes: Vec<Node> = {
-        let bases: Vec<String> = data.tactics.iter().map(|t| kebab(&t.name)).collect();
-        let ids: Vec<&str> = data.tactics.iter().map(|t| t.id.as_str()).collect();
-        let stems = stems(&bases, &ids);
+    let tactic_nodes = b.flat_nodes(
         data.tactics
             .iter()
-            .zip(stems)
-            .map(|(t, stem)| b.node(&t.id, &t.name, stem, format!("{ROOT}/tactics")))
-            .collect()
-    };
+            .map(|t| (t.id.as_str(), t.name.as_str())),
+        "tactics",
+    );
     let is_sub = |i: usize| data.techniques[i].parent.is_some();
     let folder_of = |i: usize| -> String {
         let tactic = tactics_of[i]
@@ -194,46 +190,18 @@ pub(crate) fn build(data: &AtlasData, file: &str) -> (Vec<Page>, Vec<Diagnostic>
         .zip(&data.techniques)
         .map(|(n, t)| n.unwrap_or_else(|| fallback_node(&t.common)))
         .collect();
-    let mitigation_nodes: Vec<Node> = {
-        let bases: Vec<String> = data
-            .mitigations
-            .iter()
-            .map(|m| kebab(&m.common.name))
-            .collect();
-        let ids: Vec<&str> = data
-            .mitigations
-            .iter()
-            .map(|m| m.common.id.as_str())
-            .collect();
+    let mitigation_nodes = b.flat_nodes(
         data.mitigations
             .iter()
-            .zip(stems(&bases, &ids))
-            .map(|(m, stem)| {
-                let c = &m.common;
-                b.node(&c.id, &c.name, stem, format!("{ROOT}/mitigations"))
-            })
-            .collect()
-    };
-    let case_nodes: Vec<Node> = {
-        let bases: Vec<String> = data
-            .case_studies
-            .iter()
-            .map(|c| kebab(&c.common.name))
-            .collect();
-        let ids: Vec<&str> = data
-            .case_studies
-            .iter()
-            .map(|c| c.common.id.as_str())
-            .collect();
+            .map(|m| (m.common.id.as_str(), m.common.name.as_str())),
+        "mitigations",
+    );
+    let case_nodes = b.flat_nodes(
         data.case_studies
             .iter()
-            .zip(stems(&bases, &ids))
-            .map(|(cs, stem)| {
-                let c = &cs.common;
-                b.node(&c.id, &c.name, stem, format!("{ROOT}/case-studies"))
-            })
-            .collect()
-    };
+            .map(|c| (c.common.id.as_str(), c.common.name.as_str())),
+        "case-studies",
+    );
 
     // Relations, each kept once per pair and keyed by the other side's ID (sorted output).
     let mut tactic_techniques: Vec<BTreeMap<&str, usize>> =
@@ -457,6 +425,23 @@ impl Builder<'_> {
     }
 
     /// Places a page, adding the ID to its name if another kind already has that path.
+    /// Nodes for objects that all live in one folder under the ATLAS root (tactics,
+    /// mitigations, case studies): kebab-case names, with IDs added where names collide.
+    fn flat_nodes<'o>(
+        &mut self,
+        objects: impl Iterator<Item = (&'o str, &'o str)>,
+        folder: &str,
+    ) -> Vec<Node> {
+        let objects: Vec<(&str, &str)> = objects.collect();
+        let bases: Vec<String> = objects.iter().map(|(_, name)| kebab(name)).collect();
+        let ids: Vec<&str> = objects.iter().map(|(id, _)| *id).collect();
+        objects
+            .iter()
+            .zip(stems(&bases, &ids))
+            .map(|((id, name), stem)| self.node(id, name, stem, format!("{ROOT}/{folder}")))
+            .collect()
+    }
+
     fn node(&mut self, id: &str, name: &str, stem: String, dir: String) -> Node {
         let mut node = Node {
             id: id.to_string(),
