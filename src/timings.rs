@@ -20,10 +20,19 @@ impl Timings {
         if self.enabled {
             let now = Instant::now();
             eprintln!(
-                "timing: {name:<10} {:>8.1} ms",
-                (now - self.last).as_secs_f64() * 1e3
+                "timing: {name:<10} {:>8.1} ms  rss {:>6} MB",
+                (now - self.last).as_secs_f64() * 1e3,
+                resident_mb().map_or_else(|| "?".to_string(), |mb| mb.to_string())
             );
             self.last = now;
         }
     }
+}
+
+/// Resident memory now, from `/proc/self/status` (Linux only; `None` elsewhere).
+fn resident_mb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024)
 }

@@ -447,7 +447,7 @@ impl Resolver<'_> {
     }
 }
 
-/// Every page name and each of its one-character deletions, hashed and sorted: two names
+/// Every page name and each of its one-character deletions, hashed and grouped: two names
 /// within one edit (insert, delete, substitute, swap) share an entry, so a lookup is a few
 /// probes instead of a comparison with every name. `buckets` maps the top 16 bits of a hash
 /// to its slice of `variants`, so a probe touches a few entries, not a 4M-entry search.
@@ -457,24 +457,37 @@ struct NameIndex {
     buckets: Vec<u32>,
 }
 
+const BUCKET_BITS: u32 = 16;
+
+fn bucket_of(h: u64) -> usize {
+    (h >> (64 - BUCKET_BITS)) as usize
+}
+
 impl NameIndex {
+    /// Built once, on the first broken link that needs it, while other threads may wait on it:
+    /// so it is linear and cheap (a counting sort by bucket, then tiny per-bucket sorts).
     fn new<'a>(names: impl Iterator<Item = &'a str>) -> NameIndex {
         let mut names: Vec<String> = names.map(str::to_string).collect();
         names.sort();
-        let mut variants: Vec<(u64, u32)> = names
-            .par_iter()
-            .enumerate()
-            .flat_map_iter(|(i, name)| {
-                let mut own = Vec::with_capacity(name.len() + 1);
-                for_each_variant(name, |h| own.push((h, i as u32)));
-                own
-            })
-            .collect();
-        variants.par_sort_unstable();
-        variants.dedup();
-        let mut buckets = Vec::with_capacity((1 << 16) + 1);
-        for bucket in 0..=(1u64 << 16) {
-            buckets.push(variants.partition_point(|(h, _)| (h >> 48) < bucket) as u32);
+        let mut hasher = VariantHasher::default();
+        let mut buckets = vec![0u32; (1 << BUCKET_BITS) + 1];
+        for name in &names {
+            hasher.for_each_variant(name, |h| buckets[bucket_of(h) + 1] += 1);
+        }
+        for b in 1..buckets.len() {
+            buckets[b] += buckets[b - 1];
+        }
+        let mut next = buckets.clone();
+        let mut variants = vec![(0u64, 0u32); buckets[buckets.len() - 1] as usize];
+        for (i, name) in names.iter().enumerate() {
+            hasher.for_each_variant(name, |h| {
+                let slot = &mut next[bucket_of(h)];
+                variants[*slot as usize] = (h, i as u32);
+                *slot += 1;
+            });
+        }
+        for b in 0..buckets.len() - 1 {
+            variants[buckets[b] as usize..buckets[b + 1] as usize].sort_unstable();
         }
         NameIndex {
             names,
@@ -485,7 +498,7 @@ impl NameIndex {
 
     /// The entries whose variant hash is `h`.
     fn lookup(&self, h: u64) -> &[(u64, u32)] {
-        let bucket = (h >> 48) as usize;
+        let bucket = bucket_of(h);
         let slice =
             &self.variants[self.buckets[bucket] as usize..self.buckets[bucket + 1] as usize];
         let from = slice.partition_point(|(v, _)| *v < h);
@@ -499,7 +512,7 @@ impl NameIndex {
         let mut best: Option<(usize, &str)> = None;
         // Names sharing several variants with the word are compared once.
         let mut seen: Vec<u32> = Vec::new();
-        for_each_variant(&word, |h| {
+        VariantHasher::default().for_each_variant(&word, |h| {
             for &(_, i) in self.lookup(h) {
                 if seen.contains(&i) {
                     continue;
@@ -516,21 +529,53 @@ impl NameIndex {
     }
 }
 
-/// Calls `f` with the hash of `word` and of each string made by deleting one character.
-fn for_each_variant(word: &str, mut f: impl FnMut(u64)) {
-    f(hash_parts(word, ""));
-    for (i, c) in word.char_indices() {
-        f(hash_parts(&word[..i], &word[i + c.len_utf8()..]));
+/// Hashes a word and each string made by deleting one of its characters, in O(1) per variant:
+/// a polynomial hash is split-invariant (`H(a ++ b) = H(a)·B^|b| + H(b)`), so a deletion's hash
+/// comes from prefix hashes instead of rehashing the rest of the word. Equal strings always
+/// hash equal; collisions only cost an extra edit-distance check.
+#[derive(Default)]
+struct VariantHasher {
+    /// `prefix[i]` = hash of the first `i` bytes.
+    prefix: Vec<u64>,
+    /// `power[m]` = B^m.
+    power: Vec<u64>,
+}
+
+const HASH_BASE: u64 = 0x0000_0100_0000_01b3;
+
+impl VariantHasher {
+    fn for_each_variant(&mut self, word: &str, mut f: impl FnMut(u64)) {
+        let bytes = word.as_bytes();
+        let n = bytes.len();
+        self.prefix.clear();
+        self.prefix.push(0);
+        for &b in bytes {
+            let last = self.prefix[self.prefix.len() - 1];
+            self.prefix
+                .push(last.wrapping_mul(HASH_BASE).wrapping_add(u64::from(b) + 1));
+        }
+        if self.power.is_empty() {
+            self.power.push(1);
+        }
+        while self.power.len() <= n {
+            let last = self.power[self.power.len() - 1];
+            self.power.push(last.wrapping_mul(HASH_BASE));
+        }
+        let whole = self.prefix[n];
+        f(mix(whole));
+        for (i, c) in word.char_indices() {
+            let j = i + c.len_utf8();
+            // H(word[..i] ++ word[j..]) = H(word) + (P[i] - P[j]) * B^(n-j)
+            let removed = self.prefix[i].wrapping_sub(self.prefix[j]);
+            f(mix(
+                whole.wrapping_add(removed.wrapping_mul(self.power[n - j]))
+            ));
+        }
     }
 }
 
-/// A fast, deterministic hash of `a` followed by `b` (FNV-1a, then a 64-bit finaliser so the
-/// top bits, which pick the bucket, are well spread).
-fn hash_parts(a: &str, b: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in a.bytes().chain(b.bytes()) {
-        h = (h ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
-    }
+/// A 64-bit finaliser, so the top bits, which pick the bucket, are well spread.
+fn mix(mut h: u64) -> u64 {
     h ^= h >> 33;
     h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
     h ^= h >> 33;
@@ -732,6 +777,40 @@ fn edit_distance(a: &str, b: &str, bound: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn variant_hashes_equal_hashes_of_the_shortened_words() {
+        let mut hasher = VariantHasher::default();
+        for word in ["code-signing", "é-ü-x", "a", ""] {
+            let mut variants = Vec::new();
+            hasher.for_each_variant(word, |h| variants.push(h));
+            let mut expected = Vec::new();
+            hasher.for_each_variant(word, |_| {});
+            let whole = |w: &str| {
+                let mut h = Vec::new();
+                VariantHasher::default().for_each_variant(w, |x| h.push(x));
+                h[0]
+            };
+            expected.push(whole(word));
+            for (i, c) in word.char_indices() {
+                let shorter = format!("{}{}", &word[..i], &word[i + c.len_utf8()..]);
+                expected.push(whole(&shorter));
+            }
+            assert_eq!(variants, expected, "{word}");
+        }
+    }
+
+    #[test]
+    fn name_index_finds_names_one_edit_away() {
+        let index = NameIndex::new(["code-signing", "model-hardening", "code-signin"].into_iter());
+        assert_eq!(index.closest("code-signng", |_| true), Some("code-signing"));
+        assert_eq!(index.closest("code-signi", |_| true), Some("code-signin"));
+        assert_eq!(
+            index.closest("model-hardenign", |_| true),
+            Some("model-hardening")
+        );
+        assert_eq!(index.closest("unrelated", |_| true), None);
+    }
 
     #[test]
     fn strip_heading_matches_obsidian() {
