@@ -4,7 +4,6 @@
 use super::{AtlasId, Page, PageId};
 use crate::diagnostic::Code;
 use crate::load::{Heading, LinkSyntax, ParsedPage, RawLink};
-use rayon::prelude::*;
 use std::collections::HashMap;
 use unicode_normalization::UnicodeNormalization;
 

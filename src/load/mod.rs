@@ -11,6 +11,7 @@ pub use front_matter::FrontMatter;
 use rayon::prelude::*;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::Sender;
 
 /// How a link was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,12 +112,23 @@ pub fn load(root: &Path) -> Result<Vault> {
     if !canonical_root.is_dir() {
         return Err(Error::NotAFolder(root.to_path_buf()));
     }
-    let mut diagnostics = Vec::new();
-    let (pages, assets) = walk(&canonical_root, &mut diagnostics)?;
-    let parsed: Vec<(ParsedPage, Vec<Diagnostic>)> = pages
-        .par_iter()
-        .map(|rel| read_page(&canonical_root, rel))
-        .collect();
+    // The walk runs on its own thread and hands each page to the parsing threads as it is
+    // found, so reading and parsing start at once instead of after the whole walk.
+    let (found, pages) = std::sync::mpsc::channel::<String>();
+    let (walked, mut parsed) = std::thread::scope(|scope| {
+        let walker = scope.spawn(|| walk(&canonical_root, found));
+        let parsed: Vec<(ParsedPage, Vec<Diagnostic>)> = pages
+            .into_iter()
+            .par_bridge()
+            .map(|rel| read_page(&canonical_root, &rel))
+            .collect();
+        (walker.join(), parsed)
+    });
+    let (assets, mut diagnostics) = match walked {
+        Ok(walked) => walked,
+        Err(panic) => std::panic::resume_unwind(panic),
+    };
+    parsed.par_sort_unstable_by(|a, b| a.0.path.cmp(&b.0.path));
     let mut out = Vec::with_capacity(parsed.len());
     for (page, mut found) in parsed {
         diagnostics.append(&mut found);
@@ -130,10 +142,11 @@ pub fn load(root: &Path) -> Result<Vault> {
     })
 }
 
-/// Relative paths of pages and of other files, sorted. Dot folders and dot files are skipped,
-/// as Obsidian does; a symlink is followed only while it stays inside the root.
-fn walk(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Result<(Vec<String>, Vec<String>)> {
-    let mut pages = Vec::new();
+/// Sends the relative path of each page to `pages` as it is found, and returns the other
+/// files (sorted) and the walk's diagnostics. Dot folders and dot files are skipped, as
+/// Obsidian does; a symlink is followed only while it stays inside the root.
+fn walk(root: &Path, pages: Sender<String>) -> (Vec<String>, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
     let mut assets = Vec::new();
     let mut entries = walkdir::WalkDir::new(root)
         .follow_links(true)
@@ -187,14 +200,14 @@ fn walk(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Result<(Vec<String>, 
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("md"));
         if is_page {
-            pages.push(rel);
+            // The receiver lives until the walk ends; a failed send cannot happen.
+            let _ = pages.send(rel);
         } else {
             assets.push(rel);
         }
     }
-    pages.sort();
     assets.sort();
-    Ok((pages, assets))
+    (assets, diagnostics)
 }
 
 fn relative(root: &Path, path: &Path) -> String {
