@@ -222,6 +222,49 @@ fn two_builds_give_identical_bytes() {
 }
 
 #[test]
+fn rebuild_reuses_unchanged_files_and_equals_a_fresh_build() {
+    use std::os::unix::fs::MetadataExt;
+    let (tmp, vault) = copy_fixture("site-basic");
+    let out = tmp.path().join("out");
+    build(&vault, &out);
+    let inode = |rel: &str| fs::metadata(out.join(rel)).unwrap().ino();
+    let (asset, page, changed) = (
+        inode("img/diagram.svg"),
+        inode("mitigations/sanitize.html"),
+        inode("notes/overview.html"),
+    );
+    let note = vault.join("notes/overview.md");
+    let text = fs::read_to_string(&note).unwrap();
+    fs::write(&note, format!("{text}\nA line added before the rebuild.\n")).unwrap();
+
+    build(&vault, &out);
+    // Files whose bytes did not change are the previous build's files, linked, not rewritten.
+    assert_eq!(inode("img/diagram.svg"), asset);
+    assert_eq!(inode("mitigations/sanitize.html"), page);
+    assert_ne!(inode("notes/overview.html"), changed);
+    let html = fs::read_to_string(out.join("notes/overview.html")).unwrap();
+    assert!(html.contains("A line added before the rebuild."));
+    // The result is exactly what a build into a fresh folder writes.
+    let fresh = tmp.path().join("fresh");
+    build(&vault, &fresh);
+    let (rebuilt, expected) = (read_tree(&out), read_tree(&fresh));
+    assert_eq!(
+        rebuilt.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>()
+    );
+    for (path, bytes) in &expected {
+        assert!(bytes == &rebuilt[path], "{path} differs from a fresh build");
+    }
+    // Nothing is left beside the output: no staging folder, no previous build.
+    let mut beside: Vec<String> = fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    beside.sort();
+    assert_eq!(beside, ["fresh", "out", "vault"]);
+}
+
+#[test]
 fn site_templates_and_static_files_override_the_built_ins() {
     let tmp = TempDir::new("override");
     let site_dir = tmp.path().join("site");
