@@ -5,6 +5,8 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::source::{LineIndex, Span};
 use serde_yaml::Value;
 
+mod fast;
+
 /// Front matter fields atlas-kb understands, plus everything else under `extra`.
 #[derive(Debug, Clone, Default)]
 pub struct FrontMatter {
@@ -83,7 +85,12 @@ pub fn parse(
     if yaml.trim().is_empty() {
         return FrontMatter::default();
     }
-    let value: Value = match serde_yaml::from_str(yaml) {
+    // Most front matter is flat and simple; the fast path reads it exactly or declines.
+    let parsed = match fast::parse(yaml) {
+        Some(map) => Ok(Value::Mapping(map)),
+        None => serde_yaml::from_str(yaml),
+    };
+    let value: Value = match parsed {
         Ok(v) => v,
         Err(e) => {
             let (line, col) = e
