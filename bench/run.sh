@@ -7,7 +7,8 @@
 #
 # Environment: BENCH_DIR (work folder; default a fresh `mktemp -d` under ${TMPDIR:-/tmp},
 # removed at the end, so two runs never share files), BENCH_RUNS (runs per measurement, median
-# reported; default 3), BENCH_SEED (default 1).
+# reported; default 3), BENCH_SEED (default 1), BENCH_SETTLE (seconds to wait after deleting
+# one size's outputs before the next size; default 65). The 100k size needs ~20 GB free.
 #
 # Where the files live matters: on a VM disk, creating the ~20k files of a 10k-page site can
 # cost more than rendering them (cp -r alone took 10-15 s of system time on ext4 here, 0.5 s on
@@ -65,18 +66,21 @@ cd "$work"
 rows=()
 ms=()  # per-row median wall in ms, to compute ratios
 
-# measure LABEL PREP CMD...: runs PREP (untimed, may be ":") then CMD, $runs times.
+# measure LABEL PREP CMD...: runs PREP (untimed, may be ":") then CMD, $runs times; `{run}` in
+# CMD's arguments becomes the run's number, so each run can write a folder of its own.
 # Sets wall_ms, cpu_ms, rss_kb (medians).
 measure() {
     local label=$1 prep=$2
     shift 2
-    local walls=() cpus=() rsss=() i t0 t1 out status
-    for ((i = 0; i < runs; i++)); do
+    local walls=() cpus=() rsss=() i t0 t1 out status arg args
+    for ((i = 1; i <= runs; i++)); do
         eval "$prep"
+        args=()
+        for arg in "$@"; do args+=("${arg//\{run\}/$i}"); done
         out=$(mktemp)
         t0=$(date +%s%N)
         status=0
-        /usr/bin/time -v -o "$out" "$@" >/dev/null 2>"$out.err" || status=$?
+        /usr/bin/time -v -o "$out" "${args[@]}" >/dev/null 2>"$out.err" || status=$?
         t1=$(date +%s%N)
         if [ "$status" -gt 1 ]; then
             echo "bench: $label failed (exit $status):" >&2
@@ -114,23 +118,25 @@ for n in $sizes; do
     "$gen" --pages "$n" --seed "$seed" --out "$dir/kb"
     "$gen" --pages "$n" --seed "$seed" --out "$dir/hugo" --hugo 2>/dev/null
 
+    # Nothing is deleted between timed runs: every fresh build, Hugo run and copy writes a
+    # folder that never existed, and the only run that deletes (a rebuild removes the previous
+    # build) comes last. See "Deleting before measuring" in BENCHMARKS.md.
     measure "check" ":" "$atlas" check --root "$dir/kb"
     check_m=("$wall_ms" "$cpu_ms" "$rss_kb")
-    measure "build (fresh)" "rm -rf '$dir/out'" "$atlas" build --root "$dir/kb" --out "$dir/out"
-    fresh_m=("$wall_ms" "$cpu_ms" "$rss_kb")
-    measure "build (again)" ":" "$atlas" build --root "$dir/kb" --out "$dir/out"
-    again_m=("$wall_ms" "$cpu_ms" "$rss_kb")
     hugo_ms=""
     if [ "$have_hugo" = yes ]; then
-        measure "hugo" "rm -rf '$dir/hugo/public' '$dir/hugo/resources'" \
-            hugo --quiet --source "$dir/hugo" --destination "$dir/hugo/public"
+        measure "hugo" ":" \
+            hugo --quiet --source "$dir/hugo" --destination "$dir/hugo/public.{run}"
         hugo_m=("$wall_ms" "$cpu_ms" "$rss_kb")
         hugo_ms=$wall_ms
-        rm -rf "$dir/hugo/public"
     fi
-    measure "cp -r" "rm -rf '$dir/copy'" cp -r "$dir/out" "$dir/copy"
+    measure "build (fresh)" ":" "$atlas" build --root "$dir/kb" --out "$dir/out.{run}"
+    fresh_m=("$wall_ms" "$cpu_ms" "$rss_kb")
+    measure "cp -r" ":" cp -r "$dir/out.1" "$dir/copy.{run}"
     floor_m=("$wall_ms" "$cpu_ms" "$rss_kb")
     floor_ms=$wall_ms
+    measure "build (again)" ":" "$atlas" build --root "$dir/kb" --out "$dir/out.1"
+    again_m=("$wall_ms" "$cpu_ms" "$rss_kb")
 
     set_m() { wall_ms=$1 cpu_ms=$2 rss_kb=$3; }
     set_m "${check_m[@]}"
@@ -145,8 +151,12 @@ for n in $sizes; do
     fi
     set_m "${floor_m[@]}"
     row "generated" "$n" "cp -r of the built site (floor)" "$hugo_ms" "$floor_ms"
-    # Keep only the corpus: the next size needs the space.
-    rm -rf "$dir/copy" "$dir/out"
+    # Keep only the corpus: the next size needs the space. Then let the freed inodes age
+    # (ext4 without a journal avoids reusing an inode for 60 s after its deletion is synced,
+    # which makes creating files right after a large delete slow for whoever comes next).
+    rm -rf "$dir"/copy.* "$dir"/out.* "$dir"/hugo/public.* "$dir/hugo/resources"
+    sync
+    sleep "${BENCH_SETTLE:-65}"
 done
 
 if real=$(cd "$project/../shared/corpora/ai-redteam-kb" 2>/dev/null && pwd); then
@@ -154,9 +164,9 @@ if real=$(cd "$project/../shared/corpora/ai-redteam-kb" 2>/dev/null && pwd); the
     echo "bench: ai-redteam-kb ($pages pages)" >&2
     measure "check" ":" "$atlas" check --root "$real"
     row "ai-redteam-kb" "$pages" "atlas-kb check" "" ""
-    measure "build (fresh)" "rm -rf '$work/real-out'" "$atlas" build --root "$real" --out "$work/real-out"
+    measure "build (fresh)" ":" "$atlas" build --root "$real" --out "$work/real-out.{run}"
     row "ai-redteam-kb" "$pages" "atlas-kb build, fresh folder" "" ""
-    rm -rf "$work/real-out"
+    rm -rf "$work"/real-out.*
 else
     echo "bench: ../shared/corpora/ai-redteam-kb not found; skipped" >&2
 fi
