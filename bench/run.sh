@@ -7,8 +7,8 @@
 #
 # Environment: BENCH_DIR (work folder; default a fresh `mktemp -d` under ${TMPDIR:-/tmp},
 # removed at the end, so two runs never share files), BENCH_RUNS (runs per measurement, median
-# reported; default 3), BENCH_SEED (default 1), BENCH_SETTLE (seconds to wait after deleting
-# one size's outputs before the next size; default 65). The 100k size needs ~20 GB free.
+# reported; default 3), BENCH_SEED (default 1). Every output is kept until the script ends:
+# 1k, 10k and 100k together need ~20 GB free.
 #
 # Where the files live matters: on a VM disk, creating the ~20k files of a 10k-page site can
 # cost more than rendering them (cp -r alone took 10-15 s of system time on ext4 here, 0.5 s on
@@ -151,12 +151,8 @@ for n in $sizes; do
     fi
     set_m "${floor_m[@]}"
     row "generated" "$n" "cp -r of the built site (floor)" "$hugo_ms" "$floor_ms"
-    # Keep only the corpus: the next size needs the space. Then let the freed inodes age
-    # (ext4 without a journal avoids reusing an inode for 60 s after its deletion is synced,
-    # which makes creating files right after a large delete slow for whoever comes next).
-    rm -rf "$dir"/copy.* "$dir"/out.* "$dir"/hugo/public.* "$dir/hugo/resources"
-    sync
-    sleep "${BENCH_SETTLE:-65}"
+    # Outputs stay until the end: ext4 without a journal skips inodes freed in the last
+    # 60-360 s when it allocates, so deleting here would slow the next size's runs.
 done
 
 if real=$(cd "$project/../shared/corpora/ai-redteam-kb" 2>/dev/null && pwd); then
