@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
 pub use theme::Theme;
-use views::{kind_label, list_path, order, tag_slug, Group, LinkView, OrderKey, PageView, TagView};
+use views::{kind_label, list_path, tag_slug, DisplayOrder, Group, LinkView, PageView, TagView};
 
 pub struct BuildOptions<'a> {
     pub out: &'a Path,
@@ -40,11 +40,12 @@ pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Resul
     // A root `index.md` is the home page's text, not a page of its own.
     let home_page = graph.by_path_id(HOME_PAGE);
     let pages: Vec<(PageId, String)> = (0..graph.pages.len())
+        .into_par_iter()
         .map(PageId)
         .filter(|&id| Some(id) != home_page)
         .map(|id| (id, url::page_path(graph.page(id))))
         .collect();
-    let mut taken: HashSet<String> = pages.iter().map(|(_, p)| p.to_lowercase()).collect();
+    let mut taken: HashSet<String> = pages.par_iter().map(|(_, p)| p.to_lowercase()).collect();
     let mut shadowed = Vec::new();
     let mut claim = |path: &str| {
         let free = taken.insert(path.to_lowercase());
@@ -54,7 +55,8 @@ pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Resul
         free
     };
     let assets: Vec<&String> = graph.assets.iter().filter(|a| claim(a)).collect();
-    let jobs: Vec<(String, Job)> = generated_jobs(graph)
+    let display = DisplayOrder::new(graph);
+    let jobs: Vec<(String, Job)> = generated_jobs(graph, &display)
         .into_iter()
         .filter(|(path, _)| claim(path))
         .collect();
@@ -68,29 +70,31 @@ pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Resul
     let write_index = claim(&index_path);
 
     let paths = pages
-        .iter()
+        .par_iter()
         .map(|(_, p)| p.as_str())
-        .chain(assets.iter().map(|a| a.as_str()))
-        .chain(jobs.iter().map(|(p, _)| p.as_str()))
-        .chain(statics.iter().map(|(p, _)| p.as_str()))
-        .chain(std::iter::once(index_path.as_str()));
-    let folders: BTreeSet<&str> = paths
+        .chain(assets.par_iter().map(|a| a.as_str()))
+        .chain(jobs.par_iter().map(|(p, _)| p.as_str()))
+        .chain(statics.par_iter().map(|(p, _)| p.as_str()))
+        .chain(rayon::iter::once(index_path.as_str()));
+    let mut folders: Vec<&str> = paths
         .filter_map(|p| p.rfind('/').map(|i| &p[..i]))
         .collect();
+    folders.par_sort_unstable();
+    folders.dedup();
     let staging = output::Staging::create(&target, &folders)?;
     timings.mark("plan");
 
     let mut entries: Vec<search::Entry> = pages
         .par_iter()
         .map(|(id, path)| {
-            let (html, entry) = render_page(graph, &theme, *id, path)?;
+            let (html, entry) = render_page(graph, &theme, &display, *id, path)?;
             staging.write(path, html.as_bytes())?;
             Ok(entry)
         })
         .collect::<Result<_>>()?;
     timings.mark("pages");
     jobs.par_iter().try_for_each(|(path, job)| {
-        let html = render_job(graph, &theme, path, job)?;
+        let html = render_job(graph, &theme, &display, path, job)?;
         staging.write(path, &html)
     })?;
     for (path, bytes) in &statics {
@@ -129,6 +133,7 @@ fn base_context(out_path: &str) -> tera::Context {
 fn render_page(
     graph: &Graph,
     theme: &Theme,
+    display: &DisplayOrder,
     id: PageId,
     out_path: &str,
 ) -> Result<(String, search::Entry<'static>)> {
@@ -144,8 +149,8 @@ fn render_page(
         })
         .collect();
     shown.insert(id);
-    let relations = relation_groups(graph, id, out_path, &mut shown);
-    let backlinks = backlink_groups(graph, id, out_path, &shown);
+    let relations = relation_groups(graph, display, id, out_path, &mut shown);
+    let backlinks = backlink_groups(graph, display, id, out_path, &shown);
     let parent = graph.parent[id.0].map(|p| LinkView::new(graph, out_path, p, None));
     let tags: Vec<LinkView> = page
         .source
@@ -196,6 +201,7 @@ fn render_page(
 /// The page's relations that its body does not link, grouped by section.
 fn relation_groups(
     graph: &Graph,
+    display: &DisplayOrder,
     id: PageId,
     from: &str,
     shown: &mut HashSet<PageId>,
@@ -238,7 +244,7 @@ fn relation_groups(
     groups
         .into_iter()
         .map(|((_, title), mut items)| {
-            items.sort_by_key(|(p, _)| order(graph.page(*p)));
+            items.sort_by_key(|(p, _)| display.rank(*p));
             items.dedup_by_key(|(p, _)| *p);
             for (p, _) in &items {
                 shown.insert(*p);
@@ -255,7 +261,13 @@ fn relation_groups(
 }
 
 /// Pages that link here and are not shown already, grouped by kind.
-fn backlink_groups(graph: &Graph, id: PageId, from: &str, shown: &HashSet<PageId>) -> Vec<Group> {
+fn backlink_groups(
+    graph: &Graph,
+    display: &DisplayOrder,
+    id: PageId,
+    from: &str,
+    shown: &HashSet<PageId>,
+) -> Vec<Group> {
     let sources: BTreeSet<PageId> = graph.backlinks[id.0]
         .iter()
         .map(|l| l.page)
@@ -272,7 +284,7 @@ fn backlink_groups(graph: &Graph, id: PageId, from: &str, shown: &HashSet<PageId
             if items.is_empty() {
                 return None;
             }
-            items.sort_by_key(|p| order(graph.page(*p)));
+            items.sort_by_key(|p| display.rank(*p));
             Some(Group {
                 title: kind.plural().to_string(),
                 items: items
@@ -297,7 +309,7 @@ enum Job {
 }
 
 /// Every generated page with its output path.
-fn generated_jobs(graph: &Graph) -> Vec<(String, Job)> {
+fn generated_jobs(graph: &Graph, display: &DisplayOrder) -> Vec<(String, Job)> {
     let mut jobs = vec![
         ("index.html".to_string(), Job::Home),
         ("matrix.html".to_string(), Job::Matrix),
@@ -311,15 +323,21 @@ fn generated_jobs(graph: &Graph) -> Vec<(String, Job)> {
         .collect();
     routes.sort_by(|a, b| a.0.cmp(&b.0));
     jobs.extend(routes);
-    jobs.extend(tag_jobs(graph));
+    jobs.extend(tag_jobs(graph, display));
     jobs
 }
 
-fn render_job(graph: &Graph, theme: &Theme, path: &str, job: &Job) -> Result<Vec<u8>> {
+fn render_job(
+    graph: &Graph,
+    theme: &Theme,
+    display: &DisplayOrder,
+    path: &str,
+    job: &Job,
+) -> Result<Vec<u8>> {
     Ok(match job {
         Job::Home => home(graph, theme)?,
-        Job::Matrix => matrix(graph, theme)?,
-        Job::List(kind) => list(graph, theme, *kind, path)?,
+        Job::Matrix => matrix(graph, theme, display)?,
+        Job::List(kind) => list(graph, theme, display, *kind, path)?,
         Job::NotFound => {
             // Hosts serve 404.html for a missing path at any depth: links start at `/`.
             let mut ctx = base_context(path);
@@ -393,7 +411,7 @@ fn intro_title(graph: &Graph) -> String {
 
 /// Tactics as columns in matrix order (their `sidebar_position`), techniques under each,
 /// sub-techniques nested under their parent.
-fn matrix(graph: &Graph, theme: &Theme) -> Result<Vec<u8>> {
+fn matrix(graph: &Graph, theme: &Theme, display: &DisplayOrder) -> Result<Vec<u8>> {
     let from = "matrix.html";
     let mut tactics: Vec<PageId> = (0..graph.pages.len())
         .map(PageId)
@@ -403,7 +421,7 @@ fn matrix(graph: &Graph, theme: &Theme) -> Result<Vec<u8>> {
         let page = graph.page(*p);
         (
             page.source.front.sidebar_position.unwrap_or(f64::MAX),
-            order(page),
+            display.rank(*p),
         )
     };
     tactics.sort_by(|a, b| {
@@ -418,7 +436,7 @@ fn matrix(graph: &Graph, theme: &Theme) -> Result<Vec<u8>> {
         .map(|(index, &tactic)| {
             let column = MatrixColumn {
                 tactic: LinkView::new(graph, from, tactic, None),
-                techniques: matrix_techniques(graph, from, tactic),
+                techniques: matrix_techniques(graph, display, from, tactic),
             };
             let mut ctx = base_context(from);
             ctx.insert("column", &column);
@@ -438,8 +456,13 @@ struct MatrixColumn {
 }
 
 /// The techniques of one matrix column, each with its sub-techniques in this tactic.
-fn matrix_techniques(graph: &Graph, from: &str, tactic: PageId) -> Vec<LinkView> {
-    let mut top: BTreeMap<OrderKey, (PageId, BTreeSet<PageId>)> = BTreeMap::new();
+fn matrix_techniques(
+    graph: &Graph,
+    display: &DisplayOrder,
+    from: &str,
+    tactic: PageId,
+) -> Vec<LinkView> {
+    let mut top: BTreeMap<u32, (PageId, BTreeSet<PageId>)> = BTreeMap::new();
     for r in graph.relations_of(tactic) {
         if r.kind != RelationKind::TechniqueTactic || r.other != tactic {
             continue;
@@ -447,14 +470,13 @@ fn matrix_techniques(graph: &Graph, from: &str, tactic: PageId) -> Vec<LinkView>
         let t = r.technique;
         match graph.parent[t.0] {
             Some(parent) => {
-                top.entry(order(graph.page(parent)))
+                top.entry(display.rank(parent))
                     .or_insert((parent, BTreeSet::new()))
                     .1
                     .insert(t);
             }
             None => {
-                top.entry(order(graph.page(t)))
-                    .or_insert((t, BTreeSet::new()));
+                top.entry(display.rank(t)).or_insert((t, BTreeSet::new()));
             }
         }
     }
@@ -462,7 +484,7 @@ fn matrix_techniques(graph: &Graph, from: &str, tactic: PageId) -> Vec<LinkView>
         .map(|(t, subs)| {
             let mut view = LinkView::new(graph, from, t, None);
             let mut subs: Vec<PageId> = subs.into_iter().collect();
-            subs.sort_by_key(|p| order(graph.page(*p)));
+            subs.sort_by_key(|p| display.rank(*p));
             view.children = subs
                 .into_iter()
                 .map(|s| LinkView::new(graph, from, s, None))
@@ -473,12 +495,18 @@ fn matrix_techniques(graph: &Graph, from: &str, tactic: PageId) -> Vec<LinkView>
 }
 
 /// One list per kind: ID, name, and the detail that matters for that kind.
-fn list(graph: &Graph, theme: &Theme, kind: PageKind, from: &str) -> Result<Vec<u8>> {
+fn list(
+    graph: &Graph,
+    theme: &Theme,
+    display: &DisplayOrder,
+    kind: PageKind,
+    from: &str,
+) -> Result<Vec<u8>> {
     let mut ids: Vec<PageId> = (0..graph.pages.len())
         .map(PageId)
         .filter(|p| graph.page(*p).kind == kind)
         .collect();
-    ids.sort_by_key(|p| order(graph.page(*p)));
+    ids.sort_by_key(|p| display.rank(*p));
     let rows: Vec<LinkView> = ids
         .into_iter()
         .map(|p| {
@@ -527,7 +555,7 @@ fn list(graph: &Graph, theme: &Theme, kind: PageKind, from: &str) -> Result<Vec<
 
 /// `tags/index.html` and one page per tag. Tags that differ only in case or punctuation
 /// share a page, named by their most used spelling (the first in sort order on a tie).
-fn tag_jobs(graph: &Graph) -> Vec<(String, Job)> {
+fn tag_jobs(graph: &Graph, display: &DisplayOrder) -> Vec<(String, Job)> {
     let mut by_tag: BTreeMap<String, (BTreeMap<String, usize>, Vec<PageId>)> = BTreeMap::new();
     for (i, page) in graph.pages.iter().enumerate() {
         for tag in &page.source.front.tags {
@@ -549,7 +577,7 @@ fn tag_jobs(graph: &Graph) -> Vec<(String, Job)> {
             .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
             .map(|(n, _)| n.clone())
             .unwrap_or_default();
-        pages.sort_by_key(|p| order(graph.page(*p)));
+        pages.sort_by_key(|p| display.rank(*p));
         index.push(TagView {
             name: name.clone(),
             href: url::encode_path(&format!("{slug}.html")),

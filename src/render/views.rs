@@ -2,6 +2,7 @@
 
 use super::url;
 use crate::graph::{Graph, Page, PageId, PageKind};
+use rayon::prelude::*;
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -72,6 +73,33 @@ pub fn order(page: &Page) -> OrderKey {
         page.atlas_id.as_ref().map(|i| i.to_string()),
         page.name.to_lowercase(),
     )
+}
+
+/// Each page's place in [`order`], computed once per build: sorting by it is a plain integer
+/// compare instead of building two strings per comparison. Pages whose keys are equal share a
+/// rank, so a stable sort by rank keeps them in the order it found them, as sorting by the key
+/// itself does.
+pub struct DisplayOrder(Vec<u32>);
+
+impl DisplayOrder {
+    pub fn new(graph: &Graph) -> DisplayOrder {
+        let keys: Vec<OrderKey> = graph.pages.par_iter().map(order).collect();
+        let mut sorted: Vec<u32> = (0..keys.len() as u32).collect();
+        sorted.par_sort_by(|&a, &b| keys[a as usize].cmp(&keys[b as usize]));
+        let mut rank = vec![0u32; keys.len()];
+        let mut current = 0u32;
+        for (i, &p) in sorted.iter().enumerate() {
+            if i > 0 && keys[p as usize] != keys[sorted[i - 1] as usize] {
+                current = i as u32;
+            }
+            rank[p as usize] = current;
+        }
+        DisplayOrder(rank)
+    }
+
+    pub fn rank(&self, page: PageId) -> u32 {
+        self.0[page.0]
+    }
 }
 
 pub fn kind_label(kind: PageKind) -> &'static str {
