@@ -11,7 +11,6 @@
 use crate::error::{Error, Result};
 use crate::timings::Timings;
 use rayon::prelude::*;
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// The file that marks a folder as a site atlas-kb built (and may replace).
@@ -94,7 +93,7 @@ pub struct Staging {
 
 impl Staging {
     /// Creates the staging folder with every folder the site needs, each created once.
-    pub fn create(target: &Path, folders: &BTreeSet<&str>) -> Result<Staging> {
+    pub fn create(target: &Path, folders: &[&str]) -> Result<Staging> {
         let parent = target.parent().unwrap_or(Path::new(".")).to_path_buf();
         std::fs::create_dir_all(&parent).map_err(|e| Error::io("cannot create", &parent, e))?;
         let name = target
@@ -116,10 +115,13 @@ impl Staging {
             name,
             finished: false,
         };
-        for folder in folders {
+        // In parallel: creating folders is file-system latency, which threads overlap. A
+        // folder whose parent another thread has not made yet makes the parent itself;
+        // `create_dir_all` accepts a folder that appears meanwhile.
+        folders.par_iter().try_for_each(|folder| {
             let path = staging.dir.join(folder);
-            std::fs::create_dir_all(&path).map_err(|e| Error::io("cannot create", &path, e))?;
-        }
+            std::fs::create_dir_all(&path).map_err(|e| Error::io("cannot create", &path, e))
+        })?;
         Ok(staging)
     }
 
@@ -196,18 +198,26 @@ fn swap_into_place(staging: &Path, target: &Path, parent: &Path, name: &str) -> 
     Ok(())
 }
 
-/// Removes a folder tree, its top-level entries in parallel: deleting many small files is
-/// bound by file-system latency, which several threads overlap.
+/// Removes a folder tree: every file in parallel, then the folders, deepest first. Deleting
+/// many small files is bound by file-system latency, which several threads overlap; a site
+/// keeps most files under one or two top folders, so splitting by top entry would not.
 fn remove_tree(folder: &Path) -> std::io::Result<()> {
-    let entries: Vec<PathBuf> = std::fs::read_dir(folder)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<std::io::Result<_>>()?;
-    entries.par_iter().try_for_each(|path| {
-        if path.is_dir() && !path.is_symlink() {
-            std::fs::remove_dir_all(path)
+    let mut files = Vec::new();
+    let mut folders: Vec<(usize, PathBuf)> = Vec::new();
+    for entry in walkdir::WalkDir::new(folder).follow_links(false) {
+        let entry = entry.map_err(std::io::Error::from)?;
+        if entry.file_type().is_dir() {
+            folders.push((entry.depth(), entry.into_path()));
         } else {
-            std::fs::remove_file(path)
+            files.push(entry.into_path());
         }
-    })?;
-    std::fs::remove_dir(folder)
+    }
+    files.par_iter().try_for_each(std::fs::remove_file)?;
+    folders.sort_by_key(|f| std::cmp::Reverse(f.0));
+    for level in folders.chunk_by(|a, b| a.0 == b.0) {
+        level
+            .par_iter()
+            .try_for_each(|(_, path)| std::fs::remove_dir(path))?;
+    }
+    Ok(())
 }
