@@ -154,7 +154,17 @@ impl Graph {
         }
         generate_missing_parents(&mut pages, &mut by_id, &mut diagnostics);
 
-        let index = resolve::Index::new(&pages, &assets, by_id);
+        // Both are serial map builds over every page; they overlap on two threads.
+        let (index, by_path) = rayon::join(
+            || resolve::Index::new(&pages, &assets, by_id),
+            || {
+                pages
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (p.source.path.clone(), PageId(i)))
+                    .collect()
+            },
+        );
         let resolver = resolve::Resolver {
             index: &index,
             pages: &pages,
@@ -208,11 +218,6 @@ impl Graph {
             relations_of[r.technique.0].push(i);
             relations_of[r.other.0].push(i);
         }
-        let by_path = pages
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.source.path.clone(), PageId(i)))
-            .collect();
         Graph {
             root,
             pages,
@@ -355,8 +360,11 @@ fn generate_missing_parents(
             }
         }
     }
+    if missing.is_empty() {
+        return;
+    }
     let taken: std::collections::HashSet<String> = pages
-        .iter()
+        .par_iter()
         .map(|p| resolve::fold(&p.source.path))
         .collect();
     for (parent_id, first_child) in missing {

@@ -4,6 +4,7 @@
 use super::{AtlasId, Page, PageId};
 use crate::diagnostic::Code;
 use crate::load::{Heading, LinkSyntax, ParsedPage, RawLink};
+use rayon::prelude::*;
 use std::collections::HashMap;
 use unicode_normalization::UnicodeNormalization;
 
@@ -117,29 +118,39 @@ impl Index {
             children: HashMap::new(),
             by_id,
         };
+        // Generated parents answer route links only: no file bears their name.
+        index.folded = pages
+            .par_iter()
+            .map(|page| {
+                if page.generated {
+                    String::new()
+                } else {
+                    fold(strip_md(&page.source.path))
+                }
+            })
+            .collect();
+        index.folded_folder = index
+            .folded
+            .par_iter()
+            .map(|key| folder_of(key).to_string())
+            .collect();
         for (i, page) in pages.iter().enumerate() {
-            let path = &page.source.path;
             if page.generated {
-                // Generated parents answer route links only: no file bears their name.
-                index.folded.push(String::new());
-                index.folded_folder.push(String::new());
                 continue;
             }
-            let key = fold(strip_md(path));
-            index.folded.push(key.clone());
-            index.folded_folder.push(folder_of(&key).to_string());
+            let key = &index.folded[i];
             index
                 .children
-                .entry(folder_of(&key).to_string())
+                .entry(folder_of(key).to_string())
                 .or_default()
                 .push(PageId(i));
             index.exact.entry(key.clone()).or_insert(PageId(i));
             index
                 .by_name
-                .entry(last_component(&key).to_string())
+                .entry(last_component(key).to_string())
                 .or_default()
                 .push(PageId(i));
-            let mut folder = folder_of(&key);
+            let mut folder = folder_of(key);
             while !folder.is_empty() {
                 *index.folders.entry(folder.to_string()).or_default() += 1;
                 folder = folder_of(folder);
