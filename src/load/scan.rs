@@ -269,8 +269,7 @@ fn scan_lines(
         line_start += line.len();
         let line = line.trim_end_matches(['\n', '\r']);
         // Most prose lines hold no bracket at all; skip the link scan for them.
-        let brackets = line.bytes().any(|b| b == b'[' || b == b']');
-        if brackets {
+        if memchr::memchr2(b'[', b']', line.as_bytes()).is_some() {
             scan_wiki_links(
                 text,
                 start,
@@ -295,16 +294,20 @@ fn scan_lines(
     }
 }
 
-/// A `^block-id` at the end of a line.
+/// A `^block-id` at the end of a line (with nothing after it, not even a space).
 fn block_id(line: &str) -> Option<&str> {
-    let trimmed = line.trim_end();
-    let caret = trimmed.rfind('^')?;
-    let id = &trimmed[caret + 1..];
-    let before = &trimmed[..caret];
-    let ok = !id.is_empty()
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        && (before.is_empty() || before.ends_with([' ', '\t']));
-    ok.then_some(id).filter(|_| trimmed.len() == line.len())
+    // Read back over the id's characters only: most lines end in prose and stop at once.
+    let bytes = line.as_bytes();
+    let start = bytes
+        .iter()
+        .rposition(|&b| !(b.is_ascii_alphanumeric() || b == b'-'))
+        .map_or(0, |p| p + 1);
+    let caret = start.checked_sub(1)?;
+    let id = &line[start..];
+    let ok = bytes[caret] == b'^'
+        && !id.is_empty()
+        && (caret == 0 || matches!(bytes[caret - 1], b' ' | b'\t'));
+    ok.then_some(id)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -333,7 +336,7 @@ fn scan_wiki_links(
     // End of the text the last link consumed: `]]` after it with a `|` between is unopened.
     let mut consumed = 0;
     while i < line.len() {
-        let Some(found) = line[i..].find("[[").map(|p| p + i) else {
+        let Some(found) = find_pair(&line[i..], b'[').map(|p| p + i) else {
             break;
         };
         if let Some(r) = inside(code, start + found) {
@@ -344,7 +347,7 @@ fn scan_wiki_links(
             i = found + 2;
             continue;
         }
-        let Some(close) = line[found + 2..].find("]]").map(|p| p + found + 2) else {
+        let Some(close) = find_pair(&line[found + 2..], b']').map(|p| p + found + 2) else {
             diagnostics.push(malformed(
                 found,
                 line.len() - found,
@@ -415,6 +418,21 @@ fn scan_wiki_links(
     unopened_closers(&line[consumed..], consumed, &malformed, diagnostics);
 }
 
+/// The first `[[` or `]]` (`byte` twice) in `s`: a byte search, cheaper than a `str` pattern
+/// search set up anew for each short line.
+fn find_pair(s: &str, byte: u8) -> Option<usize> {
+    let bytes = s.as_bytes();
+    let mut from = 0;
+    while let Some(p) = memchr::memchr(byte, &bytes[from..]) {
+        let at = from + p;
+        if bytes.get(at + 1) == Some(&byte) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
 /// `text|label]]` with no `[[`: a link whose opening was lost.
 fn unopened_closers(
     segment: &str,
@@ -422,7 +440,7 @@ fn unopened_closers(
     malformed: &dyn Fn(usize, usize, String, &str) -> Diagnostic,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    if let Some(close) = segment.find("]]") {
+    if let Some(close) = find_pair(segment, b']') {
         if let Some(pipe) = segment[..close].rfind('|') {
             if !segment[..close].contains("[[") {
                 let from = segment[..pipe]
@@ -475,7 +493,9 @@ fn metadata(
     for line in text[body_start..].split_inclusive('\n') {
         let at = offset;
         offset += line.len();
-        if !line.contains("**") {
+        // Only `**Key:**`, `- **Key:**` and `* **Key:**` lines can be fields.
+        let lead = line.trim_start();
+        if !(lead.starts_with("**") || lead.starts_with("- **") || lead.starts_with("* **")) {
             continue;
         }
         if inside(code, at).is_some() {
@@ -566,4 +586,34 @@ pub fn relation_name(heading: &str) -> Option<&'static str> {
         .iter()
         .copied()
         .find(|s| s.eq_ignore_ascii_case(name.trim()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_id_only_at_the_very_end_after_a_space() {
+        assert_eq!(block_id("A claim. ^claim-1"), Some("claim-1"));
+        assert_eq!(block_id("^top"), Some("top"));
+        assert_eq!(block_id("x\t^tab"), Some("tab"));
+        assert_eq!(block_id("A claim. ^claim-1 "), None);
+        assert_eq!(block_id("A claim.^glued"), None);
+        assert_eq!(block_id("A claim. ^"), None);
+        assert_eq!(block_id("A claim. ^bad_id"), None);
+        assert_eq!(block_id("x ^a^b"), None);
+        assert_eq!(block_id("plain prose"), None);
+        assert_eq!(block_id(""), None);
+        assert_eq!(block_id("é ^ok"), Some("ok"));
+    }
+
+    #[test]
+    fn find_pair_finds_the_first_doubled_byte() {
+        assert_eq!(find_pair("a [b] [[c]]", b'['), Some(6));
+        assert_eq!(find_pair("[[[x", b'['), Some(0));
+        assert_eq!(find_pair("a ]] b", b']'), Some(2));
+        assert_eq!(find_pair("[a] [b]", b'['), None);
+        assert_eq!(find_pair("", b'['), None);
+        assert_eq!(find_pair("x[", b'['), None);
+    }
 }
