@@ -46,6 +46,7 @@ pub fn check(root: &Path, rules: &Rules, json: bool) -> Result<Outcome> {
         .and(summary)
         .and(out.flush())
         .map_err(|e| crate::Error::io("cannot write report to", "stdout", e))?;
+    timings.mark("report");
     let outcome = if rules.fails(&diagnostics) {
         Outcome::ContentErrors
     } else {

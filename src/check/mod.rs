@@ -3,8 +3,10 @@
 pub mod report;
 
 use crate::diagnostic::{Code, Diagnostic, Severity};
-use crate::graph::{AtlasId, Graph, LinkRef, Resolution};
+use crate::graph::{AtlasId, Graph, LinkRef, PageId, Relation, Resolution};
 use crate::load::LinkSyntax;
+use rayon::prelude::*;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// The level each code is reported at.
@@ -37,35 +39,56 @@ impl Rules {
 
 /// Every problem in the graph, at the levels `rules` give, in a stable order.
 pub fn check(graph: &Graph, rules: &Rules) -> Vec<Diagnostic> {
+    // Pages and relations are checked independently on all cores. `par_extend` keeps the
+    // sequential order, which matters: the stable sort below leaves ties in that order.
     let mut found = graph.diagnostics.clone();
-    for (i, page) in graph.pages.iter().enumerate() {
-        for j in 0..page.source.links.len() {
-            let at = LinkRef {
-                page: crate::graph::PageId(i),
-                link: j,
-            };
-            link_diagnostics(graph, at, &mut found);
-        }
-    }
-    relation_diagnostics(graph, &mut found);
+    found.par_extend(
+        graph
+            .pages
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(i, page)| {
+                let mut out = Vec::new();
+                for j in 0..page.source.links.len() {
+                    let at = LinkRef {
+                        page: PageId(i),
+                        link: j,
+                    };
+                    link_diagnostics(graph, at, &mut out);
+                }
+                out
+            }),
+    );
+    found.par_extend(
+        graph
+            .relations
+            .par_iter()
+            .filter_map(|relation| relation_diagnostic(graph, relation)),
+    );
     if rules.severity(Code::OrphanPage) != Severity::Off {
-        for (i, page) in graph.pages.iter().enumerate() {
-            if graph.backlinks[i].is_empty() && !page.generated {
-                found.push(Diagnostic::new(
-                    Code::OrphanPage,
-                    &page.source.path,
-                    crate::source::Span::new(1, 1),
-                    1,
-                    "no other page links here".into(),
-                ));
-            }
-        }
+        found.par_extend(
+            graph
+                .pages
+                .par_iter()
+                .enumerate()
+                .filter(|(i, page)| graph.backlinks[*i].is_empty() && !page.generated)
+                .map(|(_, page)| {
+                    Diagnostic::new(
+                        Code::OrphanPage,
+                        &page.source.path,
+                        crate::source::Span::new(1, 1),
+                        1,
+                        "no other page links here".into(),
+                    )
+                }),
+        );
     }
     for d in &mut found {
         d.severity = rules.severity(d.code);
     }
     found.retain(|d| d.severity != Severity::Off);
-    found.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    // Stable, as `dedup` needs equal diagnostics next to each other in a fixed order.
+    found.par_sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     found.dedup();
     found
 }
@@ -121,18 +144,23 @@ fn link_diagnostics(graph: &Graph, at: LinkRef, out: &mut Vec<Diagnostic>) {
             let label_id = link
                 .label
                 .as_deref()
+                .filter(|_| link.syntax != LinkSyntax::Markdown)
                 .and_then(AtlasId::parse_prefix)
                 .map(|(id, _)| id);
-            let target_id = target.atlas_id.clone().or_else(|| {
-                target
+            // Needed only when the label names an ID, and then borrowed if the target has one:
+            // this runs for every link, and copying IDs was most of its cost.
+            let target_id = label_id.as_ref().and_then(|_| match &target.atlas_id {
+                Some(id) => Some(Cow::Borrowed(id)),
+                None => target
                     .source
                     .front
                     .atlas
                     .as_deref()
                     .and_then(AtlasId::parse)
+                    .map(Cow::Owned),
             });
             if let (Some(label_id), Some(target_id)) = (label_id, target_id) {
-                if label_id != target_id && link.syntax != LinkSyntax::Markdown {
+                if label_id != *target_id {
                     out.push(
                         at_link(
                             graph,
@@ -153,35 +181,34 @@ fn link_diagnostics(graph: &Graph, at: LinkRef, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn relation_diagnostics(graph: &Graph, out: &mut Vec<Diagnostic>) {
-    for relation in &graph.relations {
-        let (technique_section, other_section) = relation.kind.sections();
-        let technique = graph.page(relation.technique);
-        let other = graph.page(relation.other);
-        let (declared, listed_by, missing_on, section) =
-            match (relation.from_technique, relation.from_other) {
-                (Some(at), None) => (at, technique, other, other_section),
-                (None, Some(at)) => (at, other, technique, technique_section),
-                _ => continue,
-            };
-        let declared_in = graph.link(declared).section.unwrap_or("");
-        out.push(
-            at_link(
-                graph,
-                declared,
-                Code::AsymmetricRelation,
-                format!(
-                    "`{}` lists `{}` under {declared_in}, but `{}` does not list it back",
-                    listed_by.stem_path(),
-                    missing_on.stem_path(),
-                    missing_on.stem_path(),
-                ),
-            )
-            .with_help(format!(
-                "add `[[{}]]` to the {section} section of `{}`",
+/// The diagnostic for a relation listed on one side only.
+fn relation_diagnostic(graph: &Graph, relation: &Relation) -> Option<Diagnostic> {
+    let (technique_section, other_section) = relation.kind.sections();
+    let technique = graph.page(relation.technique);
+    let other = graph.page(relation.other);
+    let (declared, listed_by, missing_on, section) =
+        match (relation.from_technique, relation.from_other) {
+            (Some(at), None) => (at, technique, other, other_section),
+            (None, Some(at)) => (at, other, technique, technique_section),
+            _ => return None,
+        };
+    let declared_in = graph.link(declared).section.unwrap_or("");
+    Some(
+        at_link(
+            graph,
+            declared,
+            Code::AsymmetricRelation,
+            format!(
+                "`{}` lists `{}` under {declared_in}, but `{}` does not list it back",
                 listed_by.stem_path(),
-                missing_on.source.path
-            )),
-        );
-    }
+                missing_on.stem_path(),
+                missing_on.stem_path(),
+            ),
+        )
+        .with_help(format!(
+            "add `[[{}]]` to the {section} section of `{}`",
+            listed_by.stem_path(),
+            missing_on.source.path
+        )),
+    )
 }

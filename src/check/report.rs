@@ -2,12 +2,14 @@
 
 use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::graph::Graph;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-/// Where a reporter finds the text of the line a diagnostic points at.
-pub trait Sources {
+/// Where a reporter finds the text of the line a diagnostic points at. `Sync`: reporters
+/// format diagnostics on several threads.
+pub trait Sources: Sync {
     fn line(&self, path: &str, line: u32) -> Option<&str>;
 }
 
@@ -55,14 +57,22 @@ impl Reporter for Human {
         diagnostics: &[Diagnostic],
         out: &mut dyn Write,
     ) -> io::Result<()> {
-        for d in diagnostics {
-            write_human(sources, d, out)?;
-        }
-        Ok(())
+        // Formatting (each source line is copied, widths counted) is the cost, so diagnostics
+        // are formatted on all cores, in order, and written at once: stderr is unbuffered and
+        // stdout flushes per line, so writing piece by piece would cost a system call each.
+        let texts = diagnostics
+            .par_iter()
+            .map(|d| {
+                let mut text = Vec::new();
+                write_human(sources, d, &mut text)?;
+                Ok(text)
+            })
+            .collect::<io::Result<Vec<Vec<u8>>>>()?;
+        out.write_all(&texts.concat())
     }
 }
 
-fn write_human(sources: &dyn Sources, d: &Diagnostic, out: &mut dyn Write) -> io::Result<()> {
+fn write_human(sources: &dyn Sources, d: &Diagnostic, out: &mut Vec<u8>) -> io::Result<()> {
     let line_text = sources.line(&d.path, d.span.line);
     let gutter = d.span.line.to_string().len();
     let pad = " ".repeat(gutter);
@@ -122,8 +132,10 @@ impl Reporter for Json {
                 help: d.help.as_deref(),
             })
             .collect();
-        serde_json::to_writer_pretty(&mut *out, &items)?;
-        writeln!(out)
+        // Serialized whole, then written at once: stdout flushes per line.
+        let mut text = serde_json::to_vec_pretty(&items)?;
+        text.push(b'\n');
+        out.write_all(&text)
     }
 }
 
