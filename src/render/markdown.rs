@@ -11,6 +11,7 @@ use crate::load::{LinkSyntax, RawLink};
 use pulldown_cmark::{CowStr, Event, Parser, Tag, TagEnd};
 use std::collections::HashMap;
 use std::fmt::Write;
+use std::ops::Range;
 
 const OPEN: char = '\u{E000}';
 const CLOSE: char = '\u{E001}';
@@ -89,7 +90,7 @@ pub fn render_body(graph: &Graph, id: PageId, out_path: &str) -> RenderedBody {
                     plain.push_str(&t);
                     plain.push(' ');
                 }
-                split_placeholders(&t, &block_ids, &mut events, |i| {
+                split_placeholders(t, &block_ids, &mut events, |i| {
                     wiki_html(&ctx, &links[i], &resolutions[i])
                 });
             }
@@ -99,12 +100,12 @@ pub fn render_body(graph: &Graph, id: PageId, out_path: &str) -> RenderedBody {
                 classes,
                 attrs,
             }) => {
-                let slug = source.headings.get(heading).map(|h| h.slug.clone());
+                let slug = source.headings.get(heading).map(|h| h.slug.as_str());
                 heading += 1;
                 in_title = level == pulldown_cmark::HeadingLevel::H1;
                 events.push(Event::Start(Tag::Heading {
                     level,
-                    id: slug.map(CowStr::from),
+                    id: slug.map(CowStr::Borrowed),
                     classes,
                     attrs,
                 }));
@@ -304,45 +305,70 @@ fn push_clean(out: &mut String, s: &str) {
 
 /// Emits text with each placeholder replaced by its link HTML, and a trailing `^block-id`
 /// replaced by an anchor element.
-fn split_placeholders(
-    text: &str,
+fn split_placeholders<'a>(
+    text: CowStr<'a>,
     block_ids: &[&str],
-    events: &mut Vec<Event<'_>>,
+    events: &mut Vec<Event<'a>>,
     link_html: impl Fn(usize) -> String,
 ) {
-    let mut rest = text;
-    while let Some(open) = rest.find(OPEN) {
-        let Some(close) = rest[open..].find(CLOSE).map(|c| c + open) else {
-            break;
-        };
-        let Ok(index) = rest[open + OPEN.len_utf8()..close].parse::<usize>() else {
-            break;
-        };
-        if open > 0 {
-            events.push(Event::Text(rest[..open].to_string().into()));
+    // Most text has neither: pass it on as is rather than copying it.
+    if !text.contains(OPEN) && block_id_at(&text, block_ids).is_none() {
+        if !text.is_empty() {
+            events.push(Event::Text(text));
         }
-        events.push(Event::Html(link_html(index).into()));
-        rest = &rest[close + CLOSE.len_utf8()..];
-    }
-    if rest.is_empty() {
         return;
     }
-    let trimmed = rest.trim_end();
-    if let Some(caret) = trimmed.rfind(" ^") {
-        let id = &trimmed[caret + 2..];
-        if block_ids.contains(&id) {
-            events.push(Event::Text(rest[..caret].to_string().into()));
-            events.push(Event::Html(
-                format!(
-                    "<span class=\"block-id\" id=\"^{}\"></span>",
-                    escape(&id.to_lowercase())
-                )
-                .into(),
-            ));
-            return;
+    // Pieces of text the parser lent from the source are lent on too; only text it built
+    // itself (after resolving entities or escapes) is copied.
+    let piece = |range: Range<usize>| -> CowStr<'a> {
+        match &text {
+            CowStr::Borrowed(s) => CowStr::Borrowed(&s[range]),
+            other => other[range].to_string().into(),
         }
+    };
+    let s: &str = &text;
+    let mut pos = 0;
+    while let Some(open) = s[pos..].find(OPEN).map(|o| o + pos) {
+        let Some(close) = s[open..].find(CLOSE).map(|c| c + open) else {
+            break;
+        };
+        let Ok(index) = s[open + OPEN.len_utf8()..close].parse::<usize>() else {
+            break;
+        };
+        if open > pos {
+            events.push(Event::Text(piece(pos..open)));
+        }
+        events.push(Event::Html(link_html(index).into()));
+        pos = close + CLOSE.len_utf8();
     }
-    events.push(Event::Text(rest.to_string().into()));
+    if pos == s.len() {
+        return;
+    }
+    if let Some(caret) = block_id_at(&s[pos..], block_ids) {
+        let id = s[pos + caret + 2..].trim_end();
+        events.push(Event::Text(piece(pos..pos + caret)));
+        events.push(Event::Html(
+            format!(
+                "<span class=\"block-id\" id=\"^{}\"></span>",
+                escape(&id.to_lowercase())
+            )
+            .into(),
+        ));
+        return;
+    }
+    events.push(Event::Text(piece(pos..s.len())));
+}
+
+/// Where the ` ^id` that ends `text` (trailing whitespace aside) starts, if `id` is one of
+/// the page's block ids.
+fn block_id_at(text: &str, block_ids: &[&str]) -> Option<usize> {
+    // Block ids hold no space or `^` (see `load::scan`), so the text ends in ` ^id` exactly
+    // when its last ` ^` starts `id`: testing the ids as suffixes avoids searching all text.
+    let trimmed = text.trim_end();
+    block_ids.iter().find_map(|id| {
+        let before = trimmed.strip_suffix(id)?.strip_suffix(" ^")?;
+        Some(before.len())
+    })
 }
 
 /// Keeps a few harmless tags (attributes dropped); shows all other HTML as text.
@@ -432,5 +458,56 @@ mod tests {
             sanitize("<a href=\"javascript:x\">"),
             "&lt;a href=&quot;javascript:x&quot;&gt;"
         );
+    }
+
+    #[test]
+    fn block_id_at_finds_only_a_known_trailing_id() {
+        assert_eq!(block_id_at("a line ^abc", &["abc"]), Some(6));
+        assert_eq!(block_id_at("a line ^abc \n", &["x", "abc"]), Some(6));
+        assert_eq!(block_id_at("a ^b ^abc", &["abc"]), Some(4));
+        assert_eq!(block_id_at("a ^abc", &["bc"]), None);
+        assert_eq!(block_id_at("a^abc", &["abc"]), None);
+        assert_eq!(block_id_at("a ^abc d", &["abc"]), None);
+        assert_eq!(block_id_at("a ^abc", &[]), None);
+    }
+
+    #[test]
+    fn split_placeholders_lends_borrowed_text() {
+        let html = |i: usize| format!("<L{i}>");
+        let mut events = Vec::new();
+        split_placeholders(CowStr::Borrowed("plain"), &[], &mut events, html);
+        assert!(matches!(
+            &events[..],
+            [Event::Text(CowStr::Borrowed("plain"))]
+        ));
+
+        let text = format!("see {OPEN}3{CLOSE} and {OPEN}x then ^id");
+        let mut events = Vec::new();
+        split_placeholders(CowStr::Borrowed(&text), &["id"], &mut events, html);
+        let tail = format!(" and {OPEN}x then");
+        match &events[..] {
+            [Event::Text(CowStr::Borrowed("see ")), Event::Html(link), Event::Text(CowStr::Borrowed(rest)), Event::Html(anchor)] =>
+            {
+                assert_eq!(link.as_ref(), "<L3>");
+                assert_eq!(*rest, tail);
+                assert_eq!(
+                    anchor.as_ref(),
+                    "<span class=\"block-id\" id=\"^id\"></span>"
+                );
+            }
+            other => panic!("unexpected events: {other:?}"),
+        }
+
+        // Text the parser built itself is copied piece by piece, with the same result.
+        let mut events = Vec::new();
+        split_placeholders(CowStr::from(text.clone()), &["id"], &mut events, html);
+        let texts: Vec<&str> = events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Text(t) => Some(t.as_ref()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(texts, ["see ", tail.as_str()]);
     }
 }
