@@ -9,6 +9,7 @@ use crate::graph::{Graph, PageId, Resolution};
 use crate::load::scan::markdown_options;
 use crate::load::{LinkSyntax, RawLink};
 use pulldown_cmark::{CowStr, Event, Parser, Tag, TagEnd};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::ops::Range;
@@ -50,9 +51,10 @@ pub fn render_body(graph: &Graph, id: PageId, out_path: &str) -> RenderedBody {
             continue;
         }
         push_clean(&mut text, &source.text[cursor..link.range.start]);
-        let placeholder = format!("{OPEN}{i}{CLOSE}");
-        text.push_str(&placeholder);
-        delta += (link.range.len() as isize) - (placeholder.len() as isize);
+        let placeholder_start = text.len();
+        let _ = write!(text, "{OPEN}{i}{CLOSE}");
+        let placeholder_len = text.len() - placeholder_start;
+        delta += (link.range.len() as isize) - (placeholder_len as isize);
         shifts.push((text.len(), delta));
         cursor = link.range.end;
     }
@@ -340,28 +342,58 @@ impl LinkContext<'_> {
 }
 
 fn wiki_html(ctx: &LinkContext, link: &RawLink, resolution: &Resolution) -> String {
-    let shown = link.label.clone().unwrap_or_else(|| match &link.subpath {
-        Some(sub) if link.target.is_empty() => sub.replace('#', " › "),
-        Some(sub) => format!("{} › {}", link.target, sub.replace('#', " › ")),
-        None => link.target.clone(),
-    });
-    let label = escape(shown.trim());
-    match ctx.target(resolution) {
-        Target::Url(href) => format!(
-            "<a class=\"wikilink\" href=\"{}\">{label}</a>",
-            escape(&href)
-        ),
-        Target::Asset(href) if link.syntax == LinkSyntax::Embed && is_image(&link.target) => {
-            format!("<img src=\"{}\" alt=\"{label}\">", escape(&href))
+    let shown: Cow<str> = match (&link.label, &link.subpath) {
+        (Some(label), _) => label.into(),
+        (None, None) => link.target.as_str().into(),
+        (None, Some(sub)) if link.target.is_empty() => sub.replace('#', " › ").into(),
+        (None, Some(sub)) => format!("{} › {}", link.target, sub.replace('#', " › ")).into(),
+    };
+    let label = shown.trim();
+    let target = ctx.target(resolution);
+    let value_len = match &target {
+        Target::Url(v) | Target::Asset(v) | Target::Broken(v) => v.len(),
+        Target::Unsafe | Target::External => 0,
+    };
+    // One String sized for the tags (under 48 bytes), the attribute value and the label:
+    // this runs for every wiki link of every page.
+    let mut html = String::with_capacity(value_len + label.len() + 48);
+    let close = match target {
+        Target::Url(href) => {
+            push_tag(&mut html, "<a class=\"wikilink\" href=\"", &href, "\">");
+            "</a>"
         }
-        Target::Asset(href) => format!("<a href=\"{}\">{label}</a>", escape(&href)),
-        Target::Broken(why) => format!("{}{label}</span>", broken_open(&why)),
-        Target::Unsafe | Target::External => label,
-    }
+        Target::Asset(href) if link.syntax == LinkSyntax::Embed && is_image(&link.target) => {
+            push_tag(&mut html, "<img src=\"", &href, "\" alt=\"");
+            "\">"
+        }
+        Target::Asset(href) => {
+            push_tag(&mut html, "<a href=\"", &href, "\">");
+            "</a>"
+        }
+        Target::Broken(why) => {
+            push_tag(&mut html, BROKEN_START, &why, "\">");
+            "</span>"
+        }
+        Target::Unsafe | Target::External => "",
+    };
+    push_escaped(&mut html, label);
+    html.push_str(close);
+    html
 }
 
+const BROKEN_START: &str = "<span class=\"broken-link\" title=\"";
+
 fn broken_open(why: &str) -> String {
-    format!("<span class=\"broken-link\" title=\"{}\">", escape(why))
+    let mut html = String::new();
+    push_tag(&mut html, BROKEN_START, why, "\">");
+    html
+}
+
+/// Appends `start`, `value` escaped and `end`: a tag's start with one attribute value.
+fn push_tag(out: &mut String, start: &str, value: &str, end: &str) {
+    out.push_str(start);
+    push_escaped(out, value);
+    out.push_str(end);
 }
 
 fn is_image(path: &str) -> bool {
@@ -459,10 +491,10 @@ fn sanitize(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
     while let Some(lt) = rest.find('<') {
-        out.push_str(&escape_text(&rest[..lt]));
+        push_escaped_text(&mut out, &rest[..lt]);
         let after = &rest[lt..];
         let Some(gt) = after.find('>') else {
-            out.push_str(&escape_text(after));
+            push_escaped_text(&mut out, after);
             return out;
         };
         let tag = &after[1..gt];
@@ -476,53 +508,69 @@ fn sanitize(html: &str) -> String {
         if ALLOWED_TAGS.contains(&name.as_str()) {
             let _ = write!(out, "<{}{}>", if closing { "/" } else { "" }, name);
         } else {
-            out.push_str(&escape(&after[..=gt]));
+            push_escaped(&mut out, &after[..=gt]);
         }
         rest = &after[gt + 1..];
     }
-    out.push_str(&escape_text(rest));
+    push_escaped_text(&mut out, rest);
     out
 }
 
 /// Escapes text for HTML content and attribute values.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
+    push_escaped(&mut out, s);
     out
 }
 
-/// Like [`escape`], but keeps `&entity;` references of raw HTML text intact.
-fn escape_text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for (i, c) in s.char_indices() {
-        match c {
-            '&' => {
-                let tail = &s[i + 1..];
-                let name = tail
-                    .bytes()
-                    .take_while(|b| b.is_ascii_alphanumeric() || *b == b'#')
-                    .count();
-                if name > 0 && tail.as_bytes().get(name) == Some(&b';') {
-                    out.push('&');
-                } else {
-                    out.push_str("&amp;");
-                }
-            }
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
-        }
+/// Appends `s` escaped as [`escape`] does.
+fn push_escaped(out: &mut String, s: &str) {
+    // Every char escaped is ASCII, so a byte scan finds them (and slicing there is safe), and
+    // the text between them is copied in one piece.
+    let mut done = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&s[done..i]);
+        out.push_str(entity);
+        done = i + 1;
     }
-    out
+    out.push_str(&s[done..]);
+}
+
+/// Appends `s` escaped like [`escape`] does, but keeping `&entity;` references of raw HTML
+/// text intact (and quotes as they are).
+fn push_escaped_text(out: &mut String, s: &str) {
+    let bytes = s.as_bytes();
+    let mut done = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let entity = match b {
+            b'&' => {
+                let tail = &bytes[i + 1..];
+                let name = tail
+                    .iter()
+                    .take_while(|b| b.is_ascii_alphanumeric() || **b == b'#')
+                    .count();
+                if name > 0 && tail.get(name) == Some(&b';') {
+                    continue;
+                }
+                "&amp;"
+            }
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            _ => continue,
+        };
+        out.push_str(&s[done..i]);
+        out.push_str(entity);
+        done = i + 1;
+    }
+    out.push_str(&s[done..]);
 }
 
 #[cfg(test)]
@@ -541,6 +589,29 @@ mod tests {
             sanitize("<a href=\"javascript:x\">"),
             "&lt;a href=&quot;javascript:x&quot;&gt;"
         );
+    }
+
+    #[test]
+    fn escapes_mixed_text() {
+        assert_eq!(escape(""), "");
+        assert_eq!(escape("plain \u{e9}t\u{e9}"), "plain \u{e9}t\u{e9}");
+        assert_eq!(
+            escape("<a href=\"x\">Tom & Jerry's</a>"),
+            "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;"
+        );
+        assert_eq!(escape("&&\u{1F642}>"), "&amp;&amp;\u{1F642}&gt;");
+
+        let text = |s: &str| {
+            let mut out = String::from("|");
+            push_escaped_text(&mut out, s);
+            out
+        };
+        assert_eq!(
+            text("a &amp; b &#39; &x &; &a-b; 'q' \"d\" <i> \u{e9}&"),
+            "|a &amp; b &#39; &amp;x &amp;; &amp;a-b; 'q' \"d\" &lt;i&gt; \u{e9}&amp;"
+        );
+        assert_eq!(text("&copy;"), "|&copy;");
+        assert_eq!(text(""), "|");
     }
 
     fn words(start: &str, s: &str, cap: usize) -> String {
