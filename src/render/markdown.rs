@@ -405,7 +405,9 @@ fn is_image(path: &str) -> bool {
 
 /// Source text minus any stray placeholder characters (they would be mistaken for ours).
 fn push_clean(out: &mut String, s: &str) {
-    if s.contains([OPEN, CLOSE]) {
+    // Two single-char searches run as memchr scans; one search for either char decodes
+    // every char, and this runs over the whole body.
+    if s.contains(OPEN) || s.contains(CLOSE) {
         out.extend(s.chars().map(|c| {
             if c == OPEN || c == CLOSE {
                 '\u{FFFD}'
