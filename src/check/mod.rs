@@ -112,7 +112,10 @@ fn link_diagnostics(graph: &Graph, at: LinkRef, out: &mut Vec<Diagnostic>) {
                 graph,
                 at,
                 Code::UnsafeLink,
-                format!("`{}` is not a safe link target", link.target.trim()),
+                format!(
+                    "`{}` is not a safe link target",
+                    graph.page(at.page).source.target(link).trim()
+                ),
             )
             .with_help("the link is rendered as plain text"),
         ),
@@ -129,7 +132,7 @@ fn link_diagnostics(graph: &Graph, at: LinkRef, out: &mut Vec<Diagnostic>) {
                         Code::AmbiguousLink,
                         format!(
                             "`{}` matches {} pages equally; took `{}`",
-                            link.target,
+                            graph.page(at.page).source.target(link),
                             tied.len(),
                             names[0]
                         ),
@@ -141,9 +144,10 @@ fn link_diagnostics(graph: &Graph, at: LinkRef, out: &mut Vec<Diagnostic>) {
                 );
             }
             let target = graph.page(*page);
-            let label_id = link
-                .label
-                .as_deref()
+            let label_id = graph
+                .page(at.page)
+                .source
+                .label(link)
                 .filter(|_| link.syntax != LinkSyntax::Markdown)
                 .and_then(AtlasId::parse_prefix)
                 .map(|(id, _)| id);

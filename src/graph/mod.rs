@@ -87,8 +87,9 @@ pub struct Relation {
     pub other: PageId,
     pub from_technique: Option<LinkRef>,
     pub from_other: Option<LinkRef>,
-    /// The ` — ` use text, from the technique side, else the other side.
-    pub note: Option<String>,
+    /// The link whose ` — ` use text the relation shows: the technique side's, else the other
+    /// side's. Read it with [`Graph::relation_note`].
+    pub note: Option<LinkRef>,
 }
 
 #[derive(Debug)]
@@ -244,6 +245,12 @@ impl Graph {
 
     pub fn link(&self, r: LinkRef) -> &crate::load::RawLink {
         &self.pages[r.page.0].source.links[r.link]
+    }
+
+    /// The use text a relation shows (the ` — ` note of one of its links), if any.
+    pub fn relation_note(&self, relation: &Relation) -> Option<&str> {
+        let at = relation.note?;
+        self.pages[at.page.0].source.note(self.link(at))
     }
 
     /// The relations page `id` takes part in, on either side.
@@ -488,12 +495,11 @@ fn relations(pages: &[Page], resolutions: &[Vec<Resolution>]) -> Vec<Relation> {
             &mut relation.from_other
         };
         slot.get_or_insert(here);
-        if technique_side || relation.note.is_none() {
-            if let Some(note) = &pages[here.page.0].source.links[here.link].note {
-                if technique_side || relation.from_technique.is_none() {
-                    relation.note = Some(note.clone());
-                }
-            }
+        // The technique side's note wins; else the first note of the other side.
+        let has_note = pages[here.page.0].source.links[here.link].note.is_some();
+        let first_other = relation.note.is_none() && relation.from_technique.is_none();
+        if has_note && (technique_side || first_other) {
+            relation.note = Some(here);
         }
     }
     merged

@@ -186,11 +186,13 @@ enum Destination {
 impl Resolver<'_> {
     pub fn resolve(&self, from: PageId, link: &RawLink) -> Resolution {
         let markdown = matches!(link.syntax, LinkSyntax::Markdown | LinkSyntax::Image);
-        let subpath = link.subpath.as_deref();
+        let source = &self.pages[from.0].source;
+        let subpath = source.subpath(link);
+        let target = source.target(link);
         if !markdown {
-            return self.resolve_path(from, link.target.trim(), subpath, false);
+            return self.resolve_path(from, target.trim(), subpath, false);
         }
-        match classify(&link.target) {
+        match classify(target) {
             Destination::External => Resolution::External,
             Destination::Unsafe => Resolution::Unsafe,
             Destination::Route { folder, id } => self.resolve_route(&folder, &id, subpath),

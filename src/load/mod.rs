@@ -28,16 +28,18 @@ pub enum LinkSyntax {
     FrontMatter,
 }
 
-/// A link as written, before resolution.
+/// A link as written, before resolution. Its text parts are [`Piece`]s of the page: read them
+/// with [`ParsedPage::target`], [`ParsedPage::subpath`], [`ParsedPage::label`] and
+/// [`ParsedPage::note`].
 #[derive(Debug, Clone)]
 pub struct RawLink {
     pub syntax: LinkSyntax,
     /// The path part (wiki) or destination without fragment (markdown), as written.
-    pub target: String,
+    pub target: Piece,
     /// What followed the first `#`: a heading chain (`A#B`) or a block id (`^id`).
-    pub subpath: Option<String>,
+    pub subpath: Option<Piece>,
     /// The text after `|` in a wiki link.
-    pub label: Option<String>,
+    pub label: Option<Piece>,
     pub span: Span,
     /// Width of the link syntax in characters, for the caret line.
     pub width: usize,
@@ -46,7 +48,46 @@ pub struct RawLink {
     /// The relation section the link sits in (`Mitigations`, `Procedure`, ...), if any.
     pub section: Option<&'static str>,
     /// The text after ` — ` on the link's line in a relation section (the ATLAS use text).
-    pub note: Option<String>,
+    pub note: Option<Piece>,
+}
+
+/// Where one part of a link's text is: a byte range of the page text, or, when the markdown
+/// parser changed it from what was written (escapes, entities, the `mailto:` of an
+/// autolink), of the page's `link_text`. Ranges instead of strings: a page has about ten
+/// links, and owning up to four strings each was a large share of memory and allocations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Piece {
+    start: u32,
+    len: u32,
+    in_link_text: bool,
+}
+
+impl Piece {
+    /// `part`, which must lie inside `text`, as a piece of `text`.
+    fn within(text: &str, part: &str) -> Option<Piece> {
+        let start = (part.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+        let end = start.checked_add(part.len())?;
+        (end <= text.len()).then_some(Piece {
+            start: u32::try_from(start).ok()?,
+            len: u32::try_from(part.len()).ok()?,
+            in_link_text: false,
+        })
+    }
+
+    /// `part` as a piece of `text` if it lies inside it, else copied to the end of
+    /// `link_text`.
+    pub(crate) fn of(text: &str, part: &str, link_text: &mut String) -> Piece {
+        Piece::within(text, part).unwrap_or_else(|| {
+            let start = link_text.len();
+            link_text.push_str(part);
+            Piece {
+                // Pages are limited to MAX_PAGE_BYTES, and link text is a part of a page.
+                start: u32::try_from(start).unwrap_or(u32::MAX),
+                len: u32::try_from(part.len()).unwrap_or(0),
+                in_link_text: true,
+            }
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -91,7 +132,42 @@ pub struct ParsedPage {
     pub metadata: Vec<MetaField>,
     /// The `**Parent Technique:** AML.T0011 — User Execution` text.
     pub parent_technique: Option<String>,
+    /// Link text that is not a slice of `text` (see [`Piece`]); usually empty.
+    pub link_text: String,
 }
+
+impl ParsedPage {
+    /// The text of one of this page's link pieces.
+    pub fn piece(&self, piece: Piece) -> &str {
+        let from = if piece.in_link_text {
+            &self.link_text
+        } else {
+            &self.text
+        };
+        let start = piece.start as usize;
+        from.get(start..start + piece.len as usize).unwrap_or("")
+    }
+
+    pub fn target(&self, link: &RawLink) -> &str {
+        self.piece(link.target)
+    }
+
+    pub fn subpath(&self, link: &RawLink) -> Option<&str> {
+        link.subpath.map(|p| self.piece(p))
+    }
+
+    pub fn label(&self, link: &RawLink) -> Option<&str> {
+        link.label.map(|p| self.piece(p))
+    }
+
+    pub fn note(&self, link: &RawLink) -> Option<&str> {
+        link.note.map(|p| self.piece(p))
+    }
+}
+
+/// Larger files are not read as pages: link positions are kept as 32-bit offsets, and no
+/// real page comes near this.
+pub const MAX_PAGE_BYTES: usize = 1 << 30;
 
 /// Everything read from a content root.
 #[derive(Debug)]
@@ -259,6 +335,21 @@ fn read_page(root: &Path, rel: &str) -> (ParsedPage, Vec<Diagnostic>) {
 
 /// Parses one page's text. Problems go to `diagnostics`; a page always comes back.
 pub fn parse_page(rel: &str, text: String, diagnostics: &mut Vec<Diagnostic>) -> ParsedPage {
+    let text = if text.len() > MAX_PAGE_BYTES {
+        diagnostics.push(Diagnostic::new(
+            Code::UnreadableFile,
+            rel,
+            Span::new(1, 1),
+            1,
+            format!(
+                "file is too large to read as a page ({} bytes; the limit is {MAX_PAGE_BYTES})",
+                text.len()
+            ),
+        ));
+        String::new()
+    } else {
+        text
+    };
     let text = match text.strip_prefix('\u{feff}') {
         Some(rest) => rest.to_string(),
         None => text,
@@ -269,10 +360,12 @@ pub fn parse_page(rel: &str, text: String, diagnostics: &mut Vec<Diagnostic>) ->
         text
     };
     let lines = LineIndex::new(&text);
+    let mut link_text = String::new();
     let (front, body_start, front_links, title_span) = match front_matter::split(&text, rel) {
         Ok(Some(split)) => {
             let front = front_matter::parse(&text, &split, &lines, rel, diagnostics);
-            let (links, title_span) = front_matter_links(&text, &split, &lines, rel, diagnostics);
+            let (links, title_span) =
+                front_matter_links(&text, &split, &lines, rel, &mut link_text, diagnostics);
             (front, split.body_start, links, title_span)
         }
         Ok(None) => (FrontMatter::default(), 0, Vec::new(), None),
@@ -281,7 +374,7 @@ pub fn parse_page(rel: &str, text: String, diagnostics: &mut Vec<Diagnostic>) ->
             (FrontMatter::default(), 0, Vec::new(), None)
         }
     };
-    let scanned = scan::scan_body(&text, body_start, &lines, rel, diagnostics);
+    let scanned = scan::scan_body(&text, body_start, &lines, rel, &mut link_text, diagnostics);
     let mut links = front_links;
     links.extend(scanned.links);
     ParsedPage {
@@ -296,6 +389,7 @@ pub fn parse_page(rel: &str, text: String, diagnostics: &mut Vec<Diagnostic>) ->
         links,
         metadata: scanned.metadata,
         parent_technique: scanned.parent_technique,
+        link_text,
     }
 }
 
@@ -306,6 +400,7 @@ fn front_matter_links(
     split: &front_matter::Split,
     lines: &LineIndex,
     rel: &str,
+    link_text: &mut String,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> (Vec<RawLink>, Option<Span>) {
     let mut links = Vec::new();
@@ -360,18 +455,18 @@ fn front_matter_links(
         }
         let content = &inner[2..inner.len() - 2];
         let (target, label) = match content.split_once('|') {
-            Some((t, l)) => (t, Some(l.to_string())),
+            Some((t, l)) => (t, Some(l)),
             None => (content, None),
         };
         let (target, subpath) = match target.split_once('#') {
-            Some((t, s)) => (t.to_string(), Some(s.to_string())),
-            None => (target.to_string(), None),
+            Some((t, s)) => (t, Some(s)),
+            None => (target, None),
         };
         links.push(RawLink {
             syntax: LinkSyntax::FrontMatter,
-            target,
-            subpath,
-            label,
+            target: Piece::of(text, target, link_text),
+            subpath: subpath.map(|s| Piece::of(text, s, link_text)),
+            label: label.map(|l| Piece::of(text, l, link_text)),
             span: lines.span(text, start),
             width,
             range: start..start + inner.len(),

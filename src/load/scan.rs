@@ -4,7 +4,7 @@
 //! pulldown-cmark finds code, tables, markdown links and headings; wiki links are not
 //! CommonMark, so they are scanned in the raw text, outside the code ranges it reported.
 
-use super::{BlockId, Heading, LinkSyntax, MetaField, RawLink};
+use super::{BlockId, Heading, LinkSyntax, MetaField, Piece, RawLink};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::LineIndex;
 use pulldown_cmark::{Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
@@ -43,6 +43,7 @@ pub fn scan_body(
     body_start: usize,
     lines: &LineIndex,
     path: &str,
+    link_text: &mut String,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Scanned {
     let body = &text[body_start..];
@@ -82,17 +83,20 @@ pub fn scan_body(
                 ..
             }) => {
                 // `<a@b.org>` comes without its scheme; it is a mail address, not a page path.
+                let mail;
                 let dest = if link_type == LinkType::Email {
-                    format!("mailto:{dest_url}")
+                    mail = format!("mailto:{dest_url}");
+                    mail.as_str()
                 } else {
-                    dest_url.to_string()
+                    &*dest_url
                 };
                 links.push(markdown_link(
                     text,
                     lines,
                     LinkSyntax::Markdown,
-                    &dest,
+                    dest,
                     range,
+                    link_text,
                 ));
             }
             Event::Start(Tag::Image { dest_url, .. }) => {
@@ -102,6 +106,7 @@ pub fn scan_body(
                     LinkSyntax::Image,
                     &dest_url,
                     range,
+                    link_text,
                 ));
             }
             _ => {}
@@ -118,13 +123,14 @@ pub fn scan_body(
         &code,
         &tables,
         &mut links,
+        link_text,
         &mut block_ids,
         diagnostics,
     );
     links.sort_by_key(|l| l.range.start);
 
     let (metadata, parent_technique) = metadata(text, body_start, &headings, &code);
-    assign_sections(text, &headings, &mut links);
+    assign_sections(text, &headings, &mut links, link_text);
     Scanned {
         headings,
         block_ids,
@@ -219,10 +225,15 @@ fn markdown_link(
     syntax: LinkSyntax,
     dest: &str,
     range: Range<usize>,
+    link_text: &mut String,
 ) -> RawLink {
+    // The parser lends the destination from the page text unless it had to change it.
     let (target, subpath) = match dest.split_once('#') {
-        Some((t, s)) => (t.to_string(), Some(s.to_string())),
-        None => (dest.to_string(), None),
+        Some((t, s)) => (
+            Piece::of(text, t, link_text),
+            Some(Piece::of(text, s, link_text)),
+        ),
+        None => (Piece::of(text, dest, link_text), None),
     };
     let width = text[range.clone()]
         .lines()
@@ -260,6 +271,7 @@ fn scan_lines(
     code: &[Range<usize>],
     tables: &[Range<usize>],
     links: &mut Vec<RawLink>,
+    link_text: &mut String,
     block_ids: &mut Vec<BlockId>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
@@ -279,6 +291,7 @@ fn scan_lines(
                 code,
                 tables,
                 links,
+                link_text,
                 diagnostics,
             );
         }
@@ -320,6 +333,7 @@ fn scan_wiki_links(
     code: &[Range<usize>],
     tables: &[Range<usize>],
     links: &mut Vec<RawLink>,
+    link_text: &mut String,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     let malformed = |at: usize, width: usize, message: String, help: &str| {
@@ -393,8 +407,8 @@ fn scan_wiki_links(
             );
         }
         let (target, subpath) = match target.split_once('#') {
-            Some((t, s)) => (t.to_string(), Some(s.to_string())),
-            None => (target.to_string(), None),
+            Some((t, s)) => (t, Some(s)),
+            None => (target, None),
         };
         links.push(RawLink {
             syntax: if embed {
@@ -402,9 +416,9 @@ fn scan_wiki_links(
             } else {
                 LinkSyntax::Wiki
             },
-            target,
-            subpath,
-            label,
+            target: Piece::of(text, target, link_text),
+            subpath: subpath.map(|s| Piece::of(text, s, link_text)),
+            label: label.map(|l| Piece::of(text, l, link_text)),
             span: lines.span(text, start + open),
             width,
             range: start + open..start + end,
@@ -459,12 +473,12 @@ fn unopened_closers(
 }
 
 /// Splits `target|label` at the first pipe; `\|` (the table form) counts as a pipe.
-fn split_label(inner: &str) -> (&str, Option<String>, bool) {
+fn split_label(inner: &str) -> (&str, Option<&str>, bool) {
     match inner.find('|') {
         Some(p) if p > 0 && inner.as_bytes()[p - 1] == b'\\' => {
-            (&inner[..p - 1], Some(inner[p + 1..].to_string()), true)
+            (&inner[..p - 1], Some(&inner[p + 1..]), true)
         }
-        Some(p) => (&inner[..p], Some(inner[p + 1..].to_string()), false),
+        Some(p) => (&inner[..p], Some(&inner[p + 1..]), false),
         None => (inner, None, false),
     }
 }
@@ -529,7 +543,12 @@ pub fn bold_field(s: &str) -> Option<(&str, &str)> {
 }
 
 /// The relation section a link is in, and the ` — ` note after it on its line.
-fn assign_sections(text: &str, headings: &[Heading], links: &mut [RawLink]) {
+fn assign_sections(
+    text: &str,
+    headings: &[Heading],
+    links: &mut [RawLink],
+    link_text: &mut String,
+) {
     // For each heading, the relation section in force below it (its own or an ancestor's).
     let mut stack: Vec<(u8, Option<&'static str>)> = Vec::new();
     let mut in_force = Vec::with_capacity(headings.len());
@@ -565,8 +584,9 @@ fn assign_sections(text: &str, headings: &[Heading], links: &mut [RawLink]) {
         let after = &text[link.range.end..line_end];
         link.note = after
             .split_once(" — ")
-            .map(|(_, note)| note.trim().to_string())
-            .filter(|n| !n.is_empty());
+            .map(|(_, note)| note.trim())
+            .filter(|n| !n.is_empty())
+            .map(|n| Piece::of(text, n, link_text));
     }
 }
 
@@ -615,5 +635,32 @@ mod tests {
         assert_eq!(find_pair("[a] [b]", b'['), None);
         assert_eq!(find_pair("", b'['), None);
         assert_eq!(find_pair("x[", b'['), None);
+    }
+}
+
+#[cfg(test)]
+mod piece_tests {
+    use crate::load::parse_page;
+
+    #[test]
+    fn link_parts_the_parser_changed_are_kept_beside_the_text() {
+        let text = "# T\n\n[[a/b#Head|Shown]] [x](c\\_d.md#e) <m@x.org> [y](plain.md)\n";
+        let page = parse_page("p.md", text.to_string(), &mut Vec::new());
+        let parts: Vec<(&str, Option<&str>, Option<&str>)> = page
+            .links
+            .iter()
+            .map(|l| (page.target(l), page.subpath(l), page.label(l)))
+            .collect();
+        assert_eq!(
+            parts,
+            [
+                ("a/b", Some("Head"), Some("Shown")),
+                ("c_d.md", Some("e"), None),
+                ("mailto:m@x.org", None, None),
+                ("plain.md", None, None),
+            ]
+        );
+        // Only what differs from the page text is copied.
+        assert_eq!(page.link_text, "c_d.mdemailto:m@x.org");
     }
 }

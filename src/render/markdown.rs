@@ -7,7 +7,7 @@
 use super::url;
 use crate::graph::{Graph, PageId, Resolution};
 use crate::load::scan::markdown_options;
-use crate::load::{LinkSyntax, RawLink};
+use crate::load::{LinkSyntax, ParsedPage, RawLink};
 use pulldown_cmark::{CowStr, Event, Parser, Tag, TagEnd};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -92,7 +92,7 @@ pub fn render_body(graph: &Graph, id: PageId, out_path: &str) -> RenderedBody {
                     plain.push(&t);
                 }
                 split_placeholders(t, &block_ids, &mut events, |i| {
-                    wiki_html(&ctx, &links[i], &resolutions[i])
+                    wiki_html(&ctx, source, &links[i], &resolutions[i])
                 });
             }
             Event::Start(Tag::Heading {
@@ -341,12 +341,18 @@ impl LinkContext<'_> {
     }
 }
 
-fn wiki_html(ctx: &LinkContext, link: &RawLink, resolution: &Resolution) -> String {
-    let shown: Cow<str> = match (&link.label, &link.subpath) {
+fn wiki_html(
+    ctx: &LinkContext,
+    source: &ParsedPage,
+    link: &RawLink,
+    resolution: &Resolution,
+) -> String {
+    let written = source.target(link);
+    let shown: Cow<str> = match (source.label(link), source.subpath(link)) {
         (Some(label), _) => label.into(),
-        (None, None) => link.target.as_str().into(),
-        (None, Some(sub)) if link.target.is_empty() => sub.replace('#', " › ").into(),
-        (None, Some(sub)) => format!("{} › {}", link.target, sub.replace('#', " › ")).into(),
+        (None, None) => written.into(),
+        (None, Some(sub)) if written.is_empty() => sub.replace('#', " › ").into(),
+        (None, Some(sub)) => format!("{written} › {}", sub.replace('#', " › ")).into(),
     };
     let label = shown.trim();
     let target = ctx.target(resolution);
@@ -362,7 +368,7 @@ fn wiki_html(ctx: &LinkContext, link: &RawLink, resolution: &Resolution) -> Stri
             push_tag(&mut html, "<a class=\"wikilink\" href=\"", &href, "\">");
             "</a>"
         }
-        Target::Asset(href) if link.syntax == LinkSyntax::Embed && is_image(&link.target) => {
+        Target::Asset(href) if link.syntax == LinkSyntax::Embed && is_image(written) => {
             push_tag(&mut html, "<img src=\"", &href, "\" alt=\"");
             "\">"
         }

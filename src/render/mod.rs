@@ -230,7 +230,7 @@ fn relation_groups(
             groups
                 .entry(section)
                 .or_default()
-                .push((other, r.note.as_deref()));
+                .push((other, graph.relation_note(r)));
         }
     }
     for &child in &graph.children[id.0] {

@@ -92,7 +92,11 @@ fn link_targets(graph: &Graph, from: &str) -> Vec<String> {
         .iter()
         .find(|p| p.source.path == from)
         .unwrap_or_else(|| panic!("no page `{from}`"));
-    page.source.links.iter().map(|l| l.target.clone()).collect()
+    page.source
+        .links
+        .iter()
+        .map(|l| page.source.target(l).to_string())
+        .collect()
 }
 
 fn find<'a>(diagnostics: &'a [JsonDiagnostic], at: &str) -> &'a JsonDiagnostic {
@@ -280,13 +284,11 @@ fn wiki_link_syntax_brackets_nesting_escapes_embeds_and_code() {
     );
     let (page, link) = find_link(&g, from, "[[Target|shown text]]");
     let raw = &g.pages[page].source.links[link];
-    assert_eq!(raw.label.as_deref(), Some("shown text"));
+    assert_eq!(g.pages[page].source.label(raw), Some("shown text"));
     assert_eq!((raw.span.line, raw.span.col), (7, 27));
     let (page, link) = find_link(&g, from, "[[Target|a|b]]");
-    assert_eq!(
-        g.pages[page].source.links[link].label.as_deref(),
-        Some("a|b")
-    );
+    let source = &g.pages[page].source;
+    assert_eq!(source.label(&source.links[link]), Some("a|b"));
 }
 
 #[test]
@@ -297,10 +299,8 @@ fn escaped_and_bare_pipes_in_tables_both_split_target_and_label() {
         assert_eq!(target(&g, from, raw), "syntax/Target.md", "{raw}");
     }
     let (page, link) = find_link(&g, from, "[[Target\\|the target]]");
-    assert_eq!(
-        g.pages[page].source.links[link].label.as_deref(),
-        Some("the target")
-    );
+    let source = &g.pages[page].source;
+    assert_eq!(source.label(&source.links[link]), Some("the target"));
 }
 
 #[test]
@@ -577,7 +577,7 @@ fn relation_edges_and_the_generated_parent() {
                 path(r.other),
                 r.from_technique.is_some(),
                 r.from_other.is_some(),
-                r.note.clone(),
+                g.relation_note(r).map(str::to_string),
             )
         })
         .collect();
