@@ -25,8 +25,40 @@ pub struct LineIndex {
 impl LineIndex {
     pub fn new(text: &str) -> Self {
         let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         LineIndex { starts }
+    }
+
+    /// The byte range of the line holding byte `offset`, without its `\n`.
+    pub fn line_bounds(&self, text: &str, offset: usize) -> std::ops::Range<usize> {
+        let line = self
+            .starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1);
+        let start = self.starts[line].min(text.len());
+        let end = self.starts.get(line + 1).map_or(text.len(), |&e| e - 1);
+        start..end
+    }
+
+    /// Each line that starts at or after byte `from`, with its start offset and without its
+    /// `\n`; if `from` is inside a line, that line's rest comes first. No empty line is
+    /// yielded after a final `\n` (as `str::split_inclusive` does not).
+    pub fn lines_from<'t>(
+        &'t self,
+        text: &'t str,
+        from: usize,
+    ) -> impl Iterator<Item = (usize, &'t str)> + 't {
+        let next = self.starts.partition_point(|&s| s <= from);
+        let first = (from < text.len()).then_some(from);
+        first
+            .into_iter()
+            .chain(self.starts[next..].iter().copied())
+            .take_while(move |&start| start < text.len())
+            .map(move |start| {
+                let end = memchr::memchr(b'\n', &text.as_bytes()[start..])
+                    .map_or(text.len(), |i| start + i);
+                (start, &text[start..end])
+            })
     }
 
     /// The span of byte `offset` in `text` (the text this index was built from).
@@ -61,5 +93,31 @@ mod tests {
         assert_eq!(index.line(text, 2), Some("çé[[x]]"));
         assert_eq!(index.line(text, 3), Some(""));
         assert_eq!(index.line(text, 4), None);
+    }
+
+    #[test]
+    fn lines_from_matches_split_inclusive() {
+        for text in ["", "a", "a\n", "a\nb", "a\n\nb\n", "\n", "ab\ncd\n\n"] {
+            let index = LineIndex::new(text);
+            for from in 0..=text.len() {
+                let mut at = from;
+                let expected: Vec<(usize, &str)> = text[from..]
+                    .split_inclusive('\n')
+                    .map(|l| {
+                        let start = at;
+                        at += l.len();
+                        (start, l.trim_end_matches('\n'))
+                    })
+                    .collect();
+                let found: Vec<(usize, &str)> = index.lines_from(text, from).collect();
+                assert_eq!(found, expected, "{text:?} from {from}");
+            }
+        }
+        let text = "ab\ncd\n";
+        let index = LineIndex::new(text);
+        assert_eq!(index.line_bounds(text, 0), 0..2);
+        assert_eq!(index.line_bounds(text, 2), 0..2);
+        assert_eq!(index.line_bounds(text, 4), 3..5);
+        assert_eq!(index.line_bounds(text, 6), 6..6);
     }
 }

@@ -129,8 +129,8 @@ pub fn scan_body(
     );
     links.sort_by_key(|l| l.range.start);
 
-    let (metadata, parent_technique) = metadata(text, body_start, &headings, &code);
-    assign_sections(text, &headings, &mut links, link_text);
+    let (metadata, parent_technique) = metadata(text, lines, body_start, &headings, &code);
+    assign_sections(text, lines, &headings, &mut links, link_text);
     Scanned {
         headings,
         block_ids,
@@ -275,10 +275,7 @@ fn scan_lines(
     block_ids: &mut Vec<BlockId>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let mut line_start = body_start;
-    for line in text[body_start..].split_inclusive('\n') {
-        let start = line_start;
-        line_start += line.len();
+    for (start, line) in lines.lines_from(text, body_start) {
         let line = line.trim_end_matches(['\n', '\r']);
         // Most prose lines hold no bracket at all; skip the link scan for them.
         if memchr::memchr2(b'[', b']', line.as_bytes()).is_some() {
@@ -486,6 +483,7 @@ fn split_label(inner: &str) -> (&str, Option<&str>, bool) {
 /// `- **Key:** value` bullets of the `## Metadata` section, and the `**Parent Technique:**` line.
 fn metadata(
     text: &str,
+    lines: &LineIndex,
     body_start: usize,
     headings: &[Heading],
     code: &[Range<usize>],
@@ -503,10 +501,7 @@ fn metadata(
                 .map_or(text.len(), |n| n.offset);
             h.offset..end
         });
-    let mut offset = body_start;
-    for line in text[body_start..].split_inclusive('\n') {
-        let at = offset;
-        offset += line.len();
+    for (at, line) in lines.lines_from(text, body_start) {
         // Only `**Key:**`, `- **Key:**` and `* **Key:**` lines can be fields.
         let lead = line.trim_start();
         if !(lead.starts_with("**") || lead.starts_with("- **") || lead.starts_with("* **")) {
@@ -545,6 +540,7 @@ pub fn bold_field(s: &str) -> Option<(&str, &str)> {
 /// The relation section a link is in, and the ` — ` note after it on its line.
 fn assign_sections(
     text: &str,
+    lines: &LineIndex,
     headings: &[Heading],
     links: &mut [RawLink],
     link_text: &mut String,
@@ -569,10 +565,8 @@ fn assign_sections(
         let Some(section) = i.checked_sub(1).and_then(|i| in_force[i]) else {
             continue;
         };
-        let line_start = text[..link.range.start].rfind('\n').map_or(0, |p| p + 1);
-        let line_end = text[link.range.end..]
-            .find('\n')
-            .map_or(text.len(), |p| p + link.range.end);
+        let line_start = lines.line_bounds(text, link.range.start).start;
+        let line_end = lines.line_bounds(text, link.range.end).end;
         if section == "Procedure" {
             // Only the step's `**Technique:**` line is an edge; the prose may link anything.
             let before = text[line_start..link.range.start].trim_start();
