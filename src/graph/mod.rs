@@ -156,8 +156,9 @@ impl Graph {
         generate_missing_parents(&mut pages, &mut by_id, &mut diagnostics);
 
         // Both are serial map builds over every page; they overlap on two threads.
+        let folded = resolve::FoldedPaths::new(&pages);
         let (index, by_path) = rayon::join(
-            || resolve::Index::new(&pages, &assets, by_id),
+            || resolve::Index::new(&pages, &folded, &assets, by_id),
             || {
                 pages
                     .iter()

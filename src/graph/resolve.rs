@@ -55,25 +55,46 @@ impl Broken {
     }
 }
 
+/// The folded path (lower-case NFC, without `.md`) of each page, empty for generated pages.
+/// Owned apart from the [`Index`] so that its maps borrow their keys from here instead of
+/// holding several hundred thousand copies.
+pub struct FoldedPaths(Vec<String>);
+
+impl FoldedPaths {
+    pub fn new(pages: &[Page]) -> FoldedPaths {
+        // Generated parents answer route links only: no file bears their name.
+        FoldedPaths(
+            pages
+                .par_iter()
+                .map(|page| {
+                    if page.generated {
+                        String::new()
+                    } else {
+                        fold(strip_md(&page.source.path))
+                    }
+                })
+                .collect(),
+        )
+    }
+}
+
 /// Lookup tables built once over all pages.
-pub struct Index {
-    /// Lower-case NFC path without `.md` -> page.
-    exact: HashMap<String, PageId>,
-    /// Lower-case NFC file name without `.md` -> pages of that name.
-    by_name: HashMap<String, Vec<PageId>>,
+pub struct Index<'f> {
+    /// Folded path -> page.
+    exact: HashMap<&'f str, PageId>,
+    /// Folded file name -> pages of that name.
+    by_name: HashMap<&'f str, Vec<PageId>>,
     /// Lower-case NFC asset path -> the path as on disk.
     assets: HashMap<String, String>,
     assets_by_name: HashMap<String, Vec<String>>,
-    /// Folded path without `.md` of each page (empty for generated pages).
-    folded: Vec<String>,
-    /// Folded folder of each page.
-    folded_folder: Vec<String>,
+    /// Folded path of each page (empty for generated pages).
+    folded: &'f [String],
     /// Built on the first broken link that needs a suggestion.
     suggestions: std::sync::OnceLock<NameIndex>,
     /// Folded folder -> pages directly in it.
-    children: HashMap<String, Vec<PageId>>,
-    /// Lower-case folder path (no trailing `/`) -> number of pages anywhere below it.
-    folders: HashMap<String, usize>,
+    children: HashMap<&'f str, Vec<PageId>>,
+    /// Folded folder path (no trailing `/`) -> number of pages anywhere below it.
+    folders: HashMap<&'f str, usize>,
     pub by_id: HashMap<AtlasId, PageId>,
 }
 
@@ -104,55 +125,43 @@ fn folder_of(path: &str) -> &str {
     path.rfind('/').map_or("", |i| &path[..i])
 }
 
-impl Index {
-    pub fn new(pages: &[Page], assets: &[String], by_id: HashMap<AtlasId, PageId>) -> Self {
+impl<'f> Index<'f> {
+    pub fn new(
+        pages: &[Page],
+        folded: &'f FoldedPaths,
+        assets: &[String],
+        by_id: HashMap<AtlasId, PageId>,
+    ) -> Self {
         let mut index = Index {
             exact: HashMap::with_capacity(pages.len()),
             by_name: HashMap::with_capacity(pages.len()),
             assets: HashMap::new(),
             assets_by_name: HashMap::new(),
             folders: HashMap::new(),
-            folded: Vec::with_capacity(pages.len()),
-            folded_folder: Vec::with_capacity(pages.len()),
+            folded: &folded.0,
             suggestions: std::sync::OnceLock::new(),
             children: HashMap::new(),
             by_id,
         };
-        // Generated parents answer route links only: no file bears their name.
-        index.folded = pages
-            .par_iter()
-            .map(|page| {
-                if page.generated {
-                    String::new()
-                } else {
-                    fold(strip_md(&page.source.path))
-                }
-            })
-            .collect();
-        index.folded_folder = index
-            .folded
-            .par_iter()
-            .map(|key| folder_of(key).to_string())
-            .collect();
         for (i, page) in pages.iter().enumerate() {
             if page.generated {
                 continue;
             }
-            let key = &index.folded[i];
+            let key = folded.0[i].as_str();
             index
                 .children
-                .entry(folder_of(key).to_string())
+                .entry(folder_of(key))
                 .or_default()
                 .push(PageId(i));
-            index.exact.entry(key.clone()).or_insert(PageId(i));
+            index.exact.entry(key).or_insert(PageId(i));
             index
                 .by_name
-                .entry(last_component(key).to_string())
+                .entry(last_component(key))
                 .or_default()
                 .push(PageId(i));
             let mut folder = folder_of(key);
             while !folder.is_empty() {
-                *index.folders.entry(folder.to_string()).or_default() += 1;
+                *index.folders.entry(folder).or_default() += 1;
                 folder = folder_of(folder);
             }
         }
@@ -167,11 +176,16 @@ impl Index {
         }
         index
     }
+
+    /// Folded folder of page `page`.
+    fn folder(&self, page: PageId) -> &'f str {
+        folder_of(&self.folded[page.0])
+    }
 }
 
 /// Resolves links against an index and the pages it was built from.
 pub struct Resolver<'g> {
-    pub index: &'g Index,
+    pub index: &'g Index<'g>,
     pub pages: &'g [Page],
 }
 
@@ -245,7 +259,7 @@ impl Resolver<'_> {
             // `[[#Heading]]` and `[text](#heading)`: the page itself.
             return self.with_anchor(from, subpath, markdown, Vec::new());
         }
-        let source_folder = self.index.folded_folder[from.0].as_str();
+        let source_folder = self.index.folder(from);
         let folded = fold(target);
         let wanted = folded.trim_start_matches('/');
         let relative = target.starts_with("./") || target.starts_with("../");
@@ -324,7 +338,7 @@ impl Resolver<'_> {
         }
         if let Some(&own) = matching
             .iter()
-            .find(|p| self.index.folded_folder[p.0] == source_folder)
+            .find(|p| self.index.folder(**p) == source_folder)
         {
             return Some(self.with_anchor(own, subpath, markdown, Vec::new()));
         }
@@ -427,7 +441,7 @@ impl Resolver<'_> {
                 self.names().closest(name, |n| {
                     self.index.by_name[n]
                         .iter()
-                        .any(|p| self.index.folded_folder[p.0] == folder)
+                        .any(|p| self.index.folder(*p) == folder)
                 })
             };
             if let Some(close) = close {
@@ -436,7 +450,7 @@ impl Resolver<'_> {
             return Some(help);
         }
         let close = if self.index.by_name.len() <= EXHAUSTIVE_SUGGESTIONS {
-            closest(name, self.index.by_name.keys().map(String::as_str))
+            closest(name, self.index.by_name.keys().copied())
         } else {
             self.names().closest(name, |_| true)
         };
@@ -455,7 +469,7 @@ impl Resolver<'_> {
     fn names(&self) -> &NameIndex {
         self.index
             .suggestions
-            .get_or_init(|| NameIndex::new(self.index.by_name.keys().map(String::as_str)))
+            .get_or_init(|| NameIndex::new(self.index.by_name.keys().copied()))
     }
 }
 
