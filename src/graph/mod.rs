@@ -167,20 +167,43 @@ impl Graph {
                     .collect()
             },
         );
+        // Every link first without did-you-mean help, while the name index that the help
+        // needs is built on another thread; then the broken links again, with it.
         let resolver = resolve::Resolver {
             index: &index,
             pages: &pages,
+            suggest: false,
         };
-        let resolutions: Vec<Vec<Resolution>> = (0..pages.len())
-            .into_par_iter()
-            .map(|i| {
-                let links = &pages[i].source.links;
-                links
-                    .iter()
-                    .map(|l| resolver.resolve(PageId(i), l))
+        let ((), mut resolutions) = rayon::join(
+            || index.prepare_suggestions(),
+            || -> Vec<Vec<Resolution>> {
+                (0..pages.len())
+                    .into_par_iter()
+                    .map(|i| {
+                        let links = &pages[i].source.links;
+                        links
+                            .iter()
+                            .map(|l| resolver.resolve(PageId(i), l))
+                            .collect()
+                    })
                     .collect()
-            })
-            .collect();
+            },
+        );
+        let suggesting = resolve::Resolver {
+            suggest: true,
+            ..resolver
+        };
+        resolutions
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(i, list)| {
+                for (j, resolution) in list.iter_mut().enumerate() {
+                    if resolution.awaits_suggestion() {
+                        let link = &pages[i].source.links[j];
+                        *resolution = suggesting.resolve(PageId(i), link);
+                    }
+                }
+            });
         let by_id = index.by_id;
 
         let mut parent = vec![None; pages.len()];

@@ -25,6 +25,14 @@ pub enum Resolution {
     Broken(Broken),
 }
 
+impl Resolution {
+    /// A link that matched no page, resolved without did-you-mean help: resolving it again
+    /// with [`Resolver::suggest`] set gives its final form.
+    pub fn awaits_suggestion(&self) -> bool {
+        matches!(self, Resolution::Broken(b) if b.code == Code::BrokenLink && b.help.is_none())
+    }
+}
+
 /// The element inside the target page a link lands on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Anchor {
@@ -187,6 +195,10 @@ impl<'f> Index<'f> {
 pub struct Resolver<'g> {
     pub index: &'g Index<'g>,
     pub pages: &'g [Page],
+    /// Whether a link that matches no page gets its did-you-mean help. A first pass over
+    /// every link goes without, while the name index is built beside it; the few broken
+    /// links are then resolved again with it (see [`Resolution::awaits_suggestion`]).
+    pub suggest: bool,
 }
 
 /// What a markdown destination is, before any lookup.
@@ -306,10 +318,15 @@ impl Resolver<'_> {
                 }
             }
         }
+        let help = if self.suggest {
+            self.broken_help(page_key, target)
+        } else {
+            None
+        };
         Resolution::Broken(Broken::new(
             Code::BrokenLink,
             format!("no page matches `{target}`"),
-            self.broken_help(page_key, target),
+            help,
         ))
     }
 
@@ -464,6 +481,18 @@ impl Resolver<'_> {
 /// Up to this many candidate names, suggestions come from comparing every one (edits up to a
 /// third of the name); past it, from the [`NameIndex`] (one edit), which stays fast on 100k.
 const EXHAUSTIVE_SUGGESTIONS: usize = 2000;
+
+impl Index<'_> {
+    /// Builds the did-you-mean name index now if suggestions will use it, so that it can be
+    /// built on one thread while others resolve links. It is built even if no link turns
+    /// out broken: a guess, since nearly every real vault has some.
+    pub fn prepare_suggestions(&self) {
+        if self.by_name.len() > EXHAUSTIVE_SUGGESTIONS {
+            self.suggestions
+                .get_or_init(|| NameIndex::new(self.by_name.keys().copied()));
+        }
+    }
+}
 
 impl Resolver<'_> {
     fn names(&self) -> &NameIndex {
