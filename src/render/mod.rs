@@ -296,7 +296,6 @@ fn backlink_groups(
         .collect()
 }
 
-/// Home, matrix, lists, tags, 404 and the ATLAS route redirects.
 /// A generated page: home, matrix, lists, tags, 404 and the ATLAS route redirects.
 enum Job {
     Home,

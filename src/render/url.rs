@@ -47,8 +47,9 @@ pub fn relative(from: &str, to: &str) -> String {
 
 /// The URL from the page at output path `from` to page `to`, with its anchor.
 pub fn href(graph: &Graph, from: &str, to: PageId, anchor: Option<&Anchor>) -> String {
-    let target = graph.page(to);
-    let mut url = relative(from, &page_path(target));
+    // `page_path` adds `.html` after the last `/`, which changes nothing `relative` compares.
+    let mut url = relative(from, graph.page(to).stem_path());
+    url.push_str(".html");
     if let Some(anchor) = anchor {
         url.push('#');
         url.push_str(&fragment(graph, to, anchor));
@@ -80,7 +81,11 @@ fn needs_escape(c: char) -> bool {
 }
 
 fn push_encoded(out: &mut String, path: &str) {
-    if !path.chars().any(needs_escape) {
+    // The usual path is printable ASCII with nothing to escape: checked byte by byte.
+    let plain = path.bytes().all(|b| {
+        (0x20..0x7f).contains(&b) && !needs_escape(char::from(b))
+    });
+    if plain {
         out.push_str(path);
         return;
     }
