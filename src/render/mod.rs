@@ -84,19 +84,30 @@ pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Resul
     let staging = output::Staging::create(&target, &folders)?;
     timings.mark("plan");
 
-    let mut entries: Vec<search::Entry> = pages
-        .par_iter()
-        .map(|(id, path)| {
-            let (html, entry) = render_page(graph, &theme, &display, *id, path)?;
-            staging.write(path, html.as_bytes())?;
-            Ok(entry)
-        })
-        .collect::<Result<_>>()?;
+    // Content pages and generated pages do not depend on each other. Rendered together, the
+    // large generated pages (matrix, lists), whose final assembly is serial, run while the
+    // other core renders content pages instead of after them.
+    let (entries, generated) = rayon::join(
+        || {
+            pages
+                .par_iter()
+                .map(|(id, path)| {
+                    let (html, entry) = render_page(graph, &theme, &display, *id, path)?;
+                    staging.write(path, html.as_bytes())?;
+                    Ok(entry)
+                })
+                .collect::<Result<Vec<search::Entry>>>()
+        },
+        || {
+            jobs.par_iter().try_for_each(|(path, job)| {
+                let html = render_job(graph, &theme, &display, path, job)?;
+                staging.write(path, &html)
+            })
+        },
+    );
+    let mut entries = entries?;
+    generated?;
     timings.mark("pages");
-    jobs.par_iter().try_for_each(|(path, job)| {
-        let html = render_job(graph, &theme, &display, path, job)?;
-        staging.write(path, &html)
-    })?;
     for (path, bytes) in &statics {
         staging.write(path, bytes)?;
     }
@@ -107,7 +118,7 @@ pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Resul
     assets
         .par_iter()
         .try_for_each(|asset| staging.copy(&graph.root.join(asset), asset))?;
-    timings.mark("generated");
+    timings.mark("files");
     let files = pages.len() + assets.len() + jobs.len() + statics.len() + usize::from(write_index);
     staging.finish(timings)?;
     Ok(BuildReport {
