@@ -74,6 +74,10 @@ measure() {
     shift 2
     local walls=() cpus=() rsss=() i t0 t1 out status arg args
     for ((i = 1; i <= runs; i++)); do
+        # Each run starts with nothing left to write back: otherwise a tool pays for the
+        # gigabytes of dirty pages the previous one (often Hugo) left, and the kernel
+        # throttles its writes while flushing them.
+        sync
         eval "$prep"
         args=()
         for arg in "$@"; do args+=("${arg//\{run\}/$i}"); done
@@ -95,7 +99,7 @@ measure() {
     wall_ms=$(printf '%s\n' "${walls[@]}" | sort -n | sed -n "$(((runs + 1) / 2))p")
     cpu_ms=$(printf '%s\n' "${cpus[@]}" | sort -n | sed -n "$(((runs + 1) / 2))p")
     rss_kb=$(printf '%s\n' "${rsss[@]}" | sort -n | sed -n "$(((runs + 1) / 2))p")
-    echo "bench:   $label: ${wall_ms} ms wall, ${cpu_ms} ms CPU, $((rss_kb / 1024)) MB" >&2
+    echo "bench:   $label: ${wall_ms} ms wall, ${cpu_ms} ms CPU, $((rss_kb / 1024)) MiB" >&2
 }
 
 # row CORPUS PAGES COMMAND HUGO_MS FLOOR_MS: one table row from the last measurement.
@@ -174,6 +178,6 @@ echo
 echo "atlas-kb $(git -C "$project" rev-parse --short HEAD 2>/dev/null || echo '?'), release build;" \
     "hugo $hugo_version; $cpus CPUs, $mem RAM; median of $runs runs; seed $seed."
 echo
-echo "| corpus | pages | command | wall (s) | CPU user+sys (s) | peak RSS (MB) | pages/s | × Hugo | × floor |"
+echo "| corpus | pages | command | wall (s) | CPU user+sys (s) | peak RSS (MiB) | pages/s | × Hugo | × floor |"
 echo "|---|---:|---|---:|---:|---:|---:|---:|---:|"
 printf '%s\n' "${rows[@]}"
