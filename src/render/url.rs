@@ -82,9 +82,9 @@ fn needs_escape(c: char) -> bool {
 
 fn push_encoded(out: &mut String, path: &str) {
     // The usual path is printable ASCII with nothing to escape: checked byte by byte.
-    let plain = path.bytes().all(|b| {
-        (0x20..0x7f).contains(&b) && !needs_escape(char::from(b))
-    });
+    let plain = path
+        .bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && !needs_escape(char::from(b)));
     if plain {
         out.push_str(path);
         return;
