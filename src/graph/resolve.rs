@@ -455,7 +455,7 @@ impl Resolver<'_> {
                     here.iter().map(|p| last_component(&self.index.folded[p.0])),
                 )
             } else {
-                self.names().closest(name, |n| {
+                self.index.names().closest(name, |n| {
                     self.index.by_name[n]
                         .iter()
                         .any(|p| self.index.folder(*p) == folder)
@@ -469,7 +469,7 @@ impl Resolver<'_> {
         let close = if self.index.by_name.len() <= EXHAUSTIVE_SUGGESTIONS {
             closest(name, self.index.by_name.keys().copied())
         } else {
-            self.names().closest(name, |_| true)
+            self.index.names().closest(name, |_| true)
         };
         if let Some(close) = close {
             return Some(suggest(close));
@@ -488,17 +488,13 @@ impl Index<'_> {
     /// out broken: a guess, since nearly every real vault has some.
     pub fn prepare_suggestions(&self) {
         if self.by_name.len() > EXHAUSTIVE_SUGGESTIONS {
-            self.suggestions
-                .get_or_init(|| NameIndex::new(self.by_name.keys().copied()));
+            self.names();
         }
     }
-}
 
-impl Resolver<'_> {
     fn names(&self) -> &NameIndex {
-        self.index
-            .suggestions
-            .get_or_init(|| NameIndex::new(self.index.by_name.keys().copied()))
+        self.suggestions
+            .get_or_init(|| NameIndex::new(self.by_name.keys().copied()))
     }
 }
 
