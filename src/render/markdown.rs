@@ -533,50 +533,50 @@ pub fn escape(s: &str) -> String {
 
 /// Appends `s` escaped as [`escape`] does.
 fn push_escaped(out: &mut String, s: &str) {
-    // Every char escaped is ASCII, so a byte scan finds them (and slicing there is safe), and
-    // the text between them is copied in one piece.
-    let mut done = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let entity = match b {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&#39;",
-            _ => continue,
-        };
-        out.push_str(&s[done..i]);
-        out.push_str(entity);
-        done = i + 1;
-    }
-    out.push_str(&s[done..]);
+    push_replacing(out, s, |bytes, i| match bytes[i] {
+        b'&' => Some("&amp;"),
+        b'<' => Some("&lt;"),
+        b'>' => Some("&gt;"),
+        b'"' => Some("&quot;"),
+        b'\'' => Some("&#39;"),
+        _ => None,
+    });
 }
 
 /// Appends `s` escaped like [`escape`] does, but keeping `&entity;` references of raw HTML
 /// text intact (and quotes as they are).
 fn push_escaped_text(out: &mut String, s: &str) {
+    push_replacing(out, s, |bytes, i| match bytes[i] {
+        b'&' => {
+            let tail = &bytes[i + 1..];
+            let name = tail
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'#')
+                .count();
+            let reference = name > 0 && tail.get(name) == Some(&b';');
+            (!reference).then_some("&amp;")
+        }
+        b'<' => Some("&lt;"),
+        b'>' => Some("&gt;"),
+        _ => None,
+    });
+}
+
+/// Appends `s` with each byte that `entity` names replaced: every byte replaced is ASCII, so
+/// slicing there is safe, and the text between replacements is copied in one piece.
+fn push_replacing(
+    out: &mut String,
+    s: &str,
+    entity: impl Fn(&[u8], usize) -> Option<&'static str>,
+) {
     let bytes = s.as_bytes();
     let mut done = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let entity = match b {
-            b'&' => {
-                let tail = &bytes[i + 1..];
-                let name = tail
-                    .iter()
-                    .take_while(|b| b.is_ascii_alphanumeric() || **b == b'#')
-                    .count();
-                if name > 0 && tail.get(name) == Some(&b';') {
-                    continue;
-                }
-                "&amp;"
-            }
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            _ => continue,
-        };
-        out.push_str(&s[done..i]);
-        out.push_str(entity);
-        done = i + 1;
+    for i in 0..bytes.len() {
+        if let Some(replacement) = entity(bytes, i) {
+            out.push_str(&s[done..i]);
+            out.push_str(replacement);
+            done = i + 1;
+        }
     }
     out.push_str(&s[done..]);
 }
