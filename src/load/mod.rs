@@ -296,7 +296,7 @@ fn relative(root: &Path, path: &Path) -> String {
 
 fn read_page(root: &Path, rel: &str) -> (ParsedPage, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
-    let text = match std::fs::read(root.join(rel)) {
+    let text = match read_file(&root.join(rel)) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => text,
             Err(e) => {
@@ -331,6 +331,40 @@ fn read_page(root: &Path, rel: &str) -> (ParsedPage, Vec<Diagnostic>) {
     };
     let page = parse_page(rel, text, &mut diagnostics);
     (page, diagnostics)
+}
+
+/// The bytes of a file, in one `read` where the file is as long as its metadata says:
+/// `fs::read` makes a second `read` to see the end, one more system call per page.
+fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let size = file.metadata().map_or(0, |m| m.len());
+    let size = usize::try_from(size)
+        .unwrap_or(usize::MAX)
+        .min(MAX_PAGE_BYTES + 1);
+    let mut bytes = Vec::new();
+    // Room for one byte more than the size: a file that grew since shows it by filling it.
+    bytes
+        .try_reserve_exact(size.saturating_add(1))
+        .map_err(std::io::Error::other)?;
+    while bytes.len() < size {
+        let start = bytes.len();
+        bytes.resize(bytes.capacity(), 0);
+        match file.read(&mut bytes[start..]) {
+            Ok(0) => {
+                bytes.truncate(start);
+                return Ok(bytes);
+            }
+            Ok(n) => bytes.truncate(start + n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => bytes.truncate(start),
+            Err(e) => return Err(e),
+        }
+    }
+    if bytes.len() > size || size == 0 {
+        // Longer than its metadata said (or a size the file system does not report): read on.
+        file.read_to_end(&mut bytes)?;
+    }
+    Ok(bytes)
 }
 
 /// Parses one page's text. Problems go to `diagnostics`; a page always comes back.
