@@ -6,7 +6,6 @@ use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::graph::{AtlasId, Graph, LinkRef, PageId, Relation, Resolution};
 use crate::load::LinkSyntax;
 use rayon::prelude::*;
-use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// The level each code is reported at.
@@ -151,20 +150,19 @@ fn link_diagnostics(graph: &Graph, at: LinkRef, out: &mut Vec<Diagnostic>) {
                 .filter(|_| link.syntax != LinkSyntax::Markdown)
                 .and_then(AtlasId::parse_prefix)
                 .map(|(id, _)| id);
-            // Needed only when the label names an ID, and then borrowed if the target has one:
-            // this runs for every link, and copying IDs was most of its cost.
-            let target_id = label_id.as_ref().and_then(|_| match &target.atlas_id {
-                Some(id) => Some(Cow::Borrowed(id)),
-                None => target
-                    .source
-                    .front
-                    .atlas
-                    .as_deref()
-                    .and_then(AtlasId::parse)
-                    .map(Cow::Owned),
+            // Needed only when the label names an ID: this runs for every link.
+            let target_id = label_id.and_then(|_| {
+                target.atlas_id.or_else(|| {
+                    target
+                        .source
+                        .front
+                        .atlas
+                        .as_deref()
+                        .and_then(AtlasId::parse)
+                })
             });
             if let (Some(label_id), Some(target_id)) = (label_id, target_id) {
-                if label_id != *target_id {
+                if label_id != target_id {
                     out.push(
                         at_link(
                             graph,

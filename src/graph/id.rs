@@ -73,9 +73,17 @@ impl fmt::Display for PageKind {
     }
 }
 
-/// A validated ATLAS ID, stored in its canonical upper-case form.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct AtlasId(String);
+/// A validated ATLAS ID, stored in its canonical upper-case form. Kept inline (at most 13
+/// ASCII bytes, `AML.T0011.000`) rather than as a `String`: IDs are parsed from the label of
+/// nearly every link, and the allocations were a large part of that cost. Unused bytes are
+/// zero, so the derived order is the order of the text.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AtlasId {
+    bytes: [u8; ID_BYTES],
+    len: u8,
+}
+
+const ID_BYTES: usize = 13;
 
 impl AtlasId {
     /// Parses a whole string as an ID (case-insensitive).
@@ -92,8 +100,13 @@ impl AtlasId {
         }
         let rest = &s[4..];
         let letters = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
-        let prefix = rest[..letters].to_ascii_uppercase();
-        if !matches!(prefix.as_str(), "TA" | "T" | "M" | "CS") {
+        let prefix = &rest[..letters];
+        let technique = prefix.eq_ignore_ascii_case("T");
+        if !(technique
+            || ["TA", "M", "CS"]
+                .iter()
+                .any(|p| prefix.eq_ignore_ascii_case(p)))
+        {
             return None;
         }
         let digits = rest[letters..]
@@ -104,7 +117,7 @@ impl AtlasId {
             return None;
         }
         let mut end = letters + digits;
-        if prefix == "T" {
+        if technique {
             let tail = &rest[end..];
             if tail.len() >= 4
                 && tail.as_bytes()[0] == b'.'
@@ -117,16 +130,26 @@ impl AtlasId {
         if rest[end..].starts_with(|c: char| c.is_ascii_alphanumeric()) {
             return None;
         }
-        let id = format!("AML.{}{}", prefix, &rest[letters..end]);
-        Some((AtlasId(id), &rest[end..]))
+        // `AML.` + at most `CS0000` or `T0000.000`: always within ID_BYTES, all ASCII.
+        let written = &s.as_bytes()[..4 + end];
+        let mut bytes = [0u8; ID_BYTES];
+        for (to, from) in bytes.iter_mut().zip(written) {
+            *to = from.to_ascii_uppercase();
+        }
+        let id = AtlasId {
+            bytes,
+            len: written.len() as u8,
+        };
+        Some((id, &rest[end..]))
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        // Only ASCII is ever stored; the fallback cannot be reached.
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or("")
     }
 
     pub fn kind(&self) -> PageKind {
-        let body = &self.0[4..];
+        let body = &self.as_str()[4..];
         if body.starts_with("TA") {
             PageKind::Tactic
         } else if body.starts_with("CS") {
@@ -142,8 +165,12 @@ impl AtlasId {
 
     /// `AML.T0011.000` -> `AML.T0011`.
     pub fn parent(&self) -> Option<AtlasId> {
-        (self.kind() == PageKind::SubTechnique)
-            .then(|| AtlasId(self.0[..self.0.len() - 4].to_string()))
+        (self.kind() == PageKind::SubTechnique).then(|| {
+            let len = self.len - 4;
+            let mut bytes = self.bytes;
+            bytes[usize::from(len)..].fill(0);
+            AtlasId { bytes, len }
+        })
     }
 
     /// The ATLAS website route folder for this kind of ID (`techniques`, `studies`, ...).
@@ -159,7 +186,19 @@ impl AtlasId {
 
 impl fmt::Display for AtlasId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for AtlasId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "AtlasId({:?})", self.as_str())
+    }
+}
+
+impl Serialize for AtlasId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 

@@ -136,7 +136,7 @@ impl Graph {
             let Some(id) = &page.atlas_id else { continue };
             match by_id.get(id) {
                 None => {
-                    by_id.insert(id.clone(), PageId(i));
+                    by_id.insert(*id, PageId(i));
                 }
                 Some(first) => diagnostics.push(
                     Diagnostic::new(
@@ -297,7 +297,7 @@ fn derive_page(source: ParsedPage) -> Page {
             .map(|h| h.text.clone())
     });
     let from_title = title.as_deref().and_then(AtlasId::parse_prefix);
-    let atlas_id = from_title.as_ref().map(|(id, _)| id.clone()).or_else(|| {
+    let atlas_id = from_title.as_ref().map(|(id, _)| *id).or_else(|| {
         source
             .metadata
             .iter()
@@ -434,7 +434,7 @@ fn generate_missing_parents(
         let text = String::new();
         let mut no_diagnostics = Vec::new();
         let source = crate::load::parse_page(&path, text, &mut no_diagnostics);
-        by_id.insert(parent_id.clone(), PageId(pages.len()));
+        by_id.insert(parent_id, PageId(pages.len()));
         pages.push(Page {
             source,
             kind: PageKind::Technique,
