@@ -11,7 +11,7 @@ pub use front_matter::FrontMatter;
 use rayon::prelude::*;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::Sender;
+use std::sync::mpsc::SyncSender;
 
 /// How a link was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -188,15 +188,21 @@ pub fn load(root: &Path) -> Result<Vault> {
     if !canonical_root.is_dir() {
         return Err(Error::NotAFolder(root.to_path_buf()));
     }
-    // The walk runs on its own thread and hands each page to the parsing threads as it is
-    // found, so reading and parsing start at once instead of after the whole walk.
-    let (found, pages) = std::sync::mpsc::channel::<String>();
+    // The walk runs on its own thread and hands pages to the parsing threads as it finds
+    // them, so reading and parsing start at once instead of after the whole walk. Pages go in
+    // batches of one folder, which hold that folder open; the queue is bounded because the
+    // number of open files is.
+    let (found, batches) = std::sync::mpsc::sync_channel::<Vec<FoundPage>>(64);
     let (walked, mut parsed) = std::thread::scope(|scope| {
         let walker = scope.spawn(|| walk(&canonical_root, found));
-        let parsed: Vec<(ParsedPage, Vec<Diagnostic>)> = pages
+        let parsed: Vec<(ParsedPage, Vec<Diagnostic>)> = batches
             .into_iter()
             .par_bridge()
-            .map(|rel| read_page(&canonical_root, &rel))
+            .flat_map_iter(|batch| {
+                batch
+                    .into_iter()
+                    .map(|page| read_page(&canonical_root, &page))
+            })
             .collect();
         (walker.join(), parsed)
     });
@@ -218,12 +224,71 @@ pub fn load(root: &Path) -> Result<Vault> {
     })
 }
 
-/// Sends the relative path of each page to `pages` as it is found, and returns the other
-/// files (sorted) and the walk's diagnostics. Dot folders and dot files are skipped, as
+/// A page the walk found: its path relative to the root, and where it can, a handle on its
+/// folder and its file name, to open it relative to that folder. Opening by full path walks
+/// every folder of the path again, and that was most of the cost of opening 100k pages.
+struct FoundPage {
+    rel: String,
+    #[cfg(unix)]
+    in_folder: Option<(Folder, std::ffi::OsString)>,
+}
+
+#[cfg(unix)]
+type Folder = std::sync::Arc<std::os::fd::OwnedFd>;
+
+/// Opens a folder for use as the base of relative opens, inside `parent` when there is one.
+#[cfg(unix)]
+fn open_folder(parent: Option<&Folder>, entry: &walkdir::DirEntry) -> Option<Folder> {
+    use rustix::fs::{Mode, OFlags, CWD};
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    let opened = match parent {
+        Some(parent) => rustix::fs::openat(parent, entry.file_name(), flags, Mode::empty()),
+        None => rustix::fs::openat(CWD, entry.path(), flags, Mode::empty()),
+    };
+    opened.ok().map(std::sync::Arc::new)
+}
+
+#[cfg(unix)]
+fn same_folder(a: &FoundPage, b: &FoundPage) -> bool {
+    match (&a.in_folder, &b.in_folder) {
+        (Some((a, _)), Some((b, _))) => std::sync::Arc::ptr_eq(a, b),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+/// Opens a page: by name in its folder where the walk kept one open, else by full path.
+fn open_page(root: &Path, page: &FoundPage) -> std::io::Result<std::fs::File> {
+    #[cfg(unix)]
+    if let Some((folder, name)) = &page.in_folder {
+        use rustix::fs::{Mode, OFlags};
+        let flags = OFlags::RDONLY | OFlags::CLOEXEC;
+        return Ok(rustix::fs::openat(folder, name, flags, Mode::empty())?.into());
+    }
+    std::fs::File::open(root.join(&page.rel))
+}
+
+/// Pages per batch: enough to make sending cheap, few enough to spread a large folder over
+/// all threads.
+const BATCH_PAGES: usize = 32;
+
+/// Sends the pages to `pages` in batches of one folder as they are found, and returns the
+/// other files (sorted) and the walk's diagnostics. Dot folders and dot files are skipped, as
 /// Obsidian does; a symlink is followed only while it stays inside the root.
-fn walk(root: &Path, pages: Sender<String>) -> (Vec<String>, Vec<Diagnostic>) {
+fn walk(root: &Path, pages: SyncSender<Vec<FoundPage>>) -> (Vec<String>, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let mut assets = Vec::new();
+    let mut batch: Vec<FoundPage> = Vec::new();
+    // The receiver lives until the walk ends; a failed send cannot happen.
+    let send = |batch: &mut Vec<FoundPage>| {
+        if !batch.is_empty() {
+            let _ = pages.send(std::mem::replace(batch, Vec::with_capacity(BATCH_PAGES)));
+        }
+    };
+    // The open folder at each depth of the walk: the last one entered, so the parent of
+    // whatever comes next one level below it.
+    #[cfg(unix)]
+    let mut folders: Vec<Option<Folder>> = Vec::new();
     let mut entries = walkdir::WalkDir::new(root)
         .follow_links(true)
         .sort_by_file_name()
@@ -267,6 +332,21 @@ fn walk(root: &Path, pages: Sender<String>) -> (Vec<String>, Vec<Diagnostic>) {
                 continue;
             }
         }
+        #[cfg(unix)]
+        if entry.file_type().is_dir() {
+            let depth = entry.depth();
+            let parent = depth
+                .checked_sub(1)
+                .and_then(|d| folders.get(d).cloned().flatten());
+            let opened = match (depth, parent) {
+                (0, _) => open_folder(None, &entry),
+                (_, Some(parent)) => open_folder(Some(&parent), &entry),
+                (_, None) => None,
+            };
+            folders.truncate(depth);
+            folders.push(opened);
+            continue;
+        }
         if !entry.file_type().is_file() {
             continue;
         }
@@ -276,27 +356,52 @@ fn walk(root: &Path, pages: Sender<String>) -> (Vec<String>, Vec<Diagnostic>) {
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("md"));
         if is_page {
-            // The receiver lives until the walk ends; a failed send cannot happen.
-            let _ = pages.send(rel);
+            let page = FoundPage {
+                rel,
+                #[cfg(unix)]
+                in_folder: entry
+                    .depth()
+                    .checked_sub(1)
+                    .and_then(|d| folders.get(d).cloned().flatten())
+                    .map(|folder| (folder, entry.file_name().to_os_string())),
+            };
+            // A batch holds one folder's pages, so it keeps at most one folder open.
+            #[cfg(unix)]
+            if batch
+                .first()
+                .is_some_and(|first| !same_folder(first, &page))
+            {
+                send(&mut batch);
+            }
+            batch.push(page);
+            if batch.len() >= BATCH_PAGES {
+                send(&mut batch);
+            }
         } else {
             assets.push(rel);
         }
     }
+    send(&mut batch);
     assets.sort();
     (assets, diagnostics)
 }
 
 fn relative(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
+    // Nearly always: a UTF-8 path whose separator is already `/`.
+    if let Some(rel) = rel.to_str().filter(|_| std::path::MAIN_SEPARATOR == '/') {
+        return rel.to_string();
+    }
     rel.components()
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
         .join("/")
 }
 
-fn read_page(root: &Path, rel: &str) -> (ParsedPage, Vec<Diagnostic>) {
+fn read_page(root: &Path, page: &FoundPage) -> (ParsedPage, Vec<Diagnostic>) {
+    let rel = page.rel.as_str();
     let mut diagnostics = Vec::new();
-    let text = match read_file(&root.join(rel)) {
+    let text = match open_page(root, page).and_then(read_file) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => text,
             Err(e) => {
@@ -335,9 +440,8 @@ fn read_page(root: &Path, rel: &str) -> (ParsedPage, Vec<Diagnostic>) {
 
 /// The bytes of a file, in one `read` where the file is as long as its metadata says:
 /// `fs::read` makes a second `read` to see the end, one more system call per page.
-fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
+fn read_file(mut file: std::fs::File) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
     let size = file.metadata().map_or(0, |m| m.len());
     let size = usize::try_from(size)
         .unwrap_or(usize::MAX)
