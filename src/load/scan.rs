@@ -202,6 +202,17 @@ pub fn github_slug(text: &str) -> String {
 
 /// Repeated slugs get `-1`, `-2`, ... in document order, as GitHub does.
 fn assign_slugs(headings: &mut [Heading]) {
+    // Most pages repeat no slug and have a few dozen headings: comparing each with those
+    // before it costs less than building the map below for every page.
+    if headings.len() <= 64 {
+        let clash = headings.iter().enumerate().any(|(i, h)| {
+            RESERVED_IDS.contains(&h.slug.as_str())
+                || headings[..i].iter().any(|before| before.slug == h.slug)
+        });
+        if !clash {
+            return;
+        }
+    }
     let mut seen: std::collections::HashMap<String, usize> =
         RESERVED_IDS.iter().map(|id| (id.to_string(), 1)).collect();
     for h in headings.iter_mut() {
