@@ -86,61 +86,60 @@ pub fn parse(
         return FrontMatter::default();
     }
     // Most front matter is flat and simple; the fast path reads it exactly or declines.
-    let parsed = match fast::parse(yaml) {
-        Some(map) => Ok(Value::Mapping(map)),
-        None => serde_yaml::from_str(yaml),
-    };
-    let value: Value = match parsed {
-        Ok(v) => v,
-        Err(e) => {
-            let (line, col) = e
-                .location()
-                .map_or((1, 1), |l| (l.line() as u32, l.column() as u32));
-            let message = e.to_string();
-            let message = message
-                .split(" at line ")
-                .next()
-                .unwrap_or(&message)
-                .to_string();
-            diagnostics.push(Diagnostic::new(
-                Code::InvalidFrontMatter,
-                path,
-                Span::new(first_line + line - 1, col),
-                1,
-                format!("front matter is not valid YAML: {message}"),
-            ));
-            return FrontMatter::default();
-        }
-    };
-    let Value::Mapping(map) = value else {
-        if !value.is_null() {
-            diagnostics.push(Diagnostic::new(
-                Code::InvalidFrontMatter,
-                path,
-                Span::new(first_line, 1),
-                1,
-                "front matter must be a mapping of `key: value` lines".into(),
-            ));
-        }
-        return FrontMatter::default();
+    let pairs = match fast::parse(yaml) {
+        Some(pairs) => pairs,
+        None => match serde_yaml::from_str::<Value>(yaml) {
+            // Keys that are not strings name no field atlas-kb knows, and are dropped.
+            Ok(Value::Mapping(map)) => map
+                .into_iter()
+                .filter_map(|(key, value)| Some((key.as_str()?.to_string(), value)))
+                .collect(),
+            Ok(value) if value.is_null() => return FrontMatter::default(),
+            Ok(_) => {
+                diagnostics.push(Diagnostic::new(
+                    Code::InvalidFrontMatter,
+                    path,
+                    Span::new(first_line, 1),
+                    1,
+                    "front matter must be a mapping of `key: value` lines".into(),
+                ));
+                return FrontMatter::default();
+            }
+            Err(e) => {
+                let (line, col) = e
+                    .location()
+                    .map_or((1, 1), |l| (l.line() as u32, l.column() as u32));
+                let message = e.to_string();
+                let message = message
+                    .split(" at line ")
+                    .next()
+                    .unwrap_or(&message)
+                    .to_string();
+                diagnostics.push(Diagnostic::new(
+                    Code::InvalidFrontMatter,
+                    path,
+                    Span::new(first_line + line - 1, col),
+                    1,
+                    format!("front matter is not valid YAML: {message}"),
+                ));
+                return FrontMatter::default();
+            }
+        },
     };
     let mut front = FrontMatter::default();
-    for (key, value) in map {
-        let Some(key) = key.as_str().map(str::to_string) else {
-            continue;
-        };
+    for (key, value) in pairs {
         match key.as_str() {
-            "id" => front.id = scalar(&value),
-            "title" => front.title = scalar(&value),
-            "sidebar_label" => front.sidebar_label = scalar(&value),
+            "id" => front.id = scalar(value),
+            "title" => front.title = scalar(value),
+            "sidebar_label" => front.sidebar_label = scalar(value),
             "sidebar_position" => front.sidebar_position = value.as_f64(),
-            "type" => front.page_type = scalar(&value),
-            "tags" => front.tags = list(&value),
-            "aliases" | "alias" => front.aliases = list(&value),
-            "description" => front.description = scalar(&value),
-            "created" | "date" => front.created = scalar(&value),
-            "updated" | "modified" | "last_modified" => front.updated = scalar(&value),
-            "atlas" => front.atlas = scalar(&value),
+            "type" => front.page_type = scalar(value),
+            "tags" => front.tags = list(value),
+            "aliases" | "alias" => front.aliases = list(value),
+            "description" => front.description = scalar(value),
+            "created" | "date" => front.created = scalar(value),
+            "updated" | "modified" | "last_modified" => front.updated = scalar(value),
+            "atlas" => front.atlas = scalar(value),
             _ => front.extra.push((key, value)),
         }
     }
@@ -148,9 +147,9 @@ pub fn parse(
 }
 
 /// A scalar as text (numbers and booleans too); `None` for null, lists and maps.
-fn scalar(value: &Value) -> Option<String> {
+fn scalar(value: Value) -> Option<String> {
     match value {
-        Value::String(s) => Some(s.clone()),
+        Value::String(s) => Some(s),
         Value::Number(n) => Some(n.to_string()),
         Value::Bool(b) => Some(b.to_string()),
         _ => None,
@@ -158,9 +157,9 @@ fn scalar(value: &Value) -> Option<String> {
 }
 
 /// A list of scalars; a lone scalar counts as a one-item list (`tags: draft`).
-fn list(value: &Value) -> Vec<String> {
+fn list(value: Value) -> Vec<String> {
     match value {
-        Value::Sequence(items) => items.iter().filter_map(scalar).collect(),
+        Value::Sequence(items) => items.into_iter().filter_map(scalar).collect(),
         other => scalar(other).into_iter().collect(),
     }
 }

@@ -6,7 +6,10 @@
 //! builds exactly the `Value`s serde_yaml would build; on anything else it returns `None` and
 //! the caller falls back to serde_yaml, so results and diagnostics never differ.
 
-use serde_yaml::{Mapping, Number, Value};
+use serde_yaml::{Number, Value};
+
+/// The top-level keys with their values, in file order.
+pub(super) type Pairs = Vec<(String, Value)>;
 
 /// Plain words serde_yaml reads as null or bool (`null`, `True`, ...), plus YAML 1.1 booleans
 /// and float names other YAML tools treat specially. Compared case-insensitively; such
@@ -19,16 +22,18 @@ const SPECIAL_WORDS: &[&str] = &[
 const MAX_KEY_LEN: usize = 128;
 
 /// The top-level mapping of `yaml`, or `None` when the text is outside the simple subset.
-pub(super) fn parse(yaml: &str) -> Option<Mapping> {
+/// A list of pairs, not a `Mapping`: a page has a handful of keys, and hashing each one into
+/// an index map cost more than the rest of the parse.
+pub(super) fn parse(yaml: &str) -> Option<Pairs> {
     // libyaml rejects some characters anywhere in the stream and treats others as line
     // breaks; allow only plain printable text plus `\n`. This also rules out tabs and `\r`.
     if !yaml.chars().all(|c| c == '\n' || is_safe_char(c)) {
         return None;
     }
-    let mut map = Mapping::new();
+    let mut map = Pairs::new();
     // A `key:` with nothing after it: the items of its block list so far, and their indent
     // once the first item fixed it.
-    let mut open: Option<(Value, Vec<Value>, Option<usize>)> = None;
+    let mut open: Option<(String, Vec<Value>, Option<usize>)> = None;
     for line in yaml.split('\n') {
         if line.is_empty() || line.starts_with('#') {
             // A list interrupted by a blank or comment line may still go on; leave that case
@@ -65,7 +70,7 @@ pub(super) fn parse(yaml: &str) -> Option<Mapping> {
 }
 
 /// Stores a pending `key:` as a list, or as null when no items followed.
-fn close(map: &mut Mapping, open: &mut Option<(Value, Vec<Value>, Option<usize>)>) -> Option<()> {
+fn close(map: &mut Pairs, open: &mut Option<(String, Vec<Value>, Option<usize>)>) -> Option<()> {
     match open.take() {
         None => Some(()),
         Some((key, items, _)) if items.is_empty() => insert(map, key, Value::Null),
@@ -74,23 +79,23 @@ fn close(map: &mut Mapping, open: &mut Option<(Value, Vec<Value>, Option<usize>)
 }
 
 /// Adds one entry; a repeated key is an error for serde_yaml, so give up on it.
-fn insert(map: &mut Mapping, key: Value, value: Value) -> Option<()> {
-    if map.contains_key(&key) {
+fn insert(map: &mut Pairs, key: String, value: Value) -> Option<()> {
+    if map.iter().any(|(k, _)| *k == key) {
         return None;
     }
-    map.insert(key, value);
+    map.push((key, value));
     Some(())
 }
 
 /// A key: letters, digits, `_` and `-`, starting with a letter or `_`, never a special word.
-fn key_value(key: &str) -> Option<Value> {
+fn key_value(key: &str) -> Option<String> {
     let ok = key.len() <= MAX_KEY_LEN
         && key.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
         && key
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
         && !is_special_word(key);
-    ok.then(|| Value::String(key.to_string()))
+    ok.then(|| key.to_string())
 }
 
 /// `[a, "b", 'c']` on one line. Items may hold `,` or `]` only inside quotes.
@@ -392,13 +397,17 @@ created: 2024-01-05
     ];
 
     /// `fast` must equal serde_yaml's mapping, including key order (Mapping's `==` ignores it).
-    fn assert_same(yaml: &str, fast: &Mapping) {
+    fn assert_same(yaml: &str, fast: &Pairs) {
         let slow: Value = serde_yaml::from_str(yaml)
             .unwrap_or_else(|e| panic!("fast path accepted invalid YAML {yaml:?}: {e}"));
         let Value::Mapping(slow) = slow else {
             panic!("fast path accepted non-mapping {yaml:?}");
         };
-        let fast_pairs: Vec<_> = fast.iter().collect();
+        let fast_pairs: Vec<_> = fast
+            .iter()
+            .map(|(k, v)| (Value::String(k.clone()), v.clone()))
+            .collect();
+        let fast_pairs: Vec<_> = fast_pairs.iter().map(|(k, v)| (k, v)).collect();
         let slow_pairs: Vec<_> = slow.iter().collect();
         assert_eq!(fast_pairs, slow_pairs, "fast path differs on {yaml:?}");
     }
