@@ -193,7 +193,7 @@ pub fn load(root: &Path) -> Result<Vault> {
     // batches of one folder, which hold that folder open; the queue is bounded because the
     // number of open files is.
     let (found, batches) = std::sync::mpsc::sync_channel::<Vec<FoundPage>>(64);
-    let (walked, mut parsed) = std::thread::scope(|scope| {
+    let (walked, parsed) = std::thread::scope(|scope| {
         let walker = scope.spawn(|| walk(&canonical_root, found));
         let parsed: Vec<(ParsedPage, Vec<Diagnostic>)> = batches
             .into_iter()
@@ -210,11 +210,18 @@ pub fn load(root: &Path) -> Result<Vault> {
         Ok(walked) => walked,
         Err(panic) => std::panic::resume_unwind(panic),
     };
-    parsed.par_sort_unstable_by(|a, b| a.0.path.cmp(&b.0.path));
-    let mut out = Vec::with_capacity(parsed.len());
-    for (page, mut found) in parsed {
-        diagnostics.append(&mut found);
-        out.push(page);
+    // Sorting the pages themselves would move each (over 500 bytes) many times: sort their
+    // order, then move each page once.
+    let mut order: Vec<usize> = (0..parsed.len()).collect();
+    order.par_sort_unstable_by(|&a, &b| parsed[a].0.path.cmp(&parsed[b].0.path));
+    let mut slots: Vec<Option<(ParsedPage, Vec<Diagnostic>)>> =
+        parsed.into_iter().map(Some).collect();
+    let mut out = Vec::with_capacity(slots.len());
+    for i in order {
+        if let Some((page, mut found)) = slots[i].take() {
+            diagnostics.append(&mut found);
+            out.push(page);
+        }
     }
     Ok(Vault {
         root: canonical_root,
