@@ -10,7 +10,8 @@ use crate::source::Span;
 pub use id::{AtlasId, PageKind};
 use rayon::prelude::*;
 pub use resolve::{Anchor, Broken, Resolution};
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// Index of a page in [`Graph::pages`].
@@ -107,8 +108,8 @@ pub struct Graph {
     pub backlinks: Vec<Vec<LinkRef>>,
     pub parent: Vec<Option<PageId>>,
     pub children: Vec<Vec<PageId>>,
-    pub by_id: HashMap<AtlasId, PageId>,
-    by_path: HashMap<String, PageId>,
+    pub by_id: FxHashMap<AtlasId, PageId>,
+    by_path: FxHashMap<String, PageId>,
     /// Problems found while loading and building (front matter, malformed links, IDs).
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -131,7 +132,7 @@ impl Graph {
         } = vault;
         let mut pages: Vec<Page> = parsed.into_par_iter().map(derive_page).collect();
 
-        let mut by_id: HashMap<AtlasId, PageId> = HashMap::new();
+        let mut by_id: FxHashMap<AtlasId, PageId> = FxHashMap::default();
         for (i, page) in pages.iter().enumerate() {
             let Some(id) = &page.atlas_id else { continue };
             match by_id.get(id) {
@@ -380,7 +381,7 @@ fn id_width(page: &Page) -> usize {
 /// still have a target; the user hears about it once per parent.
 fn generate_missing_parents(
     pages: &mut Vec<Page>,
-    by_id: &mut HashMap<AtlasId, PageId>,
+    by_id: &mut FxHashMap<AtlasId, PageId>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     let mut missing: BTreeMap<AtlasId, usize> = BTreeMap::new();
@@ -394,7 +395,7 @@ fn generate_missing_parents(
     if missing.is_empty() {
         return;
     }
-    let taken: std::collections::HashSet<String> = pages
+    let taken: FxHashSet<String> = pages
         .par_iter()
         .map(|p| resolve::fold(&p.source.path))
         .collect();

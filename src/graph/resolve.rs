@@ -5,7 +5,7 @@ use super::{AtlasId, Page, PageId};
 use crate::diagnostic::Code;
 use crate::load::{Heading, LinkSyntax, ParsedPage, RawLink};
 use rayon::prelude::*;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use unicode_normalization::UnicodeNormalization;
 
 /// Where a link leads.
@@ -89,21 +89,21 @@ impl FoldedPaths {
 /// Lookup tables built once over all pages.
 pub struct Index<'f> {
     /// Folded path -> page.
-    exact: HashMap<&'f str, PageId>,
+    exact: FxHashMap<&'f str, PageId>,
     /// Folded file name -> pages of that name.
-    by_name: HashMap<&'f str, Vec<PageId>>,
+    by_name: FxHashMap<&'f str, Vec<PageId>>,
     /// Lower-case NFC asset path -> the path as on disk.
-    assets: HashMap<String, String>,
-    assets_by_name: HashMap<String, Vec<String>>,
+    assets: FxHashMap<String, String>,
+    assets_by_name: FxHashMap<String, Vec<String>>,
     /// Folded path of each page (empty for generated pages).
     folded: &'f [String],
     /// Built on the first broken link that needs a suggestion.
     suggestions: std::sync::OnceLock<NameIndex>,
     /// Folded folder -> pages directly in it.
-    children: HashMap<&'f str, Vec<PageId>>,
+    children: FxHashMap<&'f str, Vec<PageId>>,
     /// Folded folder path (no trailing `/`) -> number of pages anywhere below it.
-    folders: HashMap<&'f str, usize>,
-    pub by_id: HashMap<AtlasId, PageId>,
+    folders: FxHashMap<&'f str, usize>,
+    pub by_id: FxHashMap<AtlasId, PageId>,
 }
 
 /// Case- and normalization-insensitive form of a path.
@@ -138,17 +138,17 @@ impl<'f> Index<'f> {
         pages: &[Page],
         folded: &'f FoldedPaths,
         assets: &[String],
-        by_id: HashMap<AtlasId, PageId>,
+        by_id: FxHashMap<AtlasId, PageId>,
     ) -> Self {
         let mut index = Index {
-            exact: HashMap::with_capacity(pages.len()),
-            by_name: HashMap::with_capacity(pages.len()),
-            assets: HashMap::new(),
-            assets_by_name: HashMap::new(),
-            folders: HashMap::new(),
+            exact: FxHashMap::with_capacity_and_hasher(pages.len(), Default::default()),
+            by_name: FxHashMap::with_capacity_and_hasher(pages.len(), Default::default()),
+            assets: FxHashMap::default(),
+            assets_by_name: FxHashMap::default(),
+            folders: FxHashMap::default(),
             folded: &folded.0,
             suggestions: std::sync::OnceLock::new(),
-            children: HashMap::new(),
+            children: FxHashMap::default(),
             by_id,
         };
         for (i, page) in pages.iter().enumerate() {
