@@ -397,7 +397,7 @@ fn generate_missing_parents(
     }
     let taken: FxHashSet<String> = pages
         .par_iter()
-        .map(|p| resolve::fold(&p.source.path))
+        .map(|p| resolve::fold(&p.source.path).into_owned())
         .collect();
     for (parent_id, first_child) in missing {
         let child = &pages[first_child];
@@ -418,7 +418,7 @@ fn generate_missing_parents(
                 .unwrap_or_else(|| parent_id.to_string())
         });
         let path = folder_path
-            .filter(|p| !taken.contains(&resolve::fold(p)))
+            .filter(|p| !taken.contains(resolve::fold(p).as_ref()))
             .unwrap_or_else(|| format!("generated/{parent_id}.md"));
         diagnostics.push(
             Diagnostic::new(

@@ -6,6 +6,7 @@ use crate::diagnostic::Code;
 use crate::load::{Heading, LinkSyntax, ParsedPage, RawLink};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
+use std::borrow::Cow;
 use unicode_normalization::UnicodeNormalization;
 
 /// Where a link leads.
@@ -78,7 +79,7 @@ impl FoldedPaths {
                     if page.generated {
                         String::new()
                     } else {
-                        fold(strip_md(&page.source.path))
+                        fold(strip_md(&page.source.path)).into_owned()
                     }
                 })
                 .collect(),
@@ -106,13 +107,18 @@ pub struct Index<'f> {
     pub by_id: FxHashMap<AtlasId, PageId>,
 }
 
-/// Case- and normalization-insensitive form of a path.
-pub fn fold(path: &str) -> String {
+/// Case- and normalization-insensitive form of a path. Borrowed when the path is already
+/// folded, as nearly every link target is: this runs for every link.
+pub fn fold(path: &str) -> Cow<'_, str> {
     if path.is_ascii() {
         // NFC changes nothing in ASCII; most paths are.
-        path.to_ascii_lowercase()
+        if path.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(path.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(path)
+        }
     } else {
-        path.nfc().collect::<String>().to_lowercase()
+        Cow::Owned(path.nfc().collect::<String>().to_lowercase())
     }
 }
 
@@ -174,7 +180,7 @@ impl<'f> Index<'f> {
             }
         }
         for asset in assets {
-            let key = fold(asset);
+            let key = fold(asset).into_owned();
             index
                 .assets_by_name
                 .entry(last_component(&key).to_string())
@@ -201,12 +207,16 @@ pub struct Resolver<'g> {
     pub suggest: bool,
 }
 
-/// What a markdown destination is, before any lookup.
-enum Destination {
+/// What a markdown destination is, before any lookup; borrowed from the link when it needed
+/// no decoding.
+enum Destination<'a> {
     External,
     Unsafe,
-    Route { folder: String, id: String },
-    Path(String),
+    Route {
+        folder: &'static str,
+        id: Cow<'a, str>,
+    },
+    Path(Cow<'a, str>),
 }
 
 impl Resolver<'_> {
@@ -221,7 +231,7 @@ impl Resolver<'_> {
         match classify(target) {
             Destination::External => Resolution::External,
             Destination::Unsafe => Resolution::Unsafe,
-            Destination::Route { folder, id } => self.resolve_route(&folder, &id, subpath),
+            Destination::Route { folder, id } => self.resolve_route(folder, &id, subpath),
             Destination::Path(path) => {
                 let subpath = subpath.map(percent_decode);
                 self.resolve_path(from, &path, subpath.as_deref(), true)
@@ -633,28 +643,32 @@ fn mix(mut h: u64) -> u64 {
     h
 }
 
-/// The markdown destination's kind, decided before any lookup.
-fn classify(dest: &str) -> Destination {
+/// The markdown destination's kind, decided before any lookup (without allocating: it runs
+/// for every markdown link).
+fn classify(dest: &str) -> Destination<'_> {
     let trimmed = dest.trim();
-    let lower = trimmed.to_ascii_lowercase();
-    let compact: String = lower
-        .chars()
-        .filter(|c| !c.is_whitespace() && !c.is_control())
-        .collect();
+    // Browsers ignore white space and control characters inside a scheme.
+    let compact_starts_with = |scheme: &str| {
+        let mut compact = trimmed
+            .chars()
+            .filter(|c| !c.is_whitespace() && !c.is_control())
+            .map(|c| c.to_ascii_lowercase());
+        scheme.chars().all(|s| compact.next() == Some(s))
+    };
     if ["javascript:", "data:", "vbscript:"]
         .iter()
-        .any(|s| compact.starts_with(s))
+        .any(|s| compact_starts_with(s))
     {
         return Destination::Unsafe;
     }
-    let scheme_len = lower.find(':').filter(|&i| {
+    let scheme_len = trimmed.find(':').filter(|&i| {
         i > 0
-            && lower[..i].starts_with(|c: char| c.is_ascii_alphabetic())
-            && lower[..i]
+            && trimmed[..i].starts_with(|c: char| c.is_ascii_alphabetic())
+            && trimmed[..i]
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
     });
-    if scheme_len.is_some() || lower.starts_with("//") {
+    if scheme_len.is_some() || trimmed.starts_with("//") {
         return Destination::External;
     }
     for folder in ["techniques", "tactics", "mitigations", "studies"] {
@@ -666,7 +680,7 @@ fn classify(dest: &str) -> Destination {
                 let id = id.trim_end_matches('/');
                 if !id.contains('/') && !id.is_empty() {
                     return Destination::Route {
-                        folder: folder.to_string(),
+                        folder,
                         id: percent_decode(id),
                     };
                 }
@@ -676,8 +690,11 @@ fn classify(dest: &str) -> Destination {
     Destination::Path(percent_decode(trimmed))
 }
 
-/// `%20` -> ` `; invalid escapes are kept as written.
-pub fn percent_decode(s: &str) -> String {
+/// `%20` -> ` `; invalid escapes are kept as written. Borrowed when there is no `%`.
+pub fn percent_decode(s: &str) -> Cow<'_, str> {
+    if !s.contains('%') {
+        return Cow::Borrowed(s);
+    }
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -693,7 +710,7 @@ pub fn percent_decode(s: &str) -> String {
         out.push(bytes[i]);
         i += 1;
     }
-    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
+    Cow::Owned(String::from_utf8(out).unwrap_or_else(|_| s.to_string()))
 }
 
 /// Joins a relative link path to the source folder; `None` if it climbs out of the root.
