@@ -735,30 +735,108 @@ pub fn strip_heading(s: &str) -> String {
 }
 
 /// The characters of [`strip_heading`]'s result, produced lazily so that headings can be
-/// compared without building a string for each.
-fn stripped(s: &str) -> impl Iterator<Item = char> + '_ {
-    let spaced = s.chars().map(|c| {
-        if "!\"#$%&()*+,.:;<=>?@^`{|}~/[]\\".contains(c) {
-            ' '
-        } else {
-            c
+/// compared without building a string for each. A hand-written iterator rather than an
+/// adapter chain: every anchored link compares against several headings of its target.
+fn stripped(s: &str) -> Stripped<'_> {
+    Stripped {
+        chars: s.chars(),
+        lower: None,
+        at_start: true,
+        pending_space: false,
+        held: None,
+    }
+}
+
+struct Stripped<'a> {
+    chars: std::str::Chars<'a>,
+    /// The rest of a non-ASCII character's lower case (which may be several characters).
+    lower: Option<std::char::ToLowercase>,
+    /// No character emitted yet: leading white space is dropped.
+    at_start: bool,
+    /// White space seen since the last emitted character: one space goes before the next.
+    pending_space: bool,
+    /// The character to emit after the pending space.
+    held: Option<char>,
+}
+
+impl Stripped<'_> {
+    /// The next character with punctuation made a space and lower-cased.
+    fn next_lowered(&mut self) -> Option<char> {
+        if let Some(c) = self.lower.as_mut().and_then(Iterator::next) {
+            return Some(c);
         }
-    });
-    spaced
-        .flat_map(char::to_lowercase)
-        .scan((true, false), |(at_start, pending_space), c| {
-            // Drop leading white space, fold runs into one space, emit it only before a word.
-            Some(if c.is_whitespace() {
-                *pending_space = !*at_start;
-                None
-            } else {
-                let space = std::mem::take(pending_space);
-                *at_start = false;
-                Some((space, c))
-            })
-        })
-        .flatten()
-        .flat_map(|(space, c)| space.then_some(' ').into_iter().chain(std::iter::once(c)))
+        self.lower = None;
+        let c = self.chars.next()?;
+        if is_heading_punctuation(c) {
+            return Some(' ');
+        }
+        if c.is_ascii() {
+            return Some(c.to_ascii_lowercase());
+        }
+        let mut lower = c.to_lowercase();
+        let first = lower.next();
+        self.lower = Some(lower);
+        // A character's lower case is never empty; should it be, emit the character itself.
+        Some(first.unwrap_or(c))
+    }
+}
+
+impl Iterator for Stripped<'_> {
+    type Item = char;
+
+    fn next(&mut self) -> Option<char> {
+        if let Some(c) = self.held.take() {
+            return Some(c);
+        }
+        loop {
+            let c = self.next_lowered()?;
+            if c.is_whitespace() {
+                self.pending_space = !self.at_start;
+                continue;
+            }
+            self.at_start = false;
+            if std::mem::take(&mut self.pending_space) {
+                self.held = Some(c);
+                return Some(' ');
+            }
+            return Some(c);
+        }
+    }
+}
+
+/// Characters Obsidian's `stripHeading` turns into spaces.
+fn is_heading_punctuation(c: char) -> bool {
+    matches!(
+        c,
+        '!' | '"'
+            | '#'
+            | '$'
+            | '%'
+            | '&'
+            | '('
+            | ')'
+            | '*'
+            | '+'
+            | ','
+            | '.'
+            | ':'
+            | ';'
+            | '<'
+            | '='
+            | '>'
+            | '?'
+            | '@'
+            | '^'
+            | '`'
+            | '{'
+            | '|'
+            | '}'
+            | '~'
+            | '/'
+            | '['
+            | ']'
+            | '\\'
+    )
 }
 
 /// `A#B#C` must find `A`, then `B` inside `A`'s section, then `C` inside `B`'s.
@@ -885,6 +963,8 @@ mod tests {
         assert_eq!(strip_heading("  A:  b/c  "), "a b c");
         assert_eq!(strip_heading("Ünïcode  Ü/x!"), "ünïcode ü x");
         assert_eq!(strip_heading("  "), "");
+        // A character whose lower case is two characters, and punctuation at both ends.
+        assert_eq!(strip_heading("(İ-x\u{a0} [A])"), "i\u{307}-x a");
     }
 
     #[test]
