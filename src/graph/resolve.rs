@@ -99,7 +99,7 @@ pub struct Index<'f> {
     /// Folded path of each page (empty for generated pages).
     folded: &'f [String],
     /// Built on the first broken link that needs a suggestion.
-    suggestions: std::sync::OnceLock<NameIndex>,
+    suggestions: std::sync::OnceLock<NameIndex<'f>>,
     /// Folded folder -> pages directly in it.
     children: FxHashMap<&'f str, Vec<PageId>>,
     /// Folded folder path (no trailing `/`) -> number of pages anywhere below it.
@@ -197,9 +197,10 @@ impl<'f> Index<'f> {
     }
 }
 
-/// Resolves links against an index and the pages it was built from.
-pub struct Resolver<'g> {
-    pub index: &'g Index<'g>,
+/// Resolves links against an index and the pages it was built from. (The index has a
+/// lifetime of its own: it borrows the folded paths, which outlive it.)
+pub struct Resolver<'g, 'f> {
+    pub index: &'g Index<'f>,
     pub pages: &'g [Page],
     /// Whether a link that matches no page gets its did-you-mean help. A first pass over
     /// every link goes without, while the name index is built beside it; the few broken
@@ -219,7 +220,7 @@ enum Destination<'a> {
     Path(Cow<'a, str>),
 }
 
-impl Resolver<'_> {
+impl Resolver<'_, '_> {
     pub fn resolve(&self, from: PageId, link: &RawLink) -> Resolution {
         let markdown = matches!(link.syntax, LinkSyntax::Markdown | LinkSyntax::Image);
         let source = &self.pages[from.0].source;
@@ -492,7 +493,7 @@ impl Resolver<'_> {
 /// third of the name); past it, from the [`NameIndex`] (one edit), which stays fast on 100k.
 const EXHAUSTIVE_SUGGESTIONS: usize = 2000;
 
-impl Index<'_> {
+impl<'f> Index<'f> {
     /// Builds the did-you-mean name index now if suggestions will use it, so that it can be
     /// built on one thread while others resolve links. It is built even if no link turns
     /// out broken: a guess, since nearly every real vault has some.
@@ -502,7 +503,7 @@ impl Index<'_> {
         }
     }
 
-    fn names(&self) -> &NameIndex {
+    fn names(&self) -> &NameIndex<'f> {
         self.suggestions
             .get_or_init(|| NameIndex::new(self.by_name.keys().copied()))
     }
@@ -510,28 +511,36 @@ impl Index<'_> {
 
 /// Every page name and each of its one-character deletions, hashed and grouped: two names
 /// within one edit (insert, delete, substitute, swap) share an entry, so a lookup is a few
-/// probes instead of a comparison with every name. `buckets` maps the top 16 bits of a hash
-/// to its slice of `variants`, so a probe touches a few entries, not a 4M-entry search.
-struct NameIndex {
-    names: Vec<String>,
-    variants: Vec<(u64, u32)>,
+/// probes instead of a comparison with every name. `buckets` maps the top bits of a hash to
+/// its slice of `variants`, sized so that a slice holds a handful of entries and a probe
+/// touches a cache line or two of a 4M-entry table.
+struct NameIndex<'f> {
+    names: Vec<&'f str>,
+    /// Low 32 bits of a variant's hash (the top bits chose its bucket), and its name's index:
+    /// 8 bytes instead of 16, half the memory to fill and to probe. A collision only adds a
+    /// name to the edit-distance check.
+    variants: Vec<(u32, u32)>,
     buckets: Vec<u32>,
+    bucket_bits: u32,
 }
 
-const BUCKET_BITS: u32 = 16;
+/// Buckets are sized for at most this many variants each, on average.
+const VARIANTS_PER_BUCKET: usize = 8;
 
-fn bucket_of(h: u64) -> usize {
-    (h >> (64 - BUCKET_BITS)) as usize
-}
-
-impl NameIndex {
-    /// Built once, on the first broken link that needs it, while other threads may wait on it:
-    /// so it is linear and cheap (a counting sort by bucket, then tiny per-bucket sorts).
-    fn new<'a>(names: impl Iterator<Item = &'a str>) -> NameIndex {
-        let mut names: Vec<String> = names.map(str::to_string).collect();
-        names.sort();
+impl<'f> NameIndex<'f> {
+    /// Built once while other threads resolve links, so it is linear and cheap: a counting
+    /// sort by bucket, and no sort within a bucket (a probe scans its few entries).
+    fn new(names: impl Iterator<Item = &'f str>) -> NameIndex<'f> {
+        let names: Vec<&str> = names.collect();
+        // A name of n bytes has at most n + 1 variants.
+        let bound: usize = names.iter().map(|n| n.len() + 1).sum();
+        let bucket_bits = (bound / VARIANTS_PER_BUCKET)
+            .next_power_of_two()
+            .trailing_zeros()
+            .clamp(1, 24);
+        let bucket_of = |h: u64| (h >> (64 - bucket_bits)) as usize;
         let mut hasher = VariantHasher::default();
-        let mut buckets = vec![0u32; (1 << BUCKET_BITS) + 1];
+        let mut buckets = vec![0u32; (1 << bucket_bits) + 1];
         for name in &names {
             hasher.for_each_variant(name, |h| buckets[bucket_of(h) + 1] += 1);
         }
@@ -539,47 +548,45 @@ impl NameIndex {
             buckets[b] += buckets[b - 1];
         }
         let mut next = buckets.clone();
-        let mut variants = vec![(0u64, 0u32); buckets[buckets.len() - 1] as usize];
+        let mut variants = vec![(0u32, 0u32); buckets[buckets.len() - 1] as usize];
         for (i, name) in names.iter().enumerate() {
             hasher.for_each_variant(name, |h| {
                 let slot = &mut next[bucket_of(h)];
-                variants[*slot as usize] = (h, i as u32);
+                variants[*slot as usize] = (h as u32, i as u32);
                 *slot += 1;
             });
-        }
-        for b in 0..buckets.len() - 1 {
-            variants[buckets[b] as usize..buckets[b + 1] as usize].sort_unstable();
         }
         NameIndex {
             names,
             variants,
             buckets,
+            bucket_bits,
         }
     }
 
-    /// The entries whose variant hash is `h`.
-    fn lookup(&self, h: u64) -> &[(u64, u32)] {
-        let bucket = bucket_of(h);
-        let slice =
-            &self.variants[self.buckets[bucket] as usize..self.buckets[bucket + 1] as usize];
-        let from = slice.partition_point(|(v, _)| *v < h);
-        let to = from + slice[from..].partition_point(|(v, _)| *v == h);
-        &slice[from..to]
+    /// Indexes of the names with a variant whose hash is `h`.
+    fn lookup(&self, h: u64) -> impl Iterator<Item = u32> + '_ {
+        let bucket = (h >> (64 - self.bucket_bits)) as usize;
+        let check = h as u32;
+        self.variants[self.buckets[bucket] as usize..self.buckets[bucket + 1] as usize]
+            .iter()
+            .filter(move |(v, _)| *v == check)
+            .map(|&(_, i)| i)
     }
 
     /// The closest name within one edit that `accept` allows (fewest edits, then first by name).
-    fn closest(&self, word: &str, accept: impl Fn(&str) -> bool) -> Option<&str> {
+    fn closest(&self, word: &str, accept: impl Fn(&str) -> bool) -> Option<&'f str> {
         let word = word.to_lowercase();
         let mut best: Option<(usize, &str)> = None;
         // Names sharing several variants with the word are compared once.
         let mut seen: Vec<u32> = Vec::new();
         VariantHasher::default().for_each_variant(&word, |h| {
-            for &(_, i) in self.lookup(h) {
+            for i in self.lookup(h) {
                 if seen.contains(&i) {
                     continue;
                 }
                 seen.push(i);
-                let name = self.names[i as usize].as_str();
+                let name = self.names[i as usize];
                 let d = edit_distance(&word, name, 2);
                 if d <= 2 && best.is_none_or(|b| (d, name) < b) && accept(name) {
                     best = Some((d, name));
