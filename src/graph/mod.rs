@@ -207,43 +207,50 @@ impl Graph {
             });
         let by_id = index.by_id;
 
-        let mut parent = vec![None; pages.len()];
-        let mut children = vec![Vec::new(); pages.len()];
-        for (i, page) in pages.iter().enumerate() {
-            let Some(pid) = page.atlas_id.as_ref().and_then(AtlasId::parent) else {
-                continue;
-            };
-            if page.kind != PageKind::SubTechnique {
-                continue;
-            }
-            if let Some(&p) = by_id.get(&pid) {
-                parent[i] = Some(p);
-                children[p.0].push(PageId(i));
-            }
-        }
-        for list in &mut children {
+        let parent: Vec<Option<PageId>> = pages
+            .par_iter()
+            .map(|page| {
+                let pid = page.atlas_id.as_ref().and_then(AtlasId::parent)?;
+                if page.kind != PageKind::SubTechnique {
+                    return None;
+                }
+                by_id.get(&pid).copied()
+            })
+            .collect();
+        let child_of: Vec<(usize, PageId)> = parent
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| p.map(|p| (p.0, PageId(i))))
+            .collect();
+        let mut children = grouped(pages.len(), &child_of);
+        children.par_iter_mut().for_each(|list| {
             list.sort_by(|a, b| pages[a.0].atlas_id.cmp(&pages[b.0].atlas_id));
-        }
+        });
 
-        let mut backlinks = vec![Vec::new(); pages.len()];
-        for (i, links) in resolutions.iter().enumerate() {
-            for (j, r) in links.iter().enumerate() {
-                if let Resolution::Page { page, .. } = r {
-                    if page.0 != i {
-                        backlinks[page.0].push(LinkRef {
+        let links_into: Vec<(usize, LinkRef)> = resolutions
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(i, links)| {
+                links.iter().enumerate().filter_map(move |(j, r)| match r {
+                    Resolution::Page { page, .. } if page.0 != i => Some((
+                        page.0,
+                        LinkRef {
                             page: PageId(i),
                             link: j,
-                        });
-                    }
-                }
-            }
-        }
+                        },
+                    )),
+                    _ => None,
+                })
+            })
+            .collect();
+        let backlinks = grouped(pages.len(), &links_into);
         let relations = relations(&pages, &resolutions);
-        let mut relations_of = vec![Vec::new(); pages.len()];
-        for (i, r) in relations.iter().enumerate() {
-            relations_of[r.technique.0].push(i);
-            relations_of[r.other.0].push(i);
-        }
+        let sides: Vec<(usize, usize)> = relations
+            .iter()
+            .enumerate()
+            .flat_map(|(i, r)| [(r.technique.0, i), (r.other.0, i)])
+            .collect();
+        let relations_of = grouped(pages.len(), &sides);
         Graph {
             root,
             pages,
@@ -459,6 +466,30 @@ fn title_case(kebab: &str) -> String {
         .join(" ")
 }
 
+/// `items[g]` = the items of the `(g, item)` pairs, in their order. Each list is allocated at
+/// its final size, and the lists are filled in parallel, each thread taking a range of groups
+/// and reading all pairs: pushing ~1M items serially into 100k growing lists cost more.
+fn grouped<T: Copy + Send + Sync>(groups: usize, pairs: &[(usize, T)]) -> Vec<Vec<T>> {
+    let mut counts = vec![0usize; groups];
+    for &(g, _) in pairs {
+        counts[g] += 1;
+    }
+    let mut items: Vec<Vec<T>> = counts.into_par_iter().map(Vec::with_capacity).collect();
+    let chunk = groups.div_ceil(rayon::current_num_threads()).max(1);
+    items
+        .par_chunks_mut(chunk)
+        .enumerate()
+        .for_each(|(c, lists)| {
+            let first = c * chunk;
+            for &(g, item) in pairs {
+                if let Some(list) = g.checked_sub(first).and_then(|k| lists.get_mut(k)) {
+                    list.push(item);
+                }
+            }
+        });
+    items
+}
+
 /// Typed edges from the links in relation sections, merged across both sides.
 fn relations(pages: &[Page], resolutions: &[Vec<Resolution>]) -> Vec<Relation> {
     // Every typed edge with the link that declares it, found in parallel; sorted by relation
@@ -554,5 +585,21 @@ impl Graph {
     /// The id of the page at content path `path`.
     pub fn by_path_id(&self, path: &str) -> Option<PageId> {
         self.by_path.get(path).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::grouped;
+
+    #[test]
+    fn grouped_keeps_the_order_of_each_group() {
+        let pairs = [(2, 'a'), (0, 'b'), (2, 'c'), (4, 'd'), (0, 'e')];
+        let lists = grouped(5, &pairs);
+        assert_eq!(
+            lists,
+            vec![vec!['b', 'e'], vec![], vec!['a', 'c'], vec![], vec!['d']]
+        );
+        assert!(grouped::<char>(0, &[]).is_empty());
     }
 }
