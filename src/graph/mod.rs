@@ -495,7 +495,10 @@ fn relations(pages: &[Page], resolutions: &[Vec<Resolution>]) -> Vec<Relation> {
     // Every typed edge with the link that declares it, found in parallel; sorted by relation
     // and then by link, so the merge below meets each relation's links in page order (a
     // sort instead of a map keyed by relation: ~1M random inserts cost more than the sort).
-    let mut edges: Vec<((RelationKind, PageId, PageId), LinkRef, bool)> = pages
+    // The kinds apart: every edge reads its target's, and pages are too big to stay in cache.
+    let kinds: Vec<PageKind> = pages.par_iter().map(|p| p.kind).collect();
+    let kinds = &kinds;
+    let mut edges: Vec<Edge> = pages
         .par_iter()
         .enumerate()
         .flat_map_iter(|(i, page)| {
@@ -511,7 +514,7 @@ fn relations(pages: &[Page], resolutions: &[Vec<Resolution>]) -> Vec<Relation> {
                     let Resolution::Page { page: target, .. } = &resolutions[i][j] else {
                         return None;
                     };
-                    let (kind, technique_side) = edge(page.kind, section, pages[target.0].kind)?;
+                    let (kind, technique_side) = edge(page.kind, section, kinds[target.0])?;
                     let (technique, other) = if technique_side {
                         (PageId(i), *target)
                     } else {
@@ -521,14 +524,29 @@ fn relations(pages: &[Page], resolutions: &[Vec<Resolution>]) -> Vec<Relation> {
                         page: PageId(i),
                         link: j,
                     };
-                    Some(((kind, technique, other), here, technique_side))
+                    Some(Edge {
+                        relation: (kind, technique, other),
+                        here,
+                        technique_side,
+                        has_note: link.note.is_some(),
+                    })
                 })
         })
         .collect();
-    edges.par_sort_unstable_by_key(|(key, here, _)| (*key, here.page, here.link));
+    edges.par_sort_unstable_by_key(|e| (e.relation, e.here));
 
-    let mut merged: Vec<Relation> = Vec::new();
-    for ((kind, technique, other), here, technique_side) in edges {
+    let distinct = 1 + edges
+        .windows(2)
+        .filter(|w| w[0].relation != w[1].relation)
+        .count();
+    let mut merged: Vec<Relation> = Vec::with_capacity(distinct);
+    for edge in edges {
+        let Edge {
+            relation: (kind, technique, other),
+            here,
+            technique_side,
+            has_note,
+        } = edge;
         let same = merged
             .last()
             .is_some_and(|r| (r.kind, r.technique, r.other) == (kind, technique, other));
@@ -552,13 +570,21 @@ fn relations(pages: &[Page], resolutions: &[Vec<Resolution>]) -> Vec<Relation> {
         };
         slot.get_or_insert(here);
         // The technique side's note wins; else the first note of the other side.
-        let has_note = pages[here.page.0].source.links[here.link].note.is_some();
         let first_other = relation.note.is_none() && relation.from_technique.is_none();
         if has_note && (technique_side || first_other) {
             relation.note = Some(here);
         }
     }
     merged
+}
+
+/// A link that declares a relation, with what the merge needs to know of it (so that it need
+/// not go back to the page).
+struct Edge {
+    relation: (RelationKind, PageId, PageId),
+    here: LinkRef,
+    technique_side: bool,
+    has_note: bool,
 }
 
 /// The relation a link in `section` of a `from` page to a `to` page declares, and whether the
