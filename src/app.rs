@@ -17,7 +17,10 @@ pub fn load_graph(root: &Path) -> Result<Graph> {
 }
 
 fn load_graph_timed(root: &Path, timings: &mut Timings) -> Result<Graph> {
-    let vault = crate::load::load(root)?;
+    crate::heap::before_load();
+    let vault = crate::load::load(root);
+    crate::heap::after_load();
+    let vault = vault?;
     timings.mark("load");
     let graph = Graph::build(vault);
     timings.mark("graph");

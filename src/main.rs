@@ -7,7 +7,6 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    tune_allocator();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -37,17 +36,3 @@ fn main() -> ExitCode {
         }
     }
 }
-
-/// glibc grows each thread's heap by the pages one request needs, one `mprotect` call each
-/// time: over 100k calls while a large vault loads. Growing 64 MiB at a time makes that a few
-/// dozen; the memory is only reserved, and pages are used (and counted) as they are touched.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn tune_allocator() {
-    // SAFETY: mallopt only sets an allocator parameter; no other thread exists yet.
-    unsafe {
-        libc::mallopt(libc::M_TOP_PAD, 64 << 20);
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn tune_allocator() {}
