@@ -470,12 +470,16 @@ fn title_case(kebab: &str) -> String {
 /// its final size, and the lists are filled in parallel, each thread taking a range of groups
 /// and reading all pairs: pushing ~1M items serially into 100k growing lists cost more.
 fn grouped<T: Copy + Send + Sync>(groups: usize, pairs: &[(usize, T)]) -> Vec<Vec<T>> {
+    // Every filling thread reads every pair, so more threads than this read more than they
+    // save.
+    const FILLING_THREADS: usize = 4;
     let mut counts = vec![0usize; groups];
     for &(g, _) in pairs {
         counts[g] += 1;
     }
     let mut items: Vec<Vec<T>> = counts.into_par_iter().map(Vec::with_capacity).collect();
-    let chunk = groups.div_ceil(rayon::current_num_threads()).max(1);
+    let threads = rayon::current_num_threads().clamp(1, FILLING_THREADS);
+    let chunk = groups.div_ceil(threads).max(1);
     items
         .par_chunks_mut(chunk)
         .enumerate()
