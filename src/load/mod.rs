@@ -255,6 +255,12 @@ fn open_folder(parent: Option<&Folder>, entry: &walkdir::DirEntry) -> Option<Fol
     opened.ok().map(std::sync::Arc::new)
 }
 
+/// The open folder holding an entry at `depth` of the walk, if it could be opened.
+#[cfg(unix)]
+fn parent_folder(folders: &[Option<Folder>], depth: usize) -> Option<Folder> {
+    folders.get(depth.checked_sub(1)?)?.clone()
+}
+
 #[cfg(unix)]
 fn same_folder(a: &FoundPage, b: &FoundPage) -> bool {
     match (&a.in_folder, &b.in_folder) {
@@ -343,10 +349,7 @@ fn walk(root: &Path, pages: SyncSender<Vec<FoundPage>>) -> (Vec<String>, Vec<Dia
         #[cfg(unix)]
         if entry.file_type().is_dir() {
             let depth = entry.depth();
-            let parent = depth
-                .checked_sub(1)
-                .and_then(|d| folders.get(d).cloned().flatten());
-            let opened = match (depth, parent) {
+            let opened = match (depth, parent_folder(&folders, depth)) {
                 (0, _) => open_folder(None, &entry),
                 (_, Some(parent)) => open_folder(Some(&parent), &entry),
                 (_, None) => None,
@@ -367,10 +370,7 @@ fn walk(root: &Path, pages: SyncSender<Vec<FoundPage>>) -> (Vec<String>, Vec<Dia
             let page = FoundPage {
                 rel,
                 #[cfg(unix)]
-                in_folder: entry
-                    .depth()
-                    .checked_sub(1)
-                    .and_then(|d| folders.get(d).cloned().flatten())
+                in_folder: parent_folder(&folders, entry.depth())
                     .map(|folder| (folder, entry.file_name().to_os_string())),
             };
             // A batch holds one folder's pages, so it keeps at most one folder open.
