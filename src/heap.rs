@@ -29,7 +29,8 @@ pub fn after_load() {
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn set_top_pad(bytes: i32) {
-    // SAFETY: mallopt only sets an allocator parameter, and is safe to call from any thread.
+    // SAFETY: mallopt only sets an allocator parameter. glibc marks it unsafe only while
+    // malloc initialises, which the runtime's allocations finished before `main`.
     unsafe {
         libc::mallopt(libc::M_TOP_PAD, bytes);
     }
