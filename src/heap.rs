@@ -1,5 +1,10 @@
 //! glibc heap tuning around the load stage (Linux with glibc only; elsewhere nothing).
 //!
+//! Huge pages: the kernel here gives transparent huge pages only to memory that asks for
+//! them, and a vault's page texts fill hundreds of megabytes of heap. Asked for, that memory
+//! faults in 2 MiB at a time instead of 4 KiB: a 100k-page check takes 106k page faults
+//! instead of 308k. See [`advise_huge_pages`].
+//!
 //! While a vault loads, every page leaves its text and parse behind, so each thread's heap
 //! keeps growing, and glibc grows a thread's heap by the pages one request needs: one
 //! `mprotect` call each time, over 100k calls for a 100k-page vault. With a top pad of a whole
@@ -34,4 +39,36 @@ fn set_top_pad(bytes: i32) {
     unsafe {
         libc::mallopt(libc::M_TOP_PAD, bytes);
     }
+}
+
+/// A glibc thread heap's size and alignment on 64-bit targets (`HEAP_MAX_SIZE`).
+#[cfg(all(target_os = "linux", target_env = "gnu", target_pointer_width = "64"))]
+const THREAD_HEAP: usize = 64 << 20;
+
+/// Asks for huge pages for the glibc thread heap that holds `block`, a block just allocated
+/// for long-lived data, once per heap and thread.
+///
+/// glibc places each thread heap at a multiple of its size, so the heap holding a block
+/// starts at the block's address rounded down to that size. The advice is a hint about page
+/// size only: where a block lies elsewhere (the main heap, its own mapping), the kernel
+/// applies it to whatever memory is mapped there and nothing but page sizes can change.
+pub fn advise_huge_pages(block: *const u8) {
+    #[cfg(all(target_os = "linux", target_env = "gnu", target_pointer_width = "64"))]
+    {
+        use std::cell::Cell;
+        thread_local! {
+            static ADVISED: Cell<usize> = const { Cell::new(0) };
+        }
+        let heap = block as usize & !(THREAD_HEAP - 1);
+        if heap != 0 && ADVISED.get() != heap {
+            ADVISED.set(heap);
+            // SAFETY: madvise with MADV_HUGEPAGE reads and writes no memory; it only marks
+            // the mappings in the range. Unmapped parts make it fail, which is ignored.
+            unsafe {
+                libc::madvise(heap as *mut libc::c_void, THREAD_HEAP, libc::MADV_HUGEPAGE);
+            }
+        }
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu", target_pointer_width = "64")))]
+    let _ = block;
 }

@@ -459,6 +459,8 @@ fn read_file(mut file: std::fs::File) -> std::io::Result<Vec<u8>> {
     bytes
         .try_reserve_exact(size.saturating_add(1))
         .map_err(std::io::Error::other)?;
+    // Page texts stay for the whole run and are most of its memory.
+    crate::heap::advise_huge_pages(bytes.as_ptr());
     while bytes.len() < size {
         let start = bytes.len();
         bytes.resize(bytes.capacity(), 0);
