@@ -211,24 +211,42 @@ pub fn load(root: &Path) -> Result<Vault> {
         Err(panic) => std::panic::resume_unwind(panic),
     };
     // Sorting the pages themselves would move each (over 500 bytes) many times: sort their
-    // order, then move each page once.
+    // order, then put each page in its place where it already is, so no second list of
+    // pages is written to fresh memory.
+    let mut parsed = parsed;
     let mut order: Vec<usize> = (0..parsed.len()).collect();
     order.par_sort_unstable_by(|&a, &b| parsed[a].0.path.cmp(&parsed[b].0.path));
-    let mut slots: Vec<Option<(ParsedPage, Vec<Diagnostic>)>> =
-        parsed.into_iter().map(Some).collect();
-    let mut out = Vec::with_capacity(slots.len());
-    for i in order {
-        if let Some((page, mut found)) = slots[i].take() {
+    permute_in_place(&mut parsed, &mut order);
+    // Maps a list into one of smaller items in its own allocation.
+    let pages: Vec<ParsedPage> = parsed
+        .into_iter()
+        .map(|(page, mut found)| {
             diagnostics.append(&mut found);
-            out.push(page);
-        }
-    }
+            page
+        })
+        .collect();
     Ok(Vault {
         root: canonical_root,
-        pages: out,
+        pages,
         assets,
         diagnostics,
     })
+}
+
+/// Reorders `items` so that position `i` holds what was at `order[i]`, following each cycle
+/// of the permutation with swaps. `order` is used up as the record of what is placed.
+fn permute_in_place<T>(items: &mut [T], order: &mut [usize]) {
+    for start in 0..items.len() {
+        let mut at = start;
+        // Each swap brings the item that belongs at `at` there, from `order[at]`.
+        while order[at] != start {
+            let from = order[at];
+            items.swap(at, from);
+            order[at] = at;
+            at = from;
+        }
+        order[at] = at;
+    }
 }
 
 /// A page the walk found: its path relative to the root, and where it can, a handle on its

@@ -1119,6 +1119,42 @@ error[broken-link]: no page matches `frameworks/atlas/tactics/tactics`
         .contains("checked 561 pages: 237 errors, 593 warnings\n"));
 }
 
+/// Pages reach the graph in path order (byte order of their `/`-separated paths), however
+/// the walk met them and whichever thread parsed them: `a-b.md` comes before `a/b.md`,
+/// although the walk enters folder `a` first.
+#[test]
+fn pages_come_out_in_path_order() {
+    let dir = TempDir::new("path-order");
+    let mut written = Vec::new();
+    for folder in ["a", "a-b", "b", "b/c", "z"] {
+        for name in ["a.md", "a-b.md", "m.md", "z.md"] {
+            let path = format!("{folder}/{name}");
+            let file = dir.path().join(&path);
+            std::fs::create_dir_all(file.parent().expect("a folder")).expect("create folder");
+            std::fs::write(&file, "# Page\n").expect("write page");
+            written.push(path);
+        }
+    }
+    written.push("a.md".to_string());
+    std::fs::write(dir.path().join("a.md"), "# Page\n").expect("write page");
+    written.sort();
+    for root in [dir.path().to_path_buf(), crate::support::project().join("content")] {
+        let graph = graph_of(&root);
+        let paths: Vec<&str> = graph
+            .pages
+            .iter()
+            .filter(|p| !p.generated)
+            .map(|p| p.source.path.as_str())
+            .collect();
+        let mut sorted = paths.clone();
+        sorted.sort_unstable();
+        assert_eq!(paths, sorted, "pages of {}", root.display());
+        if root == dir.path() {
+            assert_eq!(paths, written);
+        }
+    }
+}
+
 /// The shipped knowledge base: `check` reports nothing at all, and it covers what the
 /// project promises (every tactic, 40+ techniques, 12+ mitigations, 6+ case studies with
 /// procedures, and the seed page's relations).
