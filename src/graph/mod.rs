@@ -130,7 +130,7 @@ impl Graph {
             assets,
             mut diagnostics,
         } = vault;
-        let mut pages: Vec<Page> = parsed.into_par_iter().map(derive_page).collect();
+        let mut pages: Vec<Page> = parsed.into_par_iter().map(|p| derive_page(*p)).collect();
 
         let mut by_id: FxHashMap<AtlasId, PageId> = FxHashMap::default();
         for (i, page) in pages.iter().enumerate() {

@@ -174,7 +174,8 @@ pub const MAX_PAGE_BYTES: usize = 1 << 30;
 pub struct Vault {
     pub root: PathBuf,
     /// Sorted by path.
-    pub pages: Vec<ParsedPage>,
+    /// Boxed: the lists of pages are moved and reordered, and a page is over 500 bytes.
+    pub pages: Vec<Box<ParsedPage>>,
     /// Other files (images, attachments), relative paths, sorted.
     pub assets: Vec<String>,
     pub diagnostics: Vec<Diagnostic>,
@@ -195,7 +196,7 @@ pub fn load(root: &Path) -> Result<Vault> {
     let (found, batches) = std::sync::mpsc::sync_channel::<Vec<FoundPage>>(64);
     let (walked, parsed) = std::thread::scope(|scope| {
         let walker = scope.spawn(|| walk(&canonical_root, found));
-        let parsed: Vec<(ParsedPage, Vec<Diagnostic>)> = batches
+        let parsed: Vec<(Box<ParsedPage>, Vec<Diagnostic>)> = batches
             .into_iter()
             .par_bridge()
             .flat_map_iter(|batch| {
@@ -210,15 +211,11 @@ pub fn load(root: &Path) -> Result<Vault> {
         Ok(walked) => walked,
         Err(panic) => std::panic::resume_unwind(panic),
     };
-    // Sorting the pages themselves would move each (over 500 bytes) many times: sort their
-    // order, then put each page in its place where it already is, so no second list of
-    // pages is written to fresh memory.
+    // Pages are boxed, so sorting moves pointers, not pages.
     let mut parsed = parsed;
-    let mut order: Vec<usize> = (0..parsed.len()).collect();
-    order.par_sort_unstable_by(|&a, &b| parsed[a].0.path.cmp(&parsed[b].0.path));
-    permute_in_place(&mut parsed, &mut order);
+    parsed.par_sort_unstable_by(|a, b| a.0.path.cmp(&b.0.path));
     // Maps a list into one of smaller items in its own allocation.
-    let pages: Vec<ParsedPage> = parsed
+    let pages: Vec<Box<ParsedPage>> = parsed
         .into_iter()
         .map(|(page, mut found)| {
             diagnostics.append(&mut found);
@@ -231,22 +228,6 @@ pub fn load(root: &Path) -> Result<Vault> {
         assets,
         diagnostics,
     })
-}
-
-/// Reorders `items` so that position `i` holds what was at `order[i]`, following each cycle
-/// of the permutation with swaps. `order` is used up as the record of what is placed.
-fn permute_in_place<T>(items: &mut [T], order: &mut [usize]) {
-    for start in 0..items.len() {
-        let mut at = start;
-        // Each swap brings the item that belongs at `at` there, from `order[at]`.
-        while order[at] != start {
-            let from = order[at];
-            items.swap(at, from);
-            order[at] = at;
-            at = from;
-        }
-        order[at] = at;
-    }
 }
 
 /// A page the walk found: its path relative to the root, and where it can, a handle on its
@@ -424,7 +405,7 @@ fn relative(root: &Path, path: &Path) -> String {
         .join("/")
 }
 
-fn read_page(root: &Path, page: &FoundPage) -> (ParsedPage, Vec<Diagnostic>) {
+fn read_page(root: &Path, page: &FoundPage) -> (Box<ParsedPage>, Vec<Diagnostic>) {
     let rel = page.rel.as_str();
     let mut diagnostics = Vec::new();
     let text = match open_page(root, page).and_then(read_file) {
@@ -461,7 +442,7 @@ fn read_page(root: &Path, page: &FoundPage) -> (ParsedPage, Vec<Diagnostic>) {
         }
     };
     let page = parse_page(rel, text, &mut diagnostics);
-    (page, diagnostics)
+    (Box::new(page), diagnostics)
 }
 
 /// The bytes of a file, in one `read` where the file is as long as its metadata says:

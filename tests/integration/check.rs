@@ -1138,7 +1138,10 @@ fn pages_come_out_in_path_order() {
     written.push("a.md".to_string());
     std::fs::write(dir.path().join("a.md"), "# Page\n").expect("write page");
     written.sort();
-    for root in [dir.path().to_path_buf(), crate::support::project().join("content")] {
+    for root in [
+        dir.path().to_path_buf(),
+        crate::support::project().join("content"),
+    ] {
         let graph = graph_of(&root);
         let paths: Vec<&str> = graph
             .pages
