@@ -191,9 +191,9 @@ pub fn load(root: &Path) -> Result<Vault> {
     }
     // The walk runs on its own thread and hands pages to the parsing threads as it finds
     // them, so reading and parsing start at once instead of after the whole walk. Pages go in
-    // batches of one folder, which hold that folder open; the queue is bounded because the
-    // number of open files is.
-    let (found, batches) = std::sync::mpsc::sync_channel::<Vec<FoundPage>>(64);
+    // batches of a few folders, which hold those folders open; the queue is bounded because
+    // the number of open files is.
+    let (found, batches) = std::sync::mpsc::sync_channel::<Vec<FoundPage>>(16);
     let (walked, parsed) = std::thread::scope(|scope| {
         let walker = scope.spawn(|| walk(&canonical_root, found));
         let parsed: Vec<(Box<ParsedPage>, Vec<Diagnostic>)> = batches
@@ -240,18 +240,65 @@ struct FoundPage {
 }
 
 #[cfg(unix)]
-type Folder = std::sync::Arc<std::os::fd::OwnedFd>;
+type Folder = std::sync::Arc<FolderHandle>;
 
-/// Opens a folder for use as the base of relative opens, inside `parent` when there is one.
+/// Folder handles held by walks at once, in the whole process: the limit on open files is
+/// the process's, and several vaults may load at once.
+#[cfg(unix)]
+static OPEN_FOLDERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// An open folder, counted in [`OPEN_FOLDERS`] while it lives.
+#[cfg(unix)]
+struct FolderHandle(std::os::fd::OwnedFd);
+
+#[cfg(unix)]
+impl Drop for FolderHandle {
+    fn drop(&mut self) {
+        OPEN_FOLDERS.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+#[cfg(unix)]
+impl std::os::fd::AsFd for FolderHandle {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.0.as_fd()
+    }
+}
+
+/// How many folder handles the walks may hold: a quarter of the limit on open files, so
+/// that pages being read, the walk's own handles and the rest of the process always have
+/// room. Past it, pages open by full path, which only costs time.
+#[cfg(unix)]
+fn folder_budget() -> usize {
+    static BUDGET: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *BUDGET.get_or_init(|| {
+        let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile).current;
+        limit.map_or(1024, |n| usize::try_from(n / 4).unwrap_or(1024).min(1024))
+    })
+}
+
+/// Opens a folder for use as the base of relative opens: by name inside `parent` when that
+/// is open, else by full path. `None` when it cannot be opened or the budget is spent.
 #[cfg(unix)]
 fn open_folder(parent: Option<&Folder>, entry: &walkdir::DirEntry) -> Option<Folder> {
     use rustix::fs::{Mode, OFlags, CWD};
+    use std::sync::atomic::Ordering::Relaxed;
+    if OPEN_FOLDERS.fetch_add(1, Relaxed) >= folder_budget() {
+        OPEN_FOLDERS.fetch_sub(1, Relaxed);
+        return None;
+    }
     let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
     let opened = match parent {
         Some(parent) => rustix::fs::openat(parent, entry.file_name(), flags, Mode::empty()),
         None => rustix::fs::openat(CWD, entry.path(), flags, Mode::empty()),
     };
-    opened.ok().map(std::sync::Arc::new)
+    match opened {
+        Ok(fd) => Some(std::sync::Arc::new(FolderHandle(fd))),
+        Err(_) => {
+            OPEN_FOLDERS.fetch_sub(1, Relaxed);
+            None
+        }
+    }
 }
 
 /// The open folder holding an entry at `depth` of the walk, if it could be opened.
@@ -284,13 +331,21 @@ fn open_page(root: &Path, page: &FoundPage) -> std::io::Result<std::fs::File> {
 /// all threads.
 const BATCH_PAGES: usize = 32;
 
-/// Sends the pages to `pages` in batches of one folder as they are found, and returns the
+/// Folders per batch. Vaults hold a few pages per folder (seven on average in the benchmark
+/// corpus), so batches of one folder each meant a send and a wake-up of a parsing thread for
+/// every few pages. The 16 batches the queue holds keep at most 128 folders open; the
+/// folder budget bounds the rest.
+const BATCH_FOLDERS: usize = 8;
+
+/// Sends the pages to `pages` in batches of a few folders as they are found, and returns the
 /// other files (sorted) and the walk's diagnostics. Dot folders and dot files are skipped, as
 /// Obsidian does; a symlink is followed only while it stays inside the root.
 fn walk(root: &Path, pages: SyncSender<Vec<FoundPage>>) -> (Vec<String>, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let mut assets = Vec::new();
     let mut batch: Vec<FoundPage> = Vec::new();
+    #[cfg(unix)]
+    let mut batch_folders = 0;
     // A send fails only when the parsing threads are gone (one panicked); the walk then
     // goes on unheard, and its caller re-raises the panic.
     let send = |batch: &mut Vec<FoundPage>| {
@@ -348,11 +403,7 @@ fn walk(root: &Path, pages: SyncSender<Vec<FoundPage>>) -> (Vec<String>, Vec<Dia
         #[cfg(unix)]
         if entry.file_type().is_dir() {
             let depth = entry.depth();
-            let opened = match (depth, parent_folder(&folders, depth)) {
-                (0, _) => open_folder(None, &entry),
-                (_, Some(parent)) => open_folder(Some(&parent), &entry),
-                (_, None) => None,
-            };
+            let opened = open_folder(parent_folder(&folders, depth).as_ref(), &entry);
             folders.truncate(depth);
             folders.push(opened);
             continue;
@@ -372,17 +423,23 @@ fn walk(root: &Path, pages: SyncSender<Vec<FoundPage>>) -> (Vec<String>, Vec<Dia
                 in_folder: parent_folder(&folders, entry.depth())
                     .map(|folder| (folder, entry.file_name().to_os_string())),
             };
-            // A batch holds one folder's pages, so it keeps at most one folder open.
+            // A batch holds the pages of at most `BATCH_FOLDERS` folders, and so keeps at
+            // most that many open.
             #[cfg(unix)]
-            if batch
-                .first()
-                .is_some_and(|first| !same_folder(first, &page))
-            {
-                send(&mut batch);
+            if batch.last().is_none_or(|last| !same_folder(last, &page)) {
+                if batch_folders == BATCH_FOLDERS {
+                    send(&mut batch);
+                    batch_folders = 0;
+                }
+                batch_folders += 1;
             }
             batch.push(page);
             if batch.len() >= BATCH_PAGES {
                 send(&mut batch);
+                #[cfg(unix)]
+                {
+                    batch_folders = 0;
+                }
             }
         } else {
             assets.push(rel);

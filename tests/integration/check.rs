@@ -1158,6 +1158,37 @@ fn pages_come_out_in_path_order() {
     }
 }
 
+/// A vault of many folders loads whole under a low limit on open files: the walk holds
+/// folder handles only within a share of the limit, and pages past it open by full path.
+#[cfg(unix)]
+#[test]
+fn many_folders_load_whole_under_a_low_open_file_limit() {
+    let dir = TempDir::new("open-file-limit");
+    for i in 0..300 {
+        let folder = dir.path().join(format!("d{i:03}/sub"));
+        std::fs::create_dir_all(&folder).expect("create folder");
+        let page = format!("# P{i}\n\nSee [[d{i:03}/sub/q]].\n");
+        std::fs::write(dir.path().join(format!("d{i:03}/p.md")), page).expect("write page");
+        let back = format!("# Q{i}\n\nBack to [[d{i:03}/p]].\n");
+        std::fs::write(folder.join("q.md"), back).expect("write page");
+    }
+    let output = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -n 24 && exec \"$0\" check --root \"$1\" --format json")
+        .arg(env!("CARGO_BIN_EXE_atlas-kb"))
+        .arg(dir.path())
+        .output()
+        .expect("sh runs");
+    let run = crate::support::Run {
+        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+        code: output.status.code(),
+    };
+    assert_eq!(run.diagnostics(), vec![], "{}", run.stderr);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.stderr.contains("checked 600 pages"), "{}", run.stderr);
+}
+
 /// The shipped knowledge base: `check` reports nothing at all, and it covers what the
 /// project promises (every tactic, 40+ techniques, 12+ mitigations, 6+ case studies with
 /// procedures, and the seed page's relations).
