@@ -7,18 +7,19 @@ use crate::cli::{BuildArgs, ImportArgs};
 use crate::error::Result;
 use crate::exit_codes::Outcome;
 use crate::graph::Graph;
+use crate::load::Texts;
 use crate::timings::Timings;
 use std::io::Write;
 use std::path::Path;
 
 /// Loads `root` into a graph.
 pub fn load_graph(root: &Path) -> Result<Graph> {
-    load_graph_timed(root, &mut Timings::start())
+    load_graph_timed(root, Texts::Keep, &mut Timings::start())
 }
 
-fn load_graph_timed(root: &Path, timings: &mut Timings) -> Result<Graph> {
+fn load_graph_timed(root: &Path, texts: Texts, timings: &mut Timings) -> Result<Graph> {
     crate::heap::before_load();
-    let vault = crate::load::load(root);
+    let vault = crate::load::load_keeping(root, texts);
     crate::heap::after_load();
     let vault = vault?;
     timings.mark("load");
@@ -29,7 +30,8 @@ fn load_graph_timed(root: &Path, timings: &mut Timings) -> Result<Graph> {
 
 pub fn check(root: &Path, rules: &Rules, json: bool) -> Result<Outcome> {
     let mut timings = Timings::start();
-    let graph = load_graph_timed(root, &mut timings)?;
+    // A check needs no page text but the lines its report shows.
+    let graph = load_graph_timed(root, Texts::LinksOnly, &mut timings)?;
     let diagnostics = checker::check(&graph, rules);
     timings.mark("check");
     let stdout = std::io::stdout();
@@ -37,7 +39,8 @@ pub fn check(root: &Path, rules: &Rules, json: bool) -> Result<Outcome> {
     let written = if json {
         report::Json.report(&graph, &diagnostics, &mut out)
     } else {
-        report::Human.report(&graph, &diagnostics, &mut out)
+        let sources = report::ReadAgain::new(&graph, &diagnostics);
+        report::Human.report(&sources, &diagnostics, &mut out)
     };
     let pages = graph.pages.iter().filter(|p| !p.generated).count();
     let summary = if json {
@@ -65,7 +68,7 @@ pub fn check(root: &Path, rules: &Rules, json: bool) -> Result<Outcome> {
 pub fn build(args: &BuildArgs) -> Result<Outcome> {
     let started = std::time::Instant::now();
     let mut timings = Timings::start();
-    let graph = load_graph_timed(&args.root.root, &mut timings)?;
+    let graph = load_graph_timed(&args.root.root, Texts::Keep, &mut timings)?;
     let rules = args.levels.rules();
     let diagnostics = checker::check(&graph, &rules);
     timings.mark("check");

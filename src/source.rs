@@ -22,6 +22,13 @@ pub struct LineIndex {
     starts: Vec<usize>,
 }
 
+/// The index of the empty text: one line.
+impl Default for LineIndex {
+    fn default() -> Self {
+        LineIndex { starts: vec![0] }
+    }
+}
+
 impl LineIndex {
     pub fn new(text: &str) -> Self {
         let mut starts = vec![0];

@@ -2,7 +2,9 @@
 
 use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::graph::Graph;
+use crate::source::LineIndex;
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -16,7 +18,51 @@ pub trait Sources: Sync {
 impl Sources for Graph {
     fn line(&self, path: &str, line: u32) -> Option<&str> {
         let page = self.page_by_path(path)?;
+        if page.source.on_disk.is_some() {
+            return None;
+        }
         page.source.lines.line(&page.source.text, line)
+    }
+}
+
+/// Source lines of a graph whose pages may have left their texts on disk
+/// ([`Texts::LinksOnly`](crate::load::Texts::LinksOnly)): the pages that diagnostics point
+/// into are read again, on all cores, before the report. A page that changed since it was
+/// loaded shows no source line, since its lines may no longer be the ones pointed at.
+pub struct ReadAgain<'g> {
+    graph: &'g Graph,
+    texts: FxHashMap<&'g str, (String, LineIndex)>,
+}
+
+impl<'g> ReadAgain<'g> {
+    pub fn new(graph: &'g Graph, diagnostics: &[Diagnostic]) -> Self {
+        let mut wanted: Vec<&'g str> = diagnostics
+            .iter()
+            .filter_map(|d| graph.page_by_path(&d.path))
+            .filter(|page| page.source.on_disk.is_some())
+            .map(|page| page.source.path.as_str())
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let texts = wanted
+            .into_par_iter()
+            .filter_map(|path| {
+                let page = &graph.page_by_path(path)?.source;
+                let text = crate::load::read_again(&graph.root, page)?;
+                let lines = LineIndex::new(&text);
+                Some((path, (text, lines)))
+            })
+            .collect();
+        ReadAgain { graph, texts }
+    }
+}
+
+impl Sources for ReadAgain<'_> {
+    fn line(&self, path: &str, line: u32) -> Option<&str> {
+        match self.texts.get(path) {
+            Some((text, lines)) => lines.line(text, line),
+            None => self.graph.line(path, line),
+        }
     }
 }
 
@@ -24,7 +70,7 @@ impl Sources for Graph {
 pub struct SingleFile<'a> {
     pub path: &'a str,
     pub text: &'a str,
-    pub lines: crate::source::LineIndex,
+    pub lines: LineIndex,
 }
 
 impl Sources for SingleFile<'_> {

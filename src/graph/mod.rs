@@ -378,10 +378,7 @@ fn id_span(page: &Page) -> Span {
 }
 
 fn id_width(page: &Page) -> usize {
-    page.source
-        .title_span
-        .and_then(|s| page.source.lines.line(&page.source.text, s.line))
-        .map_or(1, |l| l.chars().count())
+    page.source.title_width
 }
 
 /// A sub-technique whose parent has no page gets a generated parent, so routes and the matrix

@@ -77,16 +77,24 @@ impl Piece {
     /// `part` as a piece of `text` if it lies inside it, else copied to the end of
     /// `link_text`.
     pub(crate) fn of(text: &str, part: &str, link_text: &mut String) -> Piece {
-        Piece::within(text, part).unwrap_or_else(|| {
-            let start = link_text.len();
-            link_text.push_str(part);
-            Piece {
-                // Pages are limited to MAX_PAGE_BYTES, and link text is a part of a page.
-                start: u32::try_from(start).unwrap_or(u32::MAX),
-                len: u32::try_from(part.len()).unwrap_or(0),
-                in_link_text: true,
-            }
-        })
+        Piece::within(text, part).unwrap_or_else(|| Piece::copied(part, link_text))
+    }
+
+    /// `part`, copied to the end of `link_text`.
+    fn copied(part: &str, link_text: &mut String) -> Piece {
+        let start = link_text.len();
+        link_text.push_str(part);
+        Piece {
+            // Pages are limited to MAX_PAGE_BYTES, and link text is a part of a page.
+            start: u32::try_from(start).unwrap_or(u32::MAX),
+            len: u32::try_from(part.len()).unwrap_or(0),
+            in_link_text: true,
+        }
+    }
+
+    fn range(self) -> std::ops::Range<usize> {
+        let start = self.start as usize;
+        start..start + self.len as usize
     }
 }
 
@@ -126,6 +134,8 @@ pub struct ParsedPage {
     pub front: FrontMatter,
     /// Line of the front matter `title` key, if any, to point ID diagnostics at.
     pub title_span: Option<Span>,
+    /// Width of that line in characters.
+    pub title_width: usize,
     pub headings: Vec<Heading>,
     pub block_ids: Vec<BlockId>,
     pub links: Vec<RawLink>,
@@ -134,6 +144,10 @@ pub struct ParsedPage {
     pub parent_technique: Option<String>,
     /// Link text that is not a slice of `text` (see [`Piece`]); usually empty.
     pub link_text: String,
+    /// Set when the load left the text on disk ([`Texts::LinksOnly`]): `text` is then
+    /// empty, `lines` holds no lines, every link piece is in `link_text`, and this says how
+    /// the file was when it was read (see [`read_again`]).
+    pub on_disk: Option<FileStamp>,
 }
 
 impl ParsedPage {
@@ -144,8 +158,29 @@ impl ParsedPage {
         } else {
             &self.text
         };
-        let start = piece.start as usize;
-        from.get(start..start + piece.len as usize).unwrap_or("")
+        from.get(piece.range()).unwrap_or("")
+    }
+
+    /// Moves every link piece into `link_text`, then drops the text and its line index.
+    fn leave_text_on_disk(&mut self, stamp: FileStamp) {
+        let text = std::mem::take(&mut self.text);
+        let copied = std::mem::take(&mut self.link_text);
+        let mut link_text = String::new();
+        for link in &mut self.links {
+            let pieces = [
+                Some(&mut link.target),
+                link.subpath.as_mut(),
+                link.label.as_mut(),
+                link.note.as_mut(),
+            ];
+            for piece in pieces.into_iter().flatten() {
+                let from = if piece.in_link_text { &copied } else { &text };
+                *piece = Piece::copied(from.get(piece.range()).unwrap_or(""), &mut link_text);
+            }
+        }
+        self.link_text = link_text;
+        self.lines = LineIndex::default();
+        self.on_disk = Some(stamp);
     }
 
     pub fn target(&self, link: &RawLink) -> &str {
@@ -169,6 +204,34 @@ impl ParsedPage {
 /// real page comes near this.
 pub const MAX_PAGE_BYTES: usize = 1 << 30;
 
+/// What a load keeps of each page's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Texts {
+    /// Every text with its line index: what rendering needs.
+    Keep,
+    /// Only the parts of links (see [`ParsedPage::on_disk`]): what resolving and checking
+    /// need. Texts are nearly half the memory of a check (~470 MB at 100k pages), and
+    /// touching fresh memory is a large part of its time; a report reads again only the few
+    /// pages its diagnostics point into.
+    LinksOnly,
+}
+
+/// A file's size and modification time when it was read, to tell whether it changed since.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+impl FileStamp {
+    fn of(metadata: &std::fs::Metadata) -> FileStamp {
+        FileStamp {
+            len: metadata.len(),
+            modified: metadata.modified().ok(),
+        }
+    }
+}
+
 /// Everything read from a content root.
 #[derive(Debug)]
 pub struct Vault {
@@ -181,8 +244,13 @@ pub struct Vault {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Reads and parses every page under `root`.
+/// Reads and parses every page under `root`, keeping their texts.
 pub fn load(root: &Path) -> Result<Vault> {
+    load_keeping(root, Texts::Keep)
+}
+
+/// Reads and parses every page under `root`, keeping what `texts` says of their texts.
+pub fn load_keeping(root: &Path, texts: Texts) -> Result<Vault> {
     let canonical_root = root
         .canonicalize()
         .map_err(|e| Error::io("cannot open content root", root, e))?;
@@ -202,7 +270,7 @@ pub fn load(root: &Path) -> Result<Vault> {
             .flat_map_iter(|batch| {
                 batch
                     .into_iter()
-                    .map(|page| read_page(&canonical_root, &page))
+                    .map(|page| read_page(&canonical_root, &page, texts))
             })
             .collect();
         (walker.join(), parsed)
@@ -462,16 +530,15 @@ fn relative(root: &Path, path: &Path) -> String {
         .join("/")
 }
 
-fn read_page(root: &Path, page: &FoundPage) -> (Box<ParsedPage>, Vec<Diagnostic>) {
+fn read_page(root: &Path, page: &FoundPage, texts: Texts) -> (Box<ParsedPage>, Vec<Diagnostic>) {
     let rel = page.rel.as_str();
     let mut diagnostics = Vec::new();
-    let text = match open_page(root, page).and_then(read_file) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(e) => {
-                let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-                let prefix = String::from_utf8_lossy(valid);
-                let span = LineIndex::new(&prefix).span(&prefix, prefix.len());
+    let (text, stamp) = match open_page(root, page).and_then(read_file) {
+        Ok((bytes, stamp)) => {
+            let (text, valid_up_to) = decode(bytes);
+            if let Some(valid) = valid_up_to {
+                let prefix = &text[..valid];
+                let span = LineIndex::new(prefix).span(prefix, prefix.len());
                 diagnostics.push(
                     Diagnostic::new(
                         Code::UnreadableFile,
@@ -484,9 +551,9 @@ fn read_page(root: &Path, page: &FoundPage) -> (Box<ParsedPage>, Vec<Diagnostic>
                         "save the file as UTF-8; the page is read with the bad bytes replaced",
                     ),
                 );
-                String::from_utf8_lossy(e.as_bytes()).into_owned()
             }
-        },
+            (text, stamp)
+        }
         Err(e) => {
             diagnostics.push(Diagnostic::new(
                 Code::UnreadableFile,
@@ -495,18 +562,50 @@ fn read_page(root: &Path, page: &FoundPage) -> (Box<ParsedPage>, Vec<Diagnostic>
                 1,
                 format!("cannot read file: {e}"),
             ));
-            String::new()
+            (String::new(), None)
         }
     };
-    let page = parse_page(rel, text, &mut diagnostics);
+    let mut page = parse_page(rel, text, &mut diagnostics);
+    // A file whose metadata could not be read keeps its text: it could not be told unchanged.
+    if let (Texts::LinksOnly, Some(stamp)) = (texts, stamp) {
+        page.leave_text_on_disk(stamp);
+    }
     (Box::new(page), diagnostics)
+}
+
+/// A page file's text: its bytes as UTF-8, any invalid sequence replaced, and where the
+/// first invalid one was.
+fn decode(bytes: Vec<u8>) -> (String, Option<usize>) {
+    match String::from_utf8(bytes) {
+        Ok(text) => (text, None),
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            (
+                String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                Some(valid),
+            )
+        }
+    }
+}
+
+/// The text of a page whose load left it on disk, read again as the load read it; `None`
+/// when the file cannot be read or changed since (another size or modification time).
+pub fn read_again(root: &Path, page: &ParsedPage) -> Option<String> {
+    let stamp = page.on_disk?;
+    let file = std::fs::File::open(root.join(&page.path)).ok()?;
+    let (bytes, now) = read_file(file).ok()?;
+    if now != Some(stamp) {
+        return None;
+    }
+    Some(normalize(&page.path, decode(bytes).0, &mut Vec::new()))
 }
 
 /// The bytes of a file, in one `read` where the file is as long as its metadata says:
 /// `fs::read` makes a second `read` to see the end, one more system call per page.
-fn read_file(mut file: std::fs::File) -> std::io::Result<Vec<u8>> {
+fn read_file(mut file: std::fs::File) -> std::io::Result<(Vec<u8>, Option<FileStamp>)> {
     use std::io::Read;
-    let size = file.metadata().map_or(0, |m| m.len());
+    let stamp = file.metadata().ok().map(|m| FileStamp::of(&m));
+    let size = stamp.map_or(0, |s| s.len);
     let size = usize::try_from(size)
         .unwrap_or(usize::MAX)
         .min(MAX_PAGE_BYTES + 1);
@@ -523,7 +622,7 @@ fn read_file(mut file: std::fs::File) -> std::io::Result<Vec<u8>> {
         match file.read(&mut bytes[start..]) {
             Ok(0) => {
                 bytes.truncate(start);
-                return Ok(bytes);
+                return Ok((bytes, stamp));
             }
             Ok(n) => bytes.truncate(start + n),
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => bytes.truncate(start),
@@ -534,11 +633,12 @@ fn read_file(mut file: std::fs::File) -> std::io::Result<Vec<u8>> {
         // Longer than its metadata said (or a size the file system does not report): read on.
         file.read_to_end(&mut bytes)?;
     }
-    Ok(bytes)
+    Ok((bytes, stamp))
 }
 
-/// Parses one page's text. Problems go to `diagnostics`; a page always comes back.
-pub fn parse_page(rel: &str, text: String, diagnostics: &mut Vec<Diagnostic>) -> ParsedPage {
+/// A page's text as it is parsed: empty past the size limit (reported), without a BOM, with
+/// CRLF line ends made LF.
+fn normalize(rel: &str, text: String, diagnostics: &mut Vec<Diagnostic>) -> String {
     let text = if text.len() > MAX_PAGE_BYTES {
         diagnostics.push(Diagnostic::new(
             Code::UnreadableFile,
@@ -558,11 +658,16 @@ pub fn parse_page(rel: &str, text: String, diagnostics: &mut Vec<Diagnostic>) ->
         Some(rest) => rest.to_string(),
         None => text,
     };
-    let text = if text.contains('\r') {
+    if text.contains('\r') {
         text.replace("\r\n", "\n")
     } else {
         text
-    };
+    }
+}
+
+/// Parses one page's text. Problems go to `diagnostics`; a page always comes back.
+pub fn parse_page(rel: &str, text: String, diagnostics: &mut Vec<Diagnostic>) -> ParsedPage {
+    let text = normalize(rel, text, diagnostics);
     let lines = LineIndex::new(&text);
     let mut link_text = String::new();
     let (front, body_start, front_links, title_span) = match front_matter::split(&text, rel) {
@@ -578,6 +683,9 @@ pub fn parse_page(rel: &str, text: String, diagnostics: &mut Vec<Diagnostic>) ->
             (FrontMatter::default(), 0, Vec::new(), None)
         }
     };
+    let title_width = title_span
+        .and_then(|s| lines.line(&text, s.line))
+        .map_or(1, |l| l.chars().count());
     let scanned = scan::scan_body(&text, body_start, &lines, rel, &mut link_text, diagnostics);
     let mut links = front_links;
     links.extend(scanned.links);
@@ -588,12 +696,14 @@ pub fn parse_page(rel: &str, text: String, diagnostics: &mut Vec<Diagnostic>) ->
         body_start,
         front,
         title_span,
+        title_width,
         headings: scanned.headings,
         block_ids: scanned.block_ids,
         links,
         metadata: scanned.metadata,
         parent_technique: scanned.parent_technique,
         link_text,
+        on_disk: None,
     }
 }
 

@@ -736,6 +736,46 @@ fn bom_and_crlf_are_accepted_with_unchanged_positions() {
     );
 }
 
+/// `check` leaves page texts on disk and reads again only the pages its report points into:
+/// the lines shown are those of the files as loaded (BOM and CRLF handled as at load), and a
+/// page changed since it was loaded shows no line rather than a wrong one.
+#[test]
+fn report_lines_come_from_pages_read_again_unless_changed() {
+    use atlas_kb::check::report::{ReadAgain, Sources};
+    let dir = TempDir::new("read-again");
+    dir.write(
+        "bom.md",
+        "\u{feff}---\ntitle: With a BOM\n---\n# Bom\n\nSee [[gone-bom]].\n",
+    );
+    dir.write(
+        "crlf.md",
+        "---\r\ntitle: With CRLF\r\n---\r\n# Crlf\r\n\r\ncaf\u{e9} [[gone-crlf]] x\r\n",
+    );
+    let root = dir.path().to_str().expect("UTF-8 path");
+    let run = atlas_kb(&["check", "--root", root]);
+    assert!(
+        run.stdout.contains("\n6 | See [[gone-bom]].\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("\n6 | caf\u{e9} [[gone-crlf]] x\n"),
+        "{}",
+        run.stdout
+    );
+
+    let vault =
+        atlas_kb::load::load_keeping(dir.path(), atlas_kb::load::Texts::LinksOnly).expect("load");
+    let graph = Graph::build(vault);
+    let bom = &graph.page_by_path("bom.md").expect("bom.md").source;
+    assert!(bom.text.is_empty() && bom.on_disk.is_some());
+    let diagnostics = atlas_kb::check::check(&graph, &atlas_kb::check::Rules::default());
+    dir.write("crlf.md", "# Changed since the load\n");
+    let sources = ReadAgain::new(&graph, &diagnostics);
+    assert_eq!(sources.line("bom.md", 6), Some("See [[gone-bom]]."));
+    assert_eq!(sources.line("crlf.md", 6), None);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Walking the root: unreadable files, symlinks, dot folders.
 
