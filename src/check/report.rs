@@ -27,40 +27,54 @@ impl Sources for Graph {
 
 /// Source lines of a graph whose pages may have left their texts on disk
 /// ([`Texts::LinksOnly`](crate::load::Texts::LinksOnly)): the pages that diagnostics point
-/// into are read again, on all cores, before the report. A page that changed since it was
-/// loaded shows no source line, since its lines may no longer be the ones pointed at.
+/// into are read again, on all cores, before the report, and only the lines pointed at are
+/// kept. A page that changed since it was loaded shows no source line, since its lines may
+/// no longer be the ones pointed at.
 pub struct ReadAgain<'g> {
     graph: &'g Graph,
-    texts: FxHashMap<&'g str, (String, LineIndex)>,
+    /// Per page, the lines pointed at: (line number, text).
+    lines: FxHashMap<&'g str, Vec<(u32, String)>>,
 }
 
 impl<'g> ReadAgain<'g> {
     pub fn new(graph: &'g Graph, diagnostics: &[Diagnostic]) -> Self {
-        let mut wanted: Vec<&'g str> = diagnostics
+        let mut wanted: Vec<(&'g str, u32)> = diagnostics
             .iter()
-            .filter_map(|d| graph.page_by_path(&d.path))
-            .filter(|page| page.source.on_disk.is_some())
-            .map(|page| page.source.path.as_str())
+            .filter_map(|d| {
+                let page = graph.page_by_path(&d.path)?;
+                page.source.on_disk?;
+                Some((page.source.path.as_str(), d.span.line))
+            })
             .collect();
         wanted.sort_unstable();
         wanted.dedup();
-        let texts = wanted
-            .into_par_iter()
-            .filter_map(|path| {
+        // One page at a time per thread, each text dropped as soon as its lines are copied,
+        // so the memory one read takes serves the next.
+        let lines = wanted
+            .par_chunk_by(|a, b| a.0 == b.0)
+            .filter_map(|wanted| {
+                let path = wanted[0].0;
                 let page = &graph.page_by_path(path)?.source;
                 let text = crate::load::read_again(&graph.root, page)?;
-                let lines = LineIndex::new(&text);
-                Some((path, (text, lines)))
+                let index = LineIndex::new(&text);
+                let shown = wanted
+                    .iter()
+                    .filter_map(|&(_, line)| Some((line, index.line(&text, line)?.to_string())))
+                    .collect();
+                Some((path, shown))
             })
             .collect();
-        ReadAgain { graph, texts }
+        ReadAgain { graph, lines }
     }
 }
 
 impl Sources for ReadAgain<'_> {
     fn line(&self, path: &str, line: u32) -> Option<&str> {
-        match self.texts.get(path) {
-            Some((text, lines)) => lines.line(text, line),
+        match self.lines.get(path) {
+            Some(shown) => shown
+                .iter()
+                .find(|(number, _)| *number == line)
+                .map(|(_, text)| text.as_str()),
             None => self.graph.line(path, line),
         }
     }
