@@ -433,11 +433,12 @@ fn walk(root: &Path, pages: SyncSender<Vec<FoundPage>>) -> (Vec<String>, Vec<Dia
     // whatever comes next one level below it.
     #[cfg(unix)]
     let mut folders: Vec<Option<Folder>> = Vec::new();
+    // Unsorted: pages are sorted once parsed and assets at the end, and diagnostics are
+    // sorted by what they say; sorting every folder cost the walk ~10% of its time.
     let mut entries = walkdir::WalkDir::new(root)
         .follow_links(true)
-        .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().as_encoded_bytes().starts_with(b"."));
     while let Some(entry) = entries.next() {
         let entry = match entry {
             Ok(e) => e,
@@ -527,6 +528,18 @@ fn walk(root: &Path, pages: SyncSender<Vec<FoundPage>>) -> (Vec<String>, Vec<Dia
 }
 
 fn relative(root: &Path, path: &Path) -> String {
+    // Nearly always: `root/` and a UTF-8 rest, compared as bytes rather than components.
+    if std::path::MAIN_SEPARATOR == '/' {
+        let rest = path
+            .as_os_str()
+            .as_encoded_bytes()
+            .strip_prefix(root.as_os_str().as_encoded_bytes())
+            .and_then(|rest| rest.strip_prefix(b"/"))
+            .and_then(|rest| std::str::from_utf8(rest).ok());
+        if let Some(rest) = rest {
+            return rest.to_string();
+        }
+    }
     let rel = path.strip_prefix(root).unwrap_or(path);
     // Nearly always: a UTF-8 path whose separator is already `/`.
     if let Some(rel) = rel.to_str().filter(|_| std::path::MAIN_SEPARATOR == '/') {
