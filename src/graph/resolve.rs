@@ -903,18 +903,39 @@ fn suggestion_limit(word: &str) -> usize {
     (word.chars().count() / 3).clamp(1, 4)
 }
 
-/// Levenshtein distance, or `bound + 1` as soon as it is known to exceed `bound`.
+/// Levenshtein distance in characters, or `bound + 1` as soon as it is known to exceed
+/// `bound`. Runs for every candidate of every broken link, so ASCII words (nearly all) are
+/// compared as bytes, without copying them.
 fn edit_distance(a: &str, b: &str, bound: usize) -> usize {
+    if a.is_ascii() && b.is_ascii() {
+        return levenshtein(a.as_bytes(), b.as_bytes(), bound);
+    }
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    if a.chars().count().abs_diff(b.len()) > bound {
+    levenshtein(&a, &b, bound)
+}
+
+fn levenshtein<T: PartialEq>(a: &[T], b: &[T], bound: usize) -> usize {
+    if a.len().abs_diff(b.len()) > bound {
         return bound + 1;
     }
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
+    // One row of the table; on the stack for all but very long names.
+    let mut on_stack = [0usize; 128];
+    let mut on_heap = Vec::new();
+    let row: &mut [usize] = if b.len() < on_stack.len() {
+        &mut on_stack[..=b.len()]
+    } else {
+        on_heap.resize(b.len() + 1, 0);
+        &mut on_heap
+    };
+    for (j, cell) in row.iter_mut().enumerate() {
+        *cell = j;
+    }
+    for (i, ca) in a.iter().enumerate() {
         let mut prev = row[0];
         row[0] = i + 1;
         let mut best = row[0];
-        for (j, &cb) in b.iter().enumerate() {
+        for (j, cb) in b.iter().enumerate() {
             let cur = row[j + 1];
             row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
             best = best.min(row[j + 1]);
@@ -950,6 +971,21 @@ mod tests {
             }
             assert_eq!(variants, expected, "{word}");
         }
+    }
+
+    #[test]
+    fn edit_distance_counts_characters_and_stops_past_the_bound() {
+        assert_eq!(edit_distance("code-signing", "code-signing", 2), 0);
+        assert_eq!(edit_distance("code-signing", "code-sigining", 2), 1);
+        assert_eq!(edit_distance("kitten", "sitting", 3), 3);
+        assert_eq!(edit_distance("kitten", "sitting", 2), 3);
+        assert_eq!(edit_distance("", "abc", 5), 3);
+        // Characters, not bytes: é is one edit from e.
+        assert_eq!(edit_distance("café", "cafe", 2), 1);
+        assert_eq!(edit_distance("über-x", "uber-y", 2), 2);
+        // Longer than the row kept on the stack.
+        let long = "a".repeat(300);
+        assert_eq!(edit_distance(&long, &format!("{long}b"), 2), 1);
     }
 
     #[test]
