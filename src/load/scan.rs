@@ -188,8 +188,21 @@ pub const RESERVED_IDS: &[&str] = &[
 
 /// GitHub's heading ids: lowercase, keep letters, digits, `-` and `_`, spaces become `-`.
 pub fn github_slug(text: &str) -> String {
-    text.trim()
-        .to_lowercase()
+    let text = text.trim();
+    if text.is_ascii() {
+        // Nearly every heading: one pass, one allocation.
+        let mut slug = String::with_capacity(text.len());
+        for b in text.bytes() {
+            match b {
+                b' ' => slug.push('-'),
+                b'-' | b'_' => slug.push(char::from(b)),
+                b if b.is_ascii_alphanumeric() => slug.push(char::from(b.to_ascii_lowercase())),
+                _ => {}
+            }
+        }
+        return slug;
+    }
+    text.to_lowercase()
         .chars()
         .filter_map(|c| match c {
             ' ' => Some('-'),
