@@ -95,7 +95,7 @@ pub fn check(graph: &Graph, rules: &Rules) -> Vec<Diagnostic> {
 fn at_link(graph: &Graph, at: LinkRef, code: Code, message: String) -> Diagnostic {
     let page = graph.page(at.page);
     let link = graph.link(at);
-    Diagnostic::new(code, &page.source.path, link.span, link.width, message)
+    Diagnostic::new(code, &page.source.path, link.span, link.width(), message)
 }
 
 fn link_diagnostics(graph: &Graph, at: LinkRef, out: &mut Vec<Diagnostic>) {
@@ -194,7 +194,7 @@ fn relation_diagnostic(graph: &Graph, relation: &Relation) -> Option<Diagnostic>
             (None, Some(at)) => (at, other, technique, technique_section),
             _ => return None,
         };
-    let declared_in = graph.link(declared).section.unwrap_or("");
+    let declared_in = graph.link(declared).section().unwrap_or("");
     Some(
         at_link(
             graph,

@@ -508,7 +508,7 @@ fn relations(pages: &[Page], resolutions: &[Vec<Resolution>]) -> Vec<Relation> {
                 .iter()
                 .enumerate()
                 .filter_map(move |(j, link)| {
-                    let section = link.section?;
+                    let section = link.section()?;
                     if link.syntax == LinkSyntax::FrontMatter {
                         return None;
                     }

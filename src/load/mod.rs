@@ -41,14 +41,59 @@ pub struct RawLink {
     /// The text after `|` in a wiki link.
     pub label: Option<Piece>,
     pub span: Span,
-    /// Width of the link syntax in characters, for the caret line.
-    pub width: usize,
-    /// Byte range of the whole link syntax in the page text.
-    pub range: Range<usize>,
-    /// The relation section the link sits in (`Mitigations`, `Procedure`, ...), if any.
-    pub section: Option<&'static str>,
+    /// Width of the link syntax in characters, for the caret line ([`RawLink::width`]).
+    width: u32,
+    /// Byte range of the whole link syntax in the page text ([`RawLink::range`]). Offsets
+    /// are 32-bit, as pages are at most [`MAX_PAGE_BYTES`]: a vault has about ten links a
+    /// page, and their size is memory every stage after the load walks through.
+    start: u32,
+    end: u32,
+    /// Index in [`scan::RELATION_SECTIONS`] of the relation section the link sits in
+    /// ([`RawLink::section`]).
+    section: Option<u8>,
     /// The text after ` — ` on the link's line in a relation section (the ATLAS use text).
     pub note: Option<Piece>,
+}
+
+impl RawLink {
+    /// A link with no section or note yet (the scan adds them).
+    fn new(
+        syntax: LinkSyntax,
+        (target, subpath, label): (Piece, Option<Piece>, Option<Piece>),
+        span: Span,
+        width: usize,
+        range: Range<usize>,
+    ) -> RawLink {
+        RawLink {
+            syntax,
+            target,
+            subpath,
+            label,
+            span,
+            width: u32::try_from(width).unwrap_or(u32::MAX),
+            // Within a page, so within MAX_PAGE_BYTES.
+            start: u32::try_from(range.start).unwrap_or(u32::MAX),
+            end: u32::try_from(range.end).unwrap_or(u32::MAX),
+            section: None,
+            note: None,
+        }
+    }
+
+    /// Width of the link syntax in characters, for the caret line.
+    pub fn width(&self) -> usize {
+        self.width as usize
+    }
+
+    /// Byte range of the whole link syntax in the page text.
+    pub fn range(&self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
+    /// The relation section the link sits in (`Mitigations`, `Procedure`, ...), if any.
+    pub fn section(&self) -> Option<&'static str> {
+        self.section
+            .and_then(|i| scan::RELATION_SECTIONS.get(usize::from(i)).copied())
+    }
 }
 
 /// Where one part of a link's text is: a byte range of the page text, or, when the markdown
@@ -797,17 +842,18 @@ fn front_matter_links(
             Some((t, s)) => (t, Some(s)),
             None => (target, None),
         };
-        links.push(RawLink {
-            syntax: LinkSyntax::FrontMatter,
-            target: Piece::of(text, target, link_text),
-            subpath: subpath.map(|s| Piece::of(text, s, link_text)),
-            label: label.map(|l| Piece::of(text, l, link_text)),
-            span: lines.span(text, start),
+        let pieces = (
+            Piece::of(text, target, link_text),
+            subpath.map(|s| Piece::of(text, s, link_text)),
+            label.map(|l| Piece::of(text, l, link_text)),
+        );
+        links.push(RawLink::new(
+            LinkSyntax::FrontMatter,
+            pieces,
+            lines.span(text, start),
             width,
-            range: start..start + inner.len(),
-            section: None,
-            note: None,
-        });
+            start..start + inner.len(),
+        ));
     }
     (links, title_span)
 }

@@ -127,7 +127,7 @@ pub fn scan_body(
         &mut block_ids,
         diagnostics,
     );
-    links.sort_by_key(|l| l.range.start);
+    links.sort_by_key(|l| l.start);
 
     let (metadata, parent_technique) = metadata(text, lines, body_start, &headings, &code);
     assign_sections(text, lines, &headings, &mut links, link_text);
@@ -263,17 +263,8 @@ fn markdown_link(
         .lines()
         .next()
         .map_or(1, |l| l.chars().count());
-    RawLink {
-        syntax,
-        target,
-        subpath,
-        label: None,
-        span: lines.span(text, range.start),
-        width,
-        range,
-        section: None,
-        note: None,
-    }
+    let span = lines.span(text, range.start);
+    RawLink::new(syntax, (target, subpath, None), span, width, range)
 }
 
 fn inside(ranges: &[Range<usize>], offset: usize) -> Option<&Range<usize>> {
@@ -431,21 +422,24 @@ fn scan_wiki_links(
             Some((t, s)) => (t, Some(s)),
             None => (target, None),
         };
-        links.push(RawLink {
-            syntax: if embed {
-                LinkSyntax::Embed
-            } else {
-                LinkSyntax::Wiki
-            },
-            target: Piece::of(text, target, link_text),
-            subpath: subpath.map(|s| Piece::of(text, s, link_text)),
-            label: label.map(|l| Piece::of(text, l, link_text)),
-            span: lines.span(text, start + open),
+        let syntax = if embed {
+            LinkSyntax::Embed
+        } else {
+            LinkSyntax::Wiki
+        };
+        let pieces = (
+            Piece::of(text, target, link_text),
+            subpath.map(|s| Piece::of(text, s, link_text)),
+            label.map(|l| Piece::of(text, l, link_text)),
+        );
+        let span = lines.span(text, start + open);
+        links.push(RawLink::new(
+            syntax,
+            pieces,
+            span,
             width,
-            range: start + open..start + end,
-            section: None,
-            note: None,
-        });
+            start + open..start + end,
+        ));
         unopened_closers(&line[consumed..open], consumed, &malformed, diagnostics);
         i = end;
         consumed = end;
@@ -585,21 +579,26 @@ fn assign_sections(
         if !matches!(link.syntax, LinkSyntax::Wiki | LinkSyntax::Markdown) {
             continue;
         }
-        let i = headings.partition_point(|h| h.offset <= link.range.start);
+        let range = link.range();
+        let i = headings.partition_point(|h| h.offset <= range.start);
         let Some(section) = i.checked_sub(1).and_then(|i| in_force[i]) else {
             continue;
         };
-        let line_start = lines.line_bounds(text, link.range.start).start;
-        let line_end = lines.line_bounds(text, link.range.end).end;
+        let line_start = lines.line_bounds(text, range.start).start;
+        let line_end = lines.line_bounds(text, range.end).end;
         if section == "Procedure" {
             // Only the step's `**Technique:**` line is an edge; the prose may link anything.
-            let before = text[line_start..link.range.start].trim_start();
+            let before = text[line_start..range.start].trim_start();
             if !before.starts_with("**Technique:**") {
                 continue;
             }
         }
-        link.section = Some(section);
-        let after = &text[link.range.end..line_end];
+        // `section` is one of RELATION_SECTIONS, which has fewer than 256 names.
+        link.section = RELATION_SECTIONS
+            .iter()
+            .position(|s| *s == section)
+            .and_then(|i| u8::try_from(i).ok());
+        let after = &text[range.end..line_end];
         link.note = after
             .split_once(" — ")
             .map(|(_, note)| note.trim())

@@ -46,17 +46,18 @@ pub fn render_body(graph: &Graph, id: PageId, out_path: &str) -> RenderedBody {
     let mut cursor = source.body_start;
     let mut delta: isize = 0;
     for (i, link) in links.iter().enumerate() {
-        if !matches!(link.syntax, LinkSyntax::Wiki | LinkSyntax::Embed) || link.range.start < cursor
+        if !matches!(link.syntax, LinkSyntax::Wiki | LinkSyntax::Embed)
+            || link.range().start < cursor
         {
             continue;
         }
-        push_clean(&mut text, &source.text[cursor..link.range.start]);
+        push_clean(&mut text, &source.text[cursor..link.range().start]);
         let placeholder_start = text.len();
         let _ = write!(text, "{OPEN}{i}{CLOSE}");
         let placeholder_len = text.len() - placeholder_start;
-        delta += (link.range.len() as isize) - (placeholder_len as isize);
+        delta += (link.range().len() as isize) - (placeholder_len as isize);
         shifts.push((text.len(), delta));
-        cursor = link.range.end;
+        cursor = link.range().end;
     }
     push_clean(&mut text, &source.text[cursor..]);
     let original = |new: usize| -> usize {
@@ -68,7 +69,7 @@ pub fn render_body(graph: &Graph, id: PageId, out_path: &str) -> RenderedBody {
         .iter()
         .enumerate()
         .filter(|(_, l)| matches!(l.syntax, LinkSyntax::Markdown | LinkSyntax::Image))
-        .map(|(i, l)| (l.range.start, i))
+        .map(|(i, l)| (l.range().start, i))
         .collect();
     let block_ids: Vec<&str> = source.block_ids.iter().map(|b| b.id.as_str()).collect();
 

@@ -29,7 +29,7 @@ fn find_link(graph: &Graph, from: &str, raw: &str) -> (usize, usize) {
         .links
         .iter()
         .enumerate()
-        .filter(|(_, l)| &source.text[l.range.clone()] == raw)
+        .filter(|(_, l)| &source.text[l.range()] == raw)
         .map(|(i, _)| i)
         .collect();
     assert_eq!(
@@ -39,7 +39,7 @@ fn find_link(graph: &Graph, from: &str, raw: &str) -> (usize, usize) {
         source
             .links
             .iter()
-            .map(|l| &source.text[l.range.clone()])
+            .map(|l| &source.text[l.range()])
             .collect::<Vec<_>>()
     );
     (page, found[0])
