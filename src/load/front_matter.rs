@@ -76,55 +76,58 @@ pub fn parse(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> FrontMatter {
     let yaml = &text[split.yaml.clone()];
-    // The first YAML line is line 2 of the file.
-    let first_line = lines.span(text, split.yaml.start).line;
-    if let Some(d) = duplicate_top_level_key(yaml, first_line, path) {
-        diagnostics.push(d);
-        return FrontMatter::default();
-    }
-    if yaml.trim().is_empty() {
-        return FrontMatter::default();
-    }
-    // Most front matter is flat and simple; the fast path reads it exactly or declines.
+    // Most front matter is flat and simple; the fast path reads it exactly or declines. It
+    // declines any repeated key, so only what it declines needs the check for one.
     let pairs = match fast::parse(yaml) {
         Some(pairs) => pairs,
-        None => match serde_yaml::from_str::<Value>(yaml) {
-            // Keys that are not strings name no field atlas-kb knows, and are dropped.
-            Ok(Value::Mapping(map)) => map
-                .into_iter()
-                .filter_map(|(key, value)| Some((key.as_str()?.to_string(), value)))
-                .collect(),
-            Ok(value) if value.is_null() => return FrontMatter::default(),
-            Ok(_) => {
-                diagnostics.push(Diagnostic::new(
-                    Code::InvalidFrontMatter,
-                    path,
-                    Span::new(first_line, 1),
-                    1,
-                    "front matter must be a mapping of `key: value` lines".into(),
-                ));
+        None => {
+            // The first YAML line is line 2 of the file.
+            let first_line = lines.span(text, split.yaml.start).line;
+            if let Some(d) = duplicate_top_level_key(yaml, first_line, path) {
+                diagnostics.push(d);
                 return FrontMatter::default();
             }
-            Err(e) => {
-                let (line, col) = e
-                    .location()
-                    .map_or((1, 1), |l| (l.line() as u32, l.column() as u32));
-                let message = e.to_string();
-                let message = message
-                    .split(" at line ")
-                    .next()
-                    .unwrap_or(&message)
-                    .to_string();
-                diagnostics.push(Diagnostic::new(
-                    Code::InvalidFrontMatter,
-                    path,
-                    Span::new(first_line + line - 1, col),
-                    1,
-                    format!("front matter is not valid YAML: {message}"),
-                ));
+            if yaml.trim().is_empty() {
                 return FrontMatter::default();
             }
-        },
+            match serde_yaml::from_str::<Value>(yaml) {
+                // Keys that are not strings name no field atlas-kb knows, and are dropped.
+                Ok(Value::Mapping(map)) => map
+                    .into_iter()
+                    .filter_map(|(key, value)| Some((key.as_str()?.to_string(), value)))
+                    .collect(),
+                Ok(value) if value.is_null() => return FrontMatter::default(),
+                Ok(_) => {
+                    diagnostics.push(Diagnostic::new(
+                        Code::InvalidFrontMatter,
+                        path,
+                        Span::new(first_line, 1),
+                        1,
+                        "front matter must be a mapping of `key: value` lines".into(),
+                    ));
+                    return FrontMatter::default();
+                }
+                Err(e) => {
+                    let (line, col) = e
+                        .location()
+                        .map_or((1, 1), |l| (l.line() as u32, l.column() as u32));
+                    let message = e.to_string();
+                    let message = message
+                        .split(" at line ")
+                        .next()
+                        .unwrap_or(&message)
+                        .to_string();
+                    diagnostics.push(Diagnostic::new(
+                        Code::InvalidFrontMatter,
+                        path,
+                        Span::new(first_line + line - 1, col),
+                        1,
+                        format!("front matter is not valid YAML: {message}"),
+                    ));
+                    return FrontMatter::default();
+                }
+            }
+        }
     };
     let mut front = FrontMatter::default();
     for (key, value) in pairs {
