@@ -384,7 +384,7 @@ fn scan_wiki_links(
             continue;
         };
         let inner = &line[found + 2..close];
-        if let Some(nested) = inner.rfind("[[") {
+        if let Some(nested) = rfind_pair(inner, b'[') {
             // `[[a [[b]] c]]`: only the innermost `[[b]]` is a link.
             i = found + 2 + nested;
             continue;
@@ -462,6 +462,19 @@ fn find_pair(s: &str, byte: u8) -> Option<usize> {
     None
 }
 
+/// The last `[[` or `]]` (`byte` twice) in `s`.
+fn rfind_pair(s: &str, byte: u8) -> Option<usize> {
+    let bytes = s.as_bytes();
+    let mut end = bytes.len();
+    while let Some(at) = memchr::memrchr(byte, &bytes[..end]) {
+        if at > 0 && bytes[at - 1] == byte {
+            return Some(at - 1);
+        }
+        end = at;
+    }
+    None
+}
+
 /// `text|label]]` with no `[[`: a link whose opening was lost.
 fn unopened_closers(
     segment: &str,
@@ -471,7 +484,7 @@ fn unopened_closers(
 ) {
     if let Some(close) = find_pair(segment, b']') {
         if let Some(pipe) = segment[..close].rfind('|') {
-            if !segment[..close].contains("[[") {
+            if find_pair(&segment[..close], b'[').is_none() {
                 let from = segment[..pipe]
                     .rfind([' ', '\t', '(', '*'])
                     .map_or(0, |p| p + 1);
@@ -652,6 +665,23 @@ mod tests {
         assert_eq!(find_pair("[a] [b]", b'['), None);
         assert_eq!(find_pair("", b'['), None);
         assert_eq!(find_pair("x[", b'['), None);
+    }
+
+    #[test]
+    fn rfind_pair_finds_the_last_doubled_byte() {
+        for s in [
+            "a [[b]] [[c",
+            "[[[x",
+            "[x[",
+            "x [[",
+            "",
+            "[",
+            "é[[ü[[",
+            "[a] [b]",
+        ] {
+            assert_eq!(rfind_pair(s, b'['), s.rfind("[["), "{s:?}");
+        }
+        assert_eq!(rfind_pair("a ]] b ]]]", b']'), Some(8));
     }
 }
 
