@@ -189,9 +189,9 @@ pub struct ParsedPage {
     pub parent_technique: Option<String>,
     /// Link text that is not a slice of `text` (see [`Piece`]); usually empty.
     pub link_text: String,
-    /// Set when the load left the text on disk ([`Texts::LinksOnly`]): `text` is then
-    /// empty, `lines` holds no lines, every link piece is in `link_text`, and this says how
-    /// the file was when it was read (see [`read_again`]).
+    /// Set when the load left the text on disk ([`Texts::LinksOnly`]): `text` and `lines`
+    /// are then those of the empty text, every link piece is in `link_text`, and this says
+    /// how the file was when it was read (see [`read_again`]).
     pub on_disk: Option<FileStamp>,
 }
 
@@ -680,7 +680,7 @@ fn read_file(mut file: std::fs::File) -> std::io::Result<(Vec<u8>, Option<FileSt
     bytes
         .try_reserve_exact(size.saturating_add(1))
         .map_err(std::io::Error::other)?;
-    // Page texts stay for the whole run and are most of its memory.
+    // Where texts are kept (`build`), they are most of the run's memory.
     crate::heap::advise_huge_pages(bytes.as_ptr());
     while bytes.len() < size {
         let start = bytes.len();
