@@ -693,9 +693,8 @@ fn front_matter_fields_and_quoted_links() {
     assert_eq!(link_targets(&g, "links.md"), ["plain", "titled"]);
 }
 
-#[test]
-fn bom_and_crlf_are_accepted_with_unchanged_positions() {
-    let dir = TempDir::new("bom-crlf");
+/// A page with a BOM and one with CRLF line ends, each with one broken link on line 6.
+fn write_bom_and_crlf_pages(dir: &TempDir) {
     dir.write(
         "bom.md",
         "\u{feff}---\ntitle: With a BOM\n---\n# Bom\n\nSee [[gone-bom]].\n",
@@ -704,6 +703,12 @@ fn bom_and_crlf_are_accepted_with_unchanged_positions() {
         "crlf.md",
         "---\r\ntitle: With CRLF\r\n---\r\n# Crlf\r\n\r\ncaf\u{e9} [[gone-crlf]] x\r\n",
     );
+}
+
+#[test]
+fn bom_and_crlf_are_accepted_with_unchanged_positions() {
+    let dir = TempDir::new("bom-crlf");
+    write_bom_and_crlf_pages(&dir);
     dir.write(
         "both.md",
         "\u{feff}---\r\ntitle: \"AML.T0042: Both At Once\"\r\n---\r\n# Both\r\n",
@@ -743,14 +748,7 @@ fn bom_and_crlf_are_accepted_with_unchanged_positions() {
 fn report_lines_come_from_pages_read_again_unless_changed() {
     use atlas_kb::check::report::{ReadAgain, Sources};
     let dir = TempDir::new("read-again");
-    dir.write(
-        "bom.md",
-        "\u{feff}---\ntitle: With a BOM\n---\n# Bom\n\nSee [[gone-bom]].\n",
-    );
-    dir.write(
-        "crlf.md",
-        "---\r\ntitle: With CRLF\r\n---\r\n# Crlf\r\n\r\ncaf\u{e9} [[gone-crlf]] x\r\n",
-    );
+    write_bom_and_crlf_pages(&dir);
     let root = dir.path().to_str().expect("UTF-8 path");
     let run = atlas_kb(&["check", "--root", root]);
     assert!(
