@@ -577,13 +577,13 @@ fn assign_sections(
     link_text: &mut String,
 ) {
     // For each heading, the relation section in force below it (its own or an ancestor's).
-    let mut stack: Vec<(u8, Option<&'static str>)> = Vec::new();
+    let mut stack: Vec<(u8, Option<u8>)> = Vec::new();
     let mut in_force = Vec::with_capacity(headings.len());
     for h in headings {
         while stack.last().is_some_and(|(level, _)| *level >= h.level) {
             stack.pop();
         }
-        let own = relation_name(&h.text);
+        let own = relation_section(&h.text);
         let inherited = stack.iter().rev().find_map(|(_, s)| *s);
         stack.push((h.level, own.or(inherited)));
         in_force.push(own.or(inherited));
@@ -599,18 +599,14 @@ fn assign_sections(
         };
         let line_start = lines.line_bounds(text, range.start).start;
         let line_end = lines.line_bounds(text, range.end).end;
-        if section == "Procedure" {
+        if RELATION_SECTIONS.get(usize::from(section)) == Some(&"Procedure") {
             // Only the step's `**Technique:**` line is an edge; the prose may link anything.
             let before = text[line_start..range.start].trim_start();
             if !before.starts_with("**Technique:**") {
                 continue;
             }
         }
-        // `section` is one of RELATION_SECTIONS, which has fewer than 256 names.
-        link.section = RELATION_SECTIONS
-            .iter()
-            .position(|s| *s == section)
-            .and_then(|i| u8::try_from(i).ok());
+        link.section = Some(section);
         let after = &text[range.end..line_end];
         link.note = after
             .split_once(" — ")
@@ -620,8 +616,9 @@ fn assign_sections(
     }
 }
 
-/// `Mitigations (6)` -> `Mitigations`, if it names a relation section.
-pub fn relation_name(heading: &str) -> Option<&'static str> {
+/// `Mitigations (6)` -> the index of `Mitigations` in [`RELATION_SECTIONS`], if the heading
+/// names a relation section.
+fn relation_section(heading: &str) -> Option<u8> {
     let mut name = heading.trim();
     if let Some(open) = name.rfind(" (") {
         if name.ends_with(')')
@@ -632,10 +629,11 @@ pub fn relation_name(heading: &str) -> Option<&'static str> {
             name = &name[..open];
         }
     }
-    RELATION_SECTIONS
+    let i = RELATION_SECTIONS
         .iter()
-        .copied()
-        .find(|s| s.eq_ignore_ascii_case(name.trim()))
+        .position(|s| s.eq_ignore_ascii_case(name.trim()))?;
+    // RELATION_SECTIONS has seven names.
+    u8::try_from(i).ok()
 }
 
 #[cfg(test)]
