@@ -1,9 +1,9 @@
 //! glibc heap tuning around the load stage (Linux with glibc only; elsewhere nothing).
 //!
 //! Huge pages: the kernel here gives transparent huge pages only to memory that asks for
-//! them, and a vault's page texts fill hundreds of megabytes of heap. Asked for, that memory
-//! faults in 2 MiB at a time instead of 4 KiB: a 100k-page check takes 106k page faults
-//! instead of 308k. See [`advise_huge_pages`].
+//! them, and where a run keeps page texts (`build`), they fill hundreds of megabytes of heap.
+//! Asked for, that memory faults in 2 MiB at a time instead of 4 KiB: loading 100k pages with
+//! their texts took 106k page faults instead of 308k. See [`advise_huge_pages`].
 //!
 //! While a vault loads, every page leaves its text and parse behind, so each thread's heap
 //! keeps growing, and glibc grows a thread's heap by the pages one request needs: one

@@ -25,7 +25,7 @@ pub struct LineIndex {
 /// The index of the empty text: one line.
 impl Default for LineIndex {
     fn default() -> Self {
-        LineIndex { starts: vec![0] }
+        LineIndex::new("")
     }
 }
 

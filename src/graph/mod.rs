@@ -144,7 +144,7 @@ impl Graph {
                         Code::DuplicateId,
                         &page.source.path,
                         id_span(page),
-                        id_width(page),
+                        page.source.title_width,
                         format!(
                             "`{id}` is already the ID of `{}`",
                             pages[first.0].source.path
@@ -377,10 +377,6 @@ fn id_span(page: &Page) -> Span {
     page.source.title_span.unwrap_or(Span::new(1, 1))
 }
 
-fn id_width(page: &Page) -> usize {
-    page.source.title_width
-}
-
 /// A sub-technique whose parent has no page gets a generated parent, so routes and the matrix
 /// still have a target; the user hears about it once per parent.
 fn generate_missing_parents(
@@ -429,7 +425,7 @@ fn generate_missing_parents(
                 Code::MissingParentPage,
                 &child.source.path,
                 id_span(child),
-                id_width(child),
+                child.source.title_width,
                 format!("no page has the parent technique `{parent_id}` of `{}`", child.atlas_id.as_ref().map_or("", |i| i.as_str())),
             )
             .with_help(format!(

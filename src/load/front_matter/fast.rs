@@ -403,12 +403,8 @@ created: 2024-01-05
         let Value::Mapping(slow) = slow else {
             panic!("fast path accepted non-mapping {yaml:?}");
         };
-        let fast_pairs: Vec<_> = fast
-            .iter()
-            .map(|(k, v)| (Value::String(k.clone()), v.clone()))
-            .collect();
-        let fast_pairs: Vec<_> = fast_pairs.iter().map(|(k, v)| (k, v)).collect();
-        let slow_pairs: Vec<_> = slow.iter().collect();
+        let fast_pairs: Vec<_> = fast.iter().map(|(k, v)| (Some(k.as_str()), v)).collect();
+        let slow_pairs: Vec<_> = slow.iter().map(|(k, v)| (k.as_str(), v)).collect();
         assert_eq!(fast_pairs, slow_pairs, "fast path differs on {yaml:?}");
     }
 
