@@ -769,7 +769,7 @@ fn report_lines_come_from_pages_read_again_unless_changed() {
     assert!(bom.text.is_empty() && bom.on_disk.is_some());
     let diagnostics = atlas_kb::check::check(&graph, &atlas_kb::check::Rules::default());
     // Still has a line 6, so only the change itself can hide it.
-    dir.write("crlf.md", &"changed since the load\n".repeat(8));
+    dir.write("crlf.md", "changed since the load\n".repeat(8));
     let sources = ReadAgain::new(&graph, &diagnostics);
     assert_eq!(sources.line("bom.md", 6), Some("See [[gone-bom]]."));
     assert_eq!(sources.line("crlf.md", 6), None);
