@@ -70,7 +70,7 @@ pub fn check(graph: &Graph, rules: &Rules) -> Vec<Diagnostic> {
                 .pages
                 .par_iter()
                 .enumerate()
-                .filter(|(i, page)| graph.backlinks[*i].is_empty() && !page.generated)
+                .filter(|(i, page)| graph.backlinks(PageId(*i)).is_empty() && !page.generated)
                 .map(|(_, page)| {
                     Diagnostic::new(
                         Code::OrphanPage,

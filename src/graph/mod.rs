@@ -13,6 +13,7 @@ pub use resolve::{Anchor, Broken, Resolution};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 /// Index of a page in [`Graph::pages`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -103,9 +104,11 @@ pub struct Graph {
     pub resolutions: Vec<Vec<Resolution>>,
     pub relations: Vec<Relation>,
     /// Indexes into `relations` of each page's relations (either side), in relation order.
-    pub relations_of: Vec<Vec<usize>>,
+    /// Derived on first use, like `backlinks`: a check reads neither (unless it looks for
+    /// orphans), and at 100k pages they cost it ~3% of its time.
+    relations_of: OnceLock<Vec<Vec<usize>>>,
     /// Resolved links into each page from other pages, in source order.
-    pub backlinks: Vec<Vec<LinkRef>>,
+    backlinks: OnceLock<Vec<Vec<LinkRef>>>,
     pub parent: Vec<Option<PageId>>,
     pub children: Vec<Vec<PageId>>,
     pub by_id: FxHashMap<AtlasId, PageId>,
@@ -222,43 +225,20 @@ impl Graph {
             .enumerate()
             .filter_map(|(i, p)| p.map(|p| (p.0, PageId(i))))
             .collect();
-        let mut children = grouped(pages.len(), &child_of);
+        let mut children = grouped(pages.len(), &child_of, Threads::All);
         children.par_iter_mut().for_each(|list| {
             list.sort_by(|a, b| pages[a.0].atlas_id.cmp(&pages[b.0].atlas_id));
         });
 
-        let links_into: Vec<(usize, LinkRef)> = resolutions
-            .par_iter()
-            .enumerate()
-            .flat_map_iter(|(i, links)| {
-                links.iter().enumerate().filter_map(move |(j, r)| match r {
-                    Resolution::Page { page, .. } if page.0 != i => Some((
-                        page.0,
-                        LinkRef {
-                            page: PageId(i),
-                            link: j,
-                        },
-                    )),
-                    _ => None,
-                })
-            })
-            .collect();
-        let backlinks = grouped(pages.len(), &links_into);
         let relations = relations(&pages, &resolutions);
-        let sides: Vec<(usize, usize)> = relations
-            .iter()
-            .enumerate()
-            .flat_map(|(i, r)| [(r.technique.0, i), (r.other.0, i)])
-            .collect();
-        let relations_of = grouped(pages.len(), &sides);
         Graph {
             root,
             pages,
             assets,
             resolutions,
             relations,
-            relations_of,
-            backlinks,
+            relations_of: OnceLock::new(),
+            backlinks: OnceLock::new(),
             parent,
             children,
             by_id,
@@ -287,7 +267,41 @@ impl Graph {
 
     /// The relations page `id` takes part in, on either side.
     pub fn relations_of(&self, id: PageId) -> impl Iterator<Item = &Relation> {
-        self.relations_of[id.0].iter().map(|&i| &self.relations[i])
+        let relations_of = self.relations_of.get_or_init(|| {
+            let sides: Vec<(usize, usize)> = self
+                .relations
+                .iter()
+                .enumerate()
+                .flat_map(|(i, r)| [(r.technique.0, i), (r.other.0, i)])
+                .collect();
+            grouped(self.pages.len(), &sides, Threads::One)
+        });
+        relations_of[id.0].iter().map(|&i| &self.relations[i])
+    }
+
+    /// Resolved links into page `id` from other pages, in source order.
+    pub fn backlinks(&self, id: PageId) -> &[LinkRef] {
+        let backlinks = self.backlinks.get_or_init(|| {
+            let links_into: Vec<(usize, LinkRef)> = self
+                .resolutions
+                .iter()
+                .enumerate()
+                .flat_map(|(i, links)| {
+                    links.iter().enumerate().filter_map(move |(j, r)| match r {
+                        Resolution::Page { page, .. } if page.0 != i => Some((
+                            page.0,
+                            LinkRef {
+                                page: PageId(i),
+                                link: j,
+                            },
+                        )),
+                        _ => None,
+                    })
+                })
+                .collect();
+            grouped(self.pages.len(), &links_into, Threads::One)
+        });
+        &backlinks[id.0]
     }
 
     pub fn resolution(&self, r: LinkRef) -> &Resolution {
@@ -459,10 +473,23 @@ fn title_case(kebab: &str) -> String {
         .join(" ")
 }
 
+/// Whether [`grouped`] may fill its lists on rayon's threads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Threads {
+    All,
+    /// For what is derived on first use, inside whatever rayon task reads it first: there,
+    /// waiting on rayon could run another task that waits for this same value.
+    One,
+}
+
 /// `items[g]` = the items of the `(g, item)` pairs, in their order. Each list is allocated at
 /// its final size, and the lists are filled in parallel, each thread taking a range of groups
 /// and reading all pairs: pushing ~1M items serially into 100k growing lists cost more.
-fn grouped<T: Copy + Send + Sync>(groups: usize, pairs: &[(usize, T)]) -> Vec<Vec<T>> {
+fn grouped<T: Copy + Send + Sync>(
+    groups: usize,
+    pairs: &[(usize, T)],
+    threads: Threads,
+) -> Vec<Vec<T>> {
     // Every filling thread reads every pair, so more threads than this read more than they
     // save.
     const FILLING_THREADS: usize = 4;
@@ -470,20 +497,25 @@ fn grouped<T: Copy + Send + Sync>(groups: usize, pairs: &[(usize, T)]) -> Vec<Ve
     for &(g, _) in pairs {
         counts[g] += 1;
     }
+    let fill = |first: usize, lists: &mut [Vec<T>]| {
+        for &(g, item) in pairs {
+            if let Some(list) = g.checked_sub(first).and_then(|k| lists.get_mut(k)) {
+                list.push(item);
+            }
+        }
+    };
+    if threads == Threads::One {
+        let mut items: Vec<Vec<T>> = counts.into_iter().map(Vec::with_capacity).collect();
+        fill(0, &mut items);
+        return items;
+    }
     let mut items: Vec<Vec<T>> = counts.into_par_iter().map(Vec::with_capacity).collect();
     let threads = rayon::current_num_threads().clamp(1, FILLING_THREADS);
     let chunk = groups.div_ceil(threads).max(1);
     items
         .par_chunks_mut(chunk)
         .enumerate()
-        .for_each(|(c, lists)| {
-            let first = c * chunk;
-            for &(g, item) in pairs {
-                if let Some(list) = g.checked_sub(first).and_then(|k| lists.get_mut(k)) {
-                    list.push(item);
-                }
-            }
-        });
+        .for_each(|(c, lists)| fill(c * chunk, lists));
     items
 }
 
@@ -613,16 +645,18 @@ impl Graph {
 
 #[cfg(test)]
 mod tests {
-    use super::grouped;
+    use super::{grouped, Threads};
 
     #[test]
     fn grouped_keeps_the_order_of_each_group() {
         let pairs = [(2, 'a'), (0, 'b'), (2, 'c'), (4, 'd'), (0, 'e')];
-        let lists = grouped(5, &pairs);
-        assert_eq!(
-            lists,
-            vec![vec!['b', 'e'], vec![], vec!['a', 'c'], vec![], vec!['d']]
-        );
-        assert!(grouped::<char>(0, &[]).is_empty());
+        for threads in [Threads::All, Threads::One] {
+            let lists = grouped(5, &pairs, threads);
+            assert_eq!(
+                lists,
+                vec![vec!['b', 'e'], vec![], vec!['a', 'c'], vec![], vec!['d']]
+            );
+            assert!(grouped::<char>(0, &[], threads).is_empty());
+        }
     }
 }

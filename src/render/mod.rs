@@ -279,7 +279,8 @@ fn backlink_groups(
     from: &str,
     shown: &HashSet<PageId>,
 ) -> Vec<Group> {
-    let sources: BTreeSet<PageId> = graph.backlinks[id.0]
+    let sources: BTreeSet<PageId> = graph
+        .backlinks(id)
         .iter()
         .map(|l| l.page)
         .filter(|p| !shown.contains(p))
