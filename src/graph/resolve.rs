@@ -9,21 +9,22 @@ use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use unicode_normalization::UnicodeNormalization;
 
-/// Where a link leads.
+/// Where a link leads. There is one for every link (~1M at 100k pages), so the rare large
+/// cases are boxed and the common one, a page, takes 32 bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resolution {
     Page {
         page: PageId,
         anchor: Option<Anchor>,
         /// Other pages that tied for an ambiguous link (empty when the match was clear).
-        tied: Vec<PageId>,
+        tied: Box<[PageId]>,
     },
     /// A non-markdown file in the content root, by its relative path.
     Asset(String),
     External,
     /// `javascript:`, `data:` or `vbscript:`: never a live link.
     Unsafe,
-    Broken(Broken),
+    Broken(Box<Broken>),
 }
 
 impl Resolution {
@@ -34,13 +35,14 @@ impl Resolution {
     }
 }
 
-/// The element inside the target page a link lands on.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The element inside the target page a link lands on. Indexes are 32-bit, as a page is at
+/// most [`crate::load::MAX_PAGE_BYTES`], to keep [`Resolution`] small.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Anchor {
     /// Index into the target page's headings.
-    Heading(usize),
-    /// A `^block-id` (stored lower-case).
-    Block(String),
+    Heading(u32),
+    /// Index into the target page's block ids.
+    Block(u32),
 }
 
 /// Why a link has no target, already phrased for the user.
@@ -54,13 +56,14 @@ pub struct Broken {
 }
 
 impl Broken {
-    fn new(code: Code, message: String, help: Option<String>) -> Self {
-        Broken {
+    /// A link that found no page, as a resolution.
+    fn resolution(code: Code, message: String, help: Option<String>) -> Resolution {
+        Resolution::Broken(Box::new(Broken {
             code,
             message,
             help,
             page: None,
-        }
+        }))
     }
 }
 
@@ -242,33 +245,33 @@ impl Resolver<'_, '_> {
 
     fn resolve_route(&self, folder: &str, id: &str, subpath: Option<&str>) -> Resolution {
         let Some(atlas_id) = AtlasId::parse(id) else {
-            return Resolution::Broken(Broken::new(
+            return Broken::resolution(
                 Code::MalformedLink,
                 format!("`{id}` in route `/{folder}/{id}` is not an ATLAS ID"),
                 Some(
                     "ATLAS IDs look like `AML.T0010`, `AML.TA0005`, `AML.M0013`, `AML.CS0031`"
                         .into(),
                 ),
-            ));
+            );
         };
         if atlas_id.route_folder() != folder {
-            return Resolution::Broken(Broken::new(
+            return Broken::resolution(
                 Code::MalformedLink,
                 format!(
                     "route `/{folder}/` does not take the {} ID `{atlas_id}`",
                     atlas_id.kind()
                 ),
                 Some(format!("write `/{}/{atlas_id}`", atlas_id.route_folder())),
-            ));
+            );
         }
         let Some(&page) = self.index.by_id.get(&atlas_id) else {
-            return Resolution::Broken(Broken::new(
+            return Broken::resolution(
                 Code::UnknownId,
                 format!("no page has the ATLAS ID `{atlas_id}`"),
                 None,
-            ));
+            );
         };
-        self.with_anchor(page, subpath, true, Vec::new())
+        self.with_anchor(page, subpath, true, Box::default())
     }
 
     fn resolve_path(
@@ -280,7 +283,7 @@ impl Resolver<'_, '_> {
     ) -> Resolution {
         if target.is_empty() {
             // `[[#Heading]]` and `[text](#heading)`: the page itself.
-            return self.with_anchor(from, subpath, markdown, Vec::new());
+            return self.with_anchor(from, subpath, markdown, Box::default());
         }
         let source_folder = self.index.folder(from);
         let folded = fold(target);
@@ -295,11 +298,11 @@ impl Resolver<'_, '_> {
                     &joined
                 }
                 None => {
-                    return Resolution::Broken(Broken::new(
+                    return Broken::resolution(
                         Code::BrokenLink,
                         format!("`{target}` leads out of the content root"),
                         Some("links may only reach pages inside the content root".into()),
-                    ))
+                    )
                 }
             }
         } else {
@@ -307,7 +310,7 @@ impl Resolver<'_, '_> {
         };
         let page_key = strip_md(key);
         if let Some(&page) = self.index.exact.get(page_key) {
-            return self.with_anchor(page, subpath, markdown, Vec::new());
+            return self.with_anchor(page, subpath, markdown, Box::default());
         }
         if let Some(asset) = self.index.assets.get(key) {
             return Resolution::Asset(asset.clone());
@@ -334,11 +337,11 @@ impl Resolver<'_, '_> {
         } else {
             None
         };
-        Resolution::Broken(Broken::new(
+        Broken::resolution(
             Code::BrokenLink,
             format!("no page matches `{target}`"),
             help,
-        ))
+        )
     }
 
     /// Obsidian's rule for a bare or partial path: pages whose path ends with it.
@@ -361,14 +364,14 @@ impl Resolver<'_, '_> {
             .collect();
         match matching.len() {
             0 => return None,
-            1 => return Some(self.with_anchor(matching[0], subpath, markdown, Vec::new())),
+            1 => return Some(self.with_anchor(matching[0], subpath, markdown, Box::default())),
             _ => {}
         }
         if let Some(&own) = matching
             .iter()
             .find(|p| self.index.folder(**p) == source_folder)
         {
-            return Some(self.with_anchor(own, subpath, markdown, Vec::new()));
+            return Some(self.with_anchor(own, subpath, markdown, Box::default()));
         }
         let path_len = |p: &PageId| self.pages[p.0].source.path.chars().count();
         let shortest = matching.iter().map(path_len).min().unwrap_or(0);
@@ -381,9 +384,9 @@ impl Resolver<'_, '_> {
         });
         let chosen = matching[0];
         let tied = if matching.len() > 1 {
-            matching
+            matching.into_boxed_slice()
         } else {
-            Vec::new()
+            Box::default()
         };
         Some(self.with_anchor(chosen, subpath, markdown, tied))
     }
@@ -393,7 +396,7 @@ impl Resolver<'_, '_> {
         page: PageId,
         subpath: Option<&str>,
         markdown: bool,
-        tied: Vec<PageId>,
+        tied: Box<[PageId]>,
     ) -> Resolution {
         let Some(subpath) = subpath.filter(|s| !s.is_empty()) else {
             return Resolution::Page {
@@ -420,12 +423,12 @@ impl Resolver<'_, '_> {
                         close.map(|h| format!("did you mean `#{h}`?")),
                     )
                 };
-                Resolution::Broken(Broken {
+                Resolution::Broken(Box::new(Broken {
                     code: Code::BrokenAnchor,
                     message: format!("`{}` has {what}", strip_md(&target.path)),
                     help,
                     page: Some(page),
-                })
+                }))
             }
         }
     }
@@ -853,13 +856,14 @@ fn find_anchor(page: &ParsedPage, subpath: &str, markdown: bool) -> Option<Ancho
         return page
             .block_ids
             .iter()
-            .any(|b| b.id.to_lowercase() == block)
-            .then_some(Anchor::Block(block));
+            .position(|b| b.id.to_lowercase() == block)
+            .and_then(|i| u32::try_from(i).ok())
+            .map(Anchor::Block);
     }
     if markdown {
         let wanted = subpath.to_lowercase();
         if let Some(i) = page.headings.iter().position(|h| h.slug == wanted) {
-            return Some(Anchor::Heading(i));
+            return u32::try_from(i).ok().map(Anchor::Heading);
         }
     }
     let headings: &[Heading] = &page.headings;
@@ -878,7 +882,9 @@ fn find_anchor(page: &ParsedPage, subpath: &str, markdown: bool) -> Option<Ancho
         range = i + 1..end;
         found = Some(i);
     }
-    found.map(Anchor::Heading)
+    found
+        .and_then(|i| u32::try_from(i).ok())
+        .map(Anchor::Heading)
 }
 
 /// The closest of `options` to `word` by edit distance, if close enough to suggest.

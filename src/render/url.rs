@@ -60,8 +60,14 @@ pub fn href(graph: &Graph, from: &str, to: PageId, anchor: Option<&Anchor>) -> S
 /// The element id an anchor lands on: a heading's slug or `^block-id`.
 pub fn fragment(graph: &Graph, page: PageId, anchor: &Anchor) -> String {
     match anchor {
-        Anchor::Heading(i) => graph.page(page).source.headings[*i].slug.clone(),
-        Anchor::Block(id) => format!("^{id}"),
+        Anchor::Heading(i) => graph.page(page).source.headings[*i as usize].slug.clone(),
+        // Matched case-insensitively; the element id is lower-case.
+        Anchor::Block(i) => format!(
+            "^{}",
+            graph.page(page).source.block_ids[*i as usize]
+                .id
+                .to_lowercase()
+        ),
     }
 }
 

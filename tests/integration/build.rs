@@ -34,6 +34,7 @@ fn fixture_site_links_land_on_files_and_ids() {
         ),
         ("#details", "Details"),
         ("#^key-fact", "^key-fact"),
+        ("#^key-fact", "^Key-Fact"),
         (
             "../techniques/poison/poison-training-data.html#why-it-works",
             "poison-training-data › Mitigations (1) › Why it works",

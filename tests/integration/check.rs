@@ -60,10 +60,12 @@ fn describe(graph: &Graph, resolution: &Resolution) -> String {
             match anchor {
                 None => target.path.clone(),
                 Some(Anchor::Heading(h)) => {
-                    let h = &target.headings[*h];
+                    let h = &target.headings[*h as usize];
                     format!("{}#{}@{}", target.path, h.text, h.span.line)
                 }
-                Some(Anchor::Block(id)) => format!("{}#^{id}", target.path),
+                Some(Anchor::Block(b)) => {
+                    format!("{}#^{}", target.path, target.block_ids[*b as usize].id)
+                }
             }
         }
         Resolution::Asset(path) => format!("asset:{path}"),
