@@ -266,6 +266,49 @@ fn rebuild_reuses_unchanged_files_and_equals_a_fresh_build() {
 }
 
 #[test]
+fn rebuild_trusts_the_marker_only_for_files_unchanged_since() {
+    use std::os::unix::fs::MetadataExt;
+    let (tmp, vault) = copy_fixture("site-basic");
+    let out = tmp.path().join("out");
+    build(&vault, &out);
+    let marker = fs::read_to_string(out.join(".atlas-kb-build")).unwrap();
+    let listed: Vec<&str> = marker.lines().skip(1).collect();
+    assert!(listed.iter().any(|l| l.ends_with(" notes/overview.html")));
+    assert!(listed.iter().any(|l| l.ends_with(" img/diagram.svg")));
+    let mut sorted = listed.clone();
+    sorted.sort_by_key(|l| l.splitn(3, ' ').nth(2).map(str::to_string));
+    assert_eq!(listed, sorted, "the list is sorted by path");
+
+    // A page edited by hand in the output, at the same size: the next build puts it right.
+    let edited = out.join("mitigations/sanitize.html");
+    let original = fs::read(&edited).unwrap();
+    let mut changed = original.clone();
+    let at = changed.iter().position(|&b| b == b'<').unwrap() + 1;
+    changed[at] = if changed[at] == b'x' { b'y' } else { b'x' };
+    fs::write(&edited, &changed).unwrap();
+    build(&vault, &out);
+    assert_eq!(fs::read(&edited).unwrap(), original);
+
+    // For an untouched file, the list decides: one whose listed digest is not that of the
+    // new bytes is written anew even though the bytes on disk are the same.
+    let inode = |rel: &str| fs::metadata(out.join(rel)).unwrap().ino();
+    let (kept, relisted) = (inode("img/diagram.svg"), inode("notes/overview.html"));
+    let marker = fs::read_to_string(out.join(".atlas-kb-build")).unwrap();
+    let wrong: String = marker
+        .lines()
+        .map(|l| match l.strip_suffix(" notes/overview.html") {
+            Some(rest) => format!("{}{} notes/overview.html\n", "0".repeat(32), &rest[32..]),
+            None => format!("{l}\n"),
+        })
+        .collect();
+    assert_ne!(wrong, marker);
+    fs::write(out.join(".atlas-kb-build"), wrong).unwrap();
+    build(&vault, &out);
+    assert_eq!(inode("img/diagram.svg"), kept);
+    assert_ne!(inode("notes/overview.html"), relisted);
+}
+
+#[test]
 fn site_templates_and_static_files_override_the_built_ins() {
     let tmp = TempDir::new("override");
     let site_dir = tmp.path().join("site");
