@@ -473,8 +473,8 @@ fn split_placeholders<'a>(
         events.push(Event::Text(piece(pos..pos + caret)));
         events.push(Event::Html(
             format!(
-                "<span class=\"block-id\" id=\"^{}\"></span>",
-                escape(&id.to_lowercase())
+                "<span class=\"block-id\" id=\"{}\"></span>",
+                escape(&url::block_element_id(id))
             )
             .into(),
         ));

@@ -61,14 +61,13 @@ pub fn href(graph: &Graph, from: &str, to: PageId, anchor: Option<&Anchor>) -> S
 pub fn fragment(graph: &Graph, page: PageId, anchor: &Anchor) -> String {
     match anchor {
         Anchor::Heading(i) => graph.page(page).source.headings[*i as usize].slug.clone(),
-        // Matched case-insensitively; the element id is lower-case.
-        Anchor::Block(i) => format!(
-            "^{}",
-            graph.page(page).source.block_ids[*i as usize]
-                .id
-                .to_lowercase()
-        ),
+        Anchor::Block(i) => block_element_id(&graph.page(page).source.block_ids[*i as usize].id),
     }
+}
+
+/// The element id of block `^id`: lower-case, as links match block ids case-insensitively.
+pub fn block_element_id(id: &str) -> String {
+    format!("^{}", id.to_lowercase())
 }
 
 /// Percent-encodes what a URL path cannot hold as is (spaces, `#`, `?`, `%`, quotes, ...),
