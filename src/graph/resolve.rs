@@ -27,6 +27,9 @@ pub enum Resolution {
     Broken(Box<Broken>),
 }
 
+// The size the comment above promises; a new variant or field that grows it fails here.
+const _: () = assert!(std::mem::size_of::<Resolution>() <= 32);
+
 impl Resolution {
     /// A link that matched no page, resolved without did-you-mean help: resolving it again
     /// with [`Resolver::suggest`] set gives its final form.
