@@ -3,6 +3,7 @@
 
 pub mod markdown;
 pub mod output;
+mod reuse;
 pub mod search;
 pub mod theme;
 pub mod url;

@@ -2,21 +2,23 @@
 //! folder beside the target, which then replaces the target in one rename. An existing target
 //! is replaced only if an earlier build marked it as its own.
 //!
-//! A file whose bytes are the same as in the previous build is hard-linked from it instead of
-//! written: the staging folder is still complete and fresh, but an unchanged rebuild creates
-//! no new files, and removing the previous build then frees none. On some file systems
-//! (ext4 without a journal, seen on the benchmark machine) creating files soon after many
-//! were deleted is far slower than either, so this is most of a rebuild's cost.
+//! What is unchanged since the previous build is kept rather than written again (see
+//! [`super::reuse`]): the staging folder is still complete before the swap, but an unchanged
+//! rebuild creates no new files and moves a handful of folders, and removing the previous
+//! build is then almost free. On some file systems (ext4 without a journal, seen on the
+//! benchmark machine) creating files soon after many were deleted is far slower than either.
 //!
-//! To know which files are the same without reading them all again, the marker lists the
-//! digest and size of every file the build wrote (see [`Manifest`]). The list speaks only for
-//! files unchanged since the marker was written; any other file is read and compared, so a
-//! page edited by hand in the output is replaced by the next build.
+//! One departure from writing beside the target: folders kept whole are moved out of the
+//! target just before the swap, so for the time those renames take (~0.1 s for 4,000 folders
+//! on that machine) the old site lacks them. Any error after the first move returns them.
 
+use super::reuse::{self, Digest, Previous, Written};
 use crate::error::{Error, Result};
 use crate::timings::Timings;
 use rayon::prelude::*;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 /// The file that marks a folder as a site atlas-kb built (and may replace).
@@ -94,119 +96,20 @@ fn normalize(path: &Path) -> PathBuf {
 pub struct Staging {
     dir: PathBuf,
     target: PathBuf,
-    /// The target, when it holds a previous build whose files may be reused.
+    /// The target, when it holds a previous build whose files may be kept.
     previous: Option<Previous>,
-    /// Digest and size of each file written so far, for this build's marker.
-    written: Mutex<Vec<(String, Digest)>>,
+    /// Each file written or kept so far, for this build's marker.
+    written: Mutex<Vec<Written>>,
+    folders: Folders,
     parent: PathBuf,
     name: String,
     finished: bool,
 }
 
-/// A previous build in the target folder, and what its marker says it wrote.
-struct Previous {
-    dir: PathBuf,
-    manifest: Manifest,
-    /// When the marker was written: a file changed since is no longer what the manifest
-    /// describes.
-    marked: Option<Stamp>,
-}
-
-/// A 128-bit digest of a file's bytes, and its size.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Digest {
-    hash: u128,
-    len: u64,
-}
-
-impl Digest {
-    fn of(bytes: &[u8]) -> Digest {
-        Digest {
-            hash: xxhash_rust::xxh3::xxh3_128(bytes),
-            len: bytes.len() as u64,
-        }
-    }
-}
-
-/// The files a build wrote, from its marker: one `<digest> <size> <path>` line each, sorted
-/// by path. A marker without the list (an older build's), or with lines it cannot read, only
-/// means that more files are compared byte by byte.
-struct Manifest(Vec<(String, Digest)>);
-
-impl Manifest {
-    fn parse(text: &str) -> Manifest {
-        let mut files: Vec<(String, Digest)> = text
-            .lines()
-            .skip(1)
-            .filter_map(|line| {
-                let mut parts = line.splitn(3, ' ');
-                let hash = u128::from_str_radix(parts.next()?, 16).ok()?;
-                let len = parts.next()?.parse().ok()?;
-                Some((parts.next()?.to_string(), Digest { hash, len }))
-            })
-            .collect();
-        files.sort_by(|a, b| a.0.cmp(&b.0));
-        Manifest(files)
-    }
-
-    fn get(&self, rel: &str) -> Option<Digest> {
-        let i = self.0.binary_search_by(|(p, _)| p.as_str().cmp(rel)).ok()?;
-        Some(self.0[i].1)
-    }
-
-    /// The marker's text for `files`, sorted so that the same build gives the same bytes.
-    fn text(mut files: Vec<(String, Digest)>) -> String {
-        use std::fmt::Write;
-        // Paths are unique: an unstable sort gives the one order there is.
-        files.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let size: usize = files.iter().map(|(rel, _)| rel.len() + 56).sum();
-        let mut text = String::with_capacity(MARKER_HEADER.len() + 1 + size);
-        text.push_str(MARKER_HEADER);
-        text.push('\n');
-        for (rel, digest) in files {
-            // A line per file: a name with a line break in it cannot be listed.
-            if !rel.contains(['\n', '\r']) {
-                // Writing to a String cannot fail.
-                let _ = writeln!(text, "{:032x} {} {rel}", digest.hash, digest.len);
-            }
-        }
-        text
-    }
-}
-
-/// When a file last changed. The status-change time cannot be set back by any tool, and
-/// writing, linking or renaming the file all move it on; the modification time survives a
-/// copy that keeps times (`cp -a`), so a file edited and then copied still shows its edit.
-#[derive(Debug, Clone, Copy)]
-struct Stamp {
-    changed: (i64, i64),
-    modified: std::time::SystemTime,
-}
-
-impl Stamp {
-    #[cfg(unix)]
-    fn of(metadata: &std::fs::Metadata) -> Option<Stamp> {
-        use std::os::unix::fs::MetadataExt;
-        Some(Stamp {
-            changed: (metadata.ctime(), metadata.ctime_nsec()),
-            modified: metadata.modified().ok()?,
-        })
-    }
-
-    #[cfg(not(unix))]
-    fn of(_: &std::fs::Metadata) -> Option<Stamp> {
-        None
-    }
-
-    /// Strictly before on both clocks: a change in the same clock tick as `other` does not
-    /// count as before it.
-    fn before(self, other: Stamp) -> bool {
-        self.changed < other.changed && self.modified < other.modified
-    }
-}
-
 impl Staging {
-    /// Creates the staging folder with every folder the site needs, each created once.
+    /// Creates the staging folder. `folders`, sorted, are all the folders the site needs;
+    /// each is created when the first file is written into it, so that a folder kept whole
+    /// from the previous build is not created only to be removed again.
     pub fn create(target: &Path, folders: &[&str]) -> Result<Staging> {
         let parent = target.parent().unwrap_or(Path::new(".")).to_path_buf();
         std::fs::create_dir_all(&parent).map_err(|e| Error::io("cannot create", &parent, e))?;
@@ -219,74 +122,193 @@ impl Staging {
             remove_tree(&dir).map_err(|e| Error::io("cannot remove", &dir, e))?;
         }
         std::fs::create_dir(&dir).map_err(|e| Error::io("cannot create", &dir, e))?;
-        // `check_target` let through only an empty folder or a marked build.
-        let marker = target.join(MARKER);
-        let previous = marker.is_file().then(|| Previous {
-            dir: target.to_path_buf(),
-            manifest: Manifest::parse(&std::fs::read_to_string(&marker).unwrap_or_default()),
-            marked: std::fs::symlink_metadata(&marker)
-                .ok()
-                .and_then(|m| Stamp::of(&m)),
-        });
-        let staging = Staging {
+        Ok(Staging {
             dir,
             target: target.to_path_buf(),
-            previous,
+            // `check_target` let through only an empty folder or a marked build.
+            previous: Previous::read(target, MARKER),
             written: Mutex::new(Vec::new()),
+            folders: Folders::new(folders),
             parent,
             name,
             finished: false,
-        };
-        // In parallel: creating folders is file-system latency, which threads overlap. A
-        // folder whose parent another thread has not made yet makes the parent itself;
-        // `create_dir_all` accepts a folder that appears meanwhile.
-        folders.par_iter().try_for_each(|folder| {
-            let path = staging.dir.join(folder);
-            std::fs::create_dir_all(&path).map_err(|e| Error::io("cannot create", &path, e))
-        })?;
-        Ok(staging)
+        })
     }
 
-    /// Writes one file at `rel`, a `/`-separated path whose folder exists already, or links
-    /// the previous build's file there if it holds exactly these bytes.
+    /// Writes one file at `rel`, a `/`-separated path in one of the site's folders, unless
+    /// the previous build's file there holds exactly these bytes: that one is kept (`finish`).
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
-        let file = self.dir.join(rel);
         let digest = Digest::of(bytes);
-        let reused = self.previous.as_ref().is_some_and(|previous| {
-            let old = previous.dir.join(rel);
-            previous.holds(rel, &old, digest, bytes) && std::fs::hard_link(&old, &file).is_ok()
-        });
-        if !reused {
+        let kept = self
+            .previous
+            .as_ref()
+            .is_some_and(|previous| previous.holds(rel, digest, bytes));
+        if !kept {
+            let file = self.dir.join(rel);
+            self.folders.make(&self.dir, rel)?;
             std::fs::write(&file, bytes).map_err(|e| Error::io("cannot write", &file, e))?;
         }
         // Only a poisoned lock (a panic elsewhere) fails here; the file then goes unlisted.
         if let Ok(mut written) = self.written.lock() {
-            written.push((rel.to_string(), digest));
+            written.push(Written {
+                rel: rel.to_string(),
+                digest,
+                kept,
+            });
         }
         Ok(())
     }
 
     /// Copies a file from the content root to `rel`.
     /// Read whole rather than copied by the file system, so that the marker lists it and
-    /// the next build can reuse it.
+    /// the next build can keep it.
     pub fn copy(&self, from: &Path, rel: &str) -> Result<()> {
         let bytes = std::fs::read(from).map_err(|e| Error::io("cannot copy", from, e))?;
         self.write(rel, &bytes)
     }
 
-    /// Marks the folder as a build and swaps it in for the target.
+    /// Brings in the previous build's kept files, marks the folder as a build and swaps it
+    /// in for the target.
     pub fn finish(mut self, timings: &mut Timings) -> Result<()> {
-        let marker = self.dir.join(MARKER);
-        let written = match self.written.lock() {
+        let mut written = match self.written.lock() {
             Ok(mut written) => std::mem::take(&mut *written),
             Err(_) => Vec::new(),
         };
-        std::fs::write(&marker, Manifest::text(written))
+        written.par_sort_unstable_by(|a, b| a.rel.cmp(&b.rel));
+        let whole = match &self.previous {
+            Some(previous) => previous.whole_folders(&written),
+            None => Vec::new(),
+        };
+        let whole_set: HashSet<&str> = whole.iter().map(String::as_str).collect();
+        self.link_kept(&written, |rel| !inside(&whole_set, rel))?;
+        let marker = self.dir.join(MARKER);
+        std::fs::write(&marker, reuse::marker_text(MARKER_HEADER, &written))
             .map_err(|e| Error::io("cannot write", &marker, e))?;
         timings.mark("write");
-        swap_into_place(&self.dir, &self.target, &self.parent, &self.name)?;
-        self.finished = true;
-        timings.mark("swap");
+
+        // From here to the swap, the target lacks the folders moved out of it: only renames
+        // happen in between.
+        let moved = self.move_whole(&whole, &written)?;
+        match swap_into_place(&self.dir, &self.target, &self.parent, &self.name) {
+            Ok(old) => {
+                self.finished = true;
+                timings.mark("swap");
+                if let Some(old) = old {
+                    remove_tree(&old)
+                        .map_err(|e| Error::io("cannot remove the previous build", &old, e))?;
+                }
+            }
+            Err(e) => {
+                self.give_back(&moved);
+                return Err(e);
+            }
+        }
+        // The marker's time says until when the build alone changed the site, and moving
+        // folders or removing the previous build's links changed some after it was written.
+        // Failing to touch it only means that the next build trusts the list for fewer files.
+        let _ = std::fs::File::options()
+            .write(true)
+            .open(self.target.join(MARKER))
+            .and_then(|file| file.set_modified(std::time::SystemTime::now()));
+        timings.mark("remove");
+        Ok(())
+    }
+
+    /// Links the previous build's file for each kept file that `wanted` picks.
+    fn link_kept(&self, written: &[Written], wanted: impl Fn(&str) -> bool + Sync) -> Result<()> {
+        let Some(previous) = &self.previous else {
+            return Ok(());
+        };
+        written
+            .par_iter()
+            .filter(|file| file.kept && wanted(&file.rel))
+            .try_for_each(|file| {
+                let (old, new) = (previous.dir.join(&file.rel), self.dir.join(&file.rel));
+                self.folders.make(&self.dir, &file.rel)?;
+                // Where links are not supported, a copy: the bytes are known to be right.
+                std::fs::hard_link(&old, &new)
+                    .or_else(|_| std::fs::copy(&old, &new).map(drop))
+                    .map_err(|e| Error::io("cannot write", &new, e))
+            })
+    }
+
+    /// Moves the folders the previous build holds whole into the staging folder; any that
+    /// cannot be moved has its files linked instead. Returns the folders moved. This is the
+    /// one step that changes the target before the swap; if the build fails after it,
+    /// `give_back` returns them, so the target is as it was.
+    fn move_whole(&self, whole: &[String], written: &[Written]) -> Result<Vec<String>> {
+        let Some(previous) = &self.previous else {
+            return Ok(Vec::new());
+        };
+        let (mut moved, mut unmoved) = (Vec::new(), HashSet::new());
+        for folder in whole {
+            let (from, to) = (previous.dir.join(folder), self.dir.join(folder));
+            // Nothing was written below `to`, so it was not created; its parent may not be.
+            let parent = to.parent().map_or(Ok(()), std::fs::create_dir_all);
+            if parent.is_ok() && std::fs::rename(&from, &to).is_ok() {
+                moved.push(folder.clone());
+            } else {
+                unmoved.insert(folder.as_str());
+            }
+        }
+        if !unmoved.is_empty() {
+            if let Err(e) = self.link_kept(written, |rel| inside(&unmoved, rel)) {
+                self.give_back(&moved);
+                return Err(e);
+            }
+        }
+        Ok(moved)
+    }
+
+    /// Returns folders moved from the target by `move_whole`, last first.
+    fn give_back(&self, moved: &[String]) {
+        if let Some(previous) = &self.previous {
+            for folder in moved.iter().rev() {
+                let _ = std::fs::rename(self.dir.join(folder), previous.dir.join(folder));
+            }
+        }
+    }
+}
+
+/// Whether `rel` lies below one of `folders`.
+fn inside(folders: &HashSet<&str>, rel: &str) -> bool {
+    rel.match_indices('/')
+        .any(|(slash, _)| folders.contains(&rel[..slash]))
+}
+
+/// The site's folders, and which of them exist in the staging folder yet.
+struct Folders {
+    paths: Vec<String>,
+    made: Vec<AtomicBool>,
+}
+
+impl Folders {
+    fn new(sorted: &[&str]) -> Folders {
+        Folders {
+            paths: sorted.iter().map(|f| f.to_string()).collect(),
+            made: sorted.iter().map(|_| AtomicBool::new(false)).collect(),
+        }
+    }
+
+    /// Creates the folder of `rel` under `dir` unless it was made already. Threads may race
+    /// to create one folder, or a folder and its parent; `create_dir_all` accepts a folder
+    /// that appears meanwhile.
+    fn make(&self, dir: &Path, rel: &str) -> Result<()> {
+        let Some(slash) = rel.rfind('/') else {
+            return Ok(());
+        };
+        let folder = &rel[..slash];
+        let known = self.paths.binary_search_by(|p| p.as_str().cmp(folder));
+        if let Ok(i) = known {
+            if self.made[i].load(Ordering::Relaxed) {
+                return Ok(());
+            }
+        }
+        let path = dir.join(folder);
+        std::fs::create_dir_all(&path).map_err(|e| Error::io("cannot create", &path, e))?;
+        if let Ok(i) = known {
+            self.made[i].store(true, Ordering::Relaxed);
+        }
         Ok(())
     }
 }
@@ -299,29 +321,14 @@ impl Drop for Staging {
     }
 }
 
-impl Previous {
-    /// Whether `old`, the previous build's file at `rel`, is a regular file (not a symlink)
-    /// holding exactly `bytes`. The manifest answers for a file unchanged since the marker
-    /// was written; any other file is read and compared.
-    fn holds(&self, rel: &str, old: &Path, digest: Digest, bytes: &[u8]) -> bool {
-        let Ok(metadata) = std::fs::symlink_metadata(old) else {
-            return false;
-        };
-        if !metadata.file_type().is_file() || metadata.len() != digest.len {
-            return false;
-        }
-        let untouched = match (Stamp::of(&metadata), self.marked) {
-            (Some(file), Some(marker)) => file.before(marker),
-            _ => false,
-        };
-        match self.manifest.get(rel) {
-            Some(listed) if untouched => listed == digest,
-            _ => std::fs::read(old).is_ok_and(|old| old == bytes),
-        }
-    }
-}
-
-fn swap_into_place(staging: &Path, target: &Path, parent: &Path, name: &str) -> Result<()> {
+/// Swaps the staging folder in for the target; returns where the previous build went, for
+/// the caller to remove.
+fn swap_into_place(
+    staging: &Path,
+    target: &Path,
+    parent: &Path,
+    name: &str,
+) -> Result<Option<PathBuf>> {
     let old = parent.join(format!(".{name}.atlas-kb-old-{}", std::process::id()));
     let had_old = target.exists();
     if had_old {
@@ -333,10 +340,7 @@ fn swap_into_place(staging: &Path, target: &Path, parent: &Path, name: &str) -> 
         }
         return Err(Error::io("cannot move into place", target, e));
     }
-    if had_old {
-        remove_tree(&old).map_err(|e| Error::io("cannot remove the previous build", &old, e))?;
-    }
-    Ok(())
+    Ok(had_old.then_some(old))
 }
 
 /// Removes a folder tree, its sub-folders in parallel. A folder without sub-folders goes in

@@ -234,6 +234,7 @@ fn rebuild_reuses_unchanged_files_and_equals_a_fresh_build() {
         inode("mitigations/sanitize.html"),
         inode("notes/overview.html"),
     );
+    let (unchanged_folder, changed_folder) = (inode("img"), inode("notes"));
     let note = vault.join("notes/overview.md");
     let text = fs::read_to_string(&note).unwrap();
     fs::write(&note, format!("{text}\nA line added before the rebuild.\n")).unwrap();
@@ -243,6 +244,9 @@ fn rebuild_reuses_unchanged_files_and_equals_a_fresh_build() {
     assert_eq!(inode("img/diagram.svg"), asset);
     assert_eq!(inode("mitigations/sanitize.html"), page);
     assert_ne!(inode("notes/overview.html"), changed);
+    // A folder whose files are all unchanged is the previous build's folder, moved whole.
+    assert_eq!(inode("img"), unchanged_folder);
+    assert_ne!(inode("notes"), changed_folder);
     let html = fs::read_to_string(out.join("notes/overview.html")).unwrap();
     assert!(html.contains("A line added before the rebuild."));
     // The result is exactly what a build into a fresh folder writes.
@@ -263,6 +267,50 @@ fn rebuild_reuses_unchanged_files_and_equals_a_fresh_build() {
         .collect();
     beside.sort();
     assert_eq!(beside, ["fresh", "out", "vault"]);
+}
+
+#[test]
+fn rebuild_keeps_nothing_added_to_the_output_or_removed_from_the_content() {
+    use std::os::unix::fs::MetadataExt;
+    let (tmp, vault) = copy_fixture("site-basic");
+    let scratch = vault.join("notes/scratch.md");
+    fs::write(
+        &scratch,
+        "# Scratch\n\nA page that goes before the rebuild.\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    build(&vault, &out);
+    assert!(out.join("notes/scratch.html").is_file());
+    let inode = |rel: &str| fs::metadata(out.join(rel)).unwrap().ino();
+    let (asset, note) = (inode("img/diagram.svg"), inode("notes/overview.html"));
+    // Added by hand: a file beside the build's own, an empty folder, a file further down.
+    fs::write(out.join("img/mine.txt"), "mine").unwrap();
+    fs::create_dir(out.join("img/empty")).unwrap();
+    fs::create_dir(out.join("techniques/own")).unwrap();
+    fs::write(out.join("techniques/own/page.html"), "own").unwrap();
+    // Removed from the content: the other page in its folder stays the same.
+    fs::remove_file(&scratch).unwrap();
+
+    build(&vault, &out);
+    for gone in [
+        "img/mine.txt",
+        "img/empty",
+        "techniques/own",
+        "notes/scratch.html",
+    ] {
+        assert!(!out.join(gone).exists(), "{gone} is still in the output");
+    }
+    // The files that stayed the same are still kept, each on its own.
+    assert_eq!(inode("img/diagram.svg"), asset);
+    assert_eq!(inode("notes/overview.html"), note);
+    let fresh = tmp.path().join("fresh");
+    build(&vault, &fresh);
+    let (rebuilt, expected) = (read_tree(&out), read_tree(&fresh));
+    assert_eq!(
+        rebuilt.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -302,6 +350,9 @@ fn rebuild_trusts_the_marker_only_for_files_unchanged_since() {
         })
         .collect();
     assert_ne!(wrong, marker);
+    // The list speaks only for files older than the marker by at least one tick of the file
+    // system's clock, and the build's last step changes some files' status.
+    std::thread::sleep(std::time::Duration::from_millis(50));
     fs::write(out.join(".atlas-kb-build"), wrong).unwrap();
     build(&vault, &out);
     assert_eq!(inode("img/diagram.svg"), kept);

@@ -1,0 +1,295 @@
+//! What a build can keep of the previous one in the target folder (see [`super::output`]).
+//!
+//! A file whose bytes are unchanged is the previous build's file, hard-linked into the new
+//! one instead of written again. A folder whose every file is unchanged, and whose previous
+//! copy holds nothing else, is moved into the new build whole: one rename instead of a link
+//! for each file now and an unlink for each when the previous build is removed.
+//!
+//! To know which files are unchanged without reading them all again, the marker lists the
+//! digest and size of every file the build wrote (see [`Manifest`]). The list speaks only for
+//! files and folders unchanged since the marker was written; any other file is read and
+//! compared, and any other folder is listed, so a page edited by hand in the output, or a
+//! file added there, does not survive the next build.
+
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// A 128-bit digest of a file's bytes, and its size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Digest {
+    hash: u128,
+    len: u64,
+}
+
+impl Digest {
+    pub(super) fn of(bytes: &[u8]) -> Digest {
+        Digest {
+            hash: xxhash_rust::xxh3::xxh3_128(bytes),
+            len: bytes.len() as u64,
+        }
+    }
+}
+
+/// One file of the new build.
+pub(super) struct Written {
+    /// `/`-separated, relative to the site root.
+    pub rel: String,
+    pub digest: Digest,
+    /// The previous build's file at the same place holds exactly these bytes; nothing has
+    /// been written for it yet.
+    pub kept: bool,
+}
+
+/// The files a build wrote, from its marker: one `<digest> <size> <path>` line each, sorted
+/// by path. A marker without the list (an older build's), or with lines it cannot read, only
+/// means that more files are compared byte by byte.
+struct Manifest(Vec<(String, Digest)>);
+
+impl Manifest {
+    fn parse(text: &str) -> Manifest {
+        let mut files: Vec<(String, Digest)> = text
+            .lines()
+            .skip(1)
+            .filter_map(|line| {
+                let mut parts = line.splitn(3, ' ');
+                let hash = u128::from_str_radix(parts.next()?, 16).ok()?;
+                let len = parts.next()?.parse().ok()?;
+                Some((parts.next()?.to_string(), Digest { hash, len }))
+            })
+            .collect();
+        files.sort_by(|a, b| a.0.cmp(&b.0));
+        Manifest(files)
+    }
+
+    fn get(&self, rel: &str) -> Option<Digest> {
+        let i = self.0.binary_search_by(|(p, _)| p.as_str().cmp(rel)).ok()?;
+        Some(self.0[i].1)
+    }
+}
+
+/// The marker's text: `header`, then a line for each of `files`, which are sorted by path,
+/// so that the same build gives the same bytes.
+pub(super) fn marker_text(header: &str, files: &[Written]) -> String {
+    use std::fmt::Write;
+    let size: usize = files.iter().map(|w| w.rel.len() + 56).sum();
+    let mut text = String::with_capacity(header.len() + 1 + size);
+    text.push_str(header);
+    text.push('\n');
+    for file in files {
+        // A line per file: a name with a line break in it cannot be listed.
+        if !file.rel.contains(['\n', '\r']) {
+            let Digest { hash, len } = file.digest;
+            // Writing to a String cannot fail.
+            let _ = writeln!(text, "{hash:032x} {len} {}", file.rel);
+        }
+    }
+    text
+}
+
+/// When a file or folder last changed. The status-change time cannot be set back by any
+/// tool, and writing, linking or renaming all move it on; the modification time survives a
+/// copy that keeps times (`cp -a`), so a file edited and then copied still shows its edit.
+/// A folder's times move when an entry is added, removed or renamed.
+#[derive(Debug, Clone, Copy)]
+struct Stamp {
+    changed: (i64, i64),
+    modified: std::time::SystemTime,
+}
+
+impl Stamp {
+    #[cfg(unix)]
+    fn of(metadata: &std::fs::Metadata) -> Option<Stamp> {
+        use std::os::unix::fs::MetadataExt;
+        Some(Stamp {
+            changed: (metadata.ctime(), metadata.ctime_nsec()),
+            modified: metadata.modified().ok()?,
+        })
+    }
+
+    #[cfg(not(unix))]
+    fn of(_: &std::fs::Metadata) -> Option<Stamp> {
+        None
+    }
+
+    /// Strictly before on both clocks: a change in the same clock tick as `other` does not
+    /// count as before it.
+    fn before(self, other: Stamp) -> bool {
+        self.changed < other.changed && self.modified < other.modified
+    }
+}
+
+/// A previous build in the target folder, and what its marker says it wrote.
+pub(super) struct Previous {
+    pub dir: PathBuf,
+    manifest: Manifest,
+    /// When the marker was written: what changed since is no longer what the manifest
+    /// describes.
+    marked: Option<Stamp>,
+}
+
+impl Previous {
+    /// The build in `dir`, if its marker says there is one.
+    pub(super) fn read(dir: &Path, marker: &str) -> Option<Previous> {
+        let marker = dir.join(marker);
+        let metadata = std::fs::symlink_metadata(&marker).ok()?;
+        if !metadata.is_file() {
+            return None;
+        }
+        Some(Previous {
+            dir: dir.to_path_buf(),
+            manifest: Manifest::parse(&std::fs::read_to_string(&marker).unwrap_or_default()),
+            marked: Stamp::of(&metadata),
+        })
+    }
+
+    /// Whether a file or folder of the previous build is unchanged since its marker.
+    fn untouched(&self, metadata: &std::fs::Metadata) -> bool {
+        match (Stamp::of(metadata), self.marked) {
+            (Some(stamp), Some(marker)) => stamp.before(marker),
+            _ => false,
+        }
+    }
+
+    /// Whether the previous build's file at `rel` is a regular file (not a symlink) holding
+    /// exactly `bytes`. The manifest answers for a file unchanged since the marker was
+    /// written; any other file is read and compared.
+    pub(super) fn holds(&self, rel: &str, digest: Digest, bytes: &[u8]) -> bool {
+        let old = self.dir.join(rel);
+        let Ok(metadata) = std::fs::symlink_metadata(&old) else {
+            return false;
+        };
+        if !metadata.file_type().is_file() || metadata.len() != digest.len {
+            return false;
+        }
+        match self.manifest.get(rel) {
+            Some(listed) if self.untouched(&metadata) => listed == digest,
+            _ => std::fs::read(&old).is_ok_and(|old| old == bytes),
+        }
+    }
+
+    /// The folders of the new build that the previous one holds exactly: every file kept,
+    /// and nothing else there, all the way down. Only the largest are given (none inside
+    /// another), sorted. The site root itself is never one: the new marker goes there.
+    pub(super) fn whole_folders(&self, written: &[Written]) -> Vec<String> {
+        let new = Tree::of(written.iter().map(|w| (w.rel.as_str(), w.kept)));
+        let old = Tree::of(self.manifest.0.iter().map(|(rel, _)| (rel.as_str(), true)));
+        let listed_alike: Vec<bool> = new
+            .folders
+            .par_iter()
+            .map(|folder| {
+                folder.all_kept && {
+                    let listed = old.index.get(folder.path).map(|&i| old.folders[i].entries);
+                    self.lists_only(folder.path, folder.entries, listed)
+                }
+            })
+            .collect();
+        // A folder is whole when it and every folder below it are alike. Children have
+        // longer paths, so going from the longest path down settles them first.
+        let mut whole = listed_alike;
+        let mut deepest_first: Vec<usize> = (0..new.folders.len()).collect();
+        deepest_first.sort_unstable_by_key(|&i| std::cmp::Reverse(new.folders[i].path.len()));
+        for i in deepest_first {
+            if let (false, Some(parent)) = (whole[i], new.folders[i].parent) {
+                whole[parent] = false;
+            }
+        }
+        let mut largest: Vec<String> = new
+            .folders
+            .iter()
+            .enumerate()
+            .filter(|&(i, folder)| whole[i] && folder.parent.is_none_or(|p| !whole[p]))
+            .map(|(_, folder)| folder.path.to_string())
+            .collect();
+        largest.sort_unstable();
+        largest
+    }
+
+    /// Whether the previous build's `folder` is a real folder with `entries` entries and no
+    /// more. The caller knows that each entry the new build puts there exists in it, so the
+    /// count decides. A folder unchanged since the marker holds what the manifest lists
+    /// (`listed`); any other is read.
+    fn lists_only(&self, folder: &str, entries: u32, listed: Option<u32>) -> bool {
+        let path = self.dir.join(folder);
+        let Ok(metadata) = std::fs::symlink_metadata(&path) else {
+            return false;
+        };
+        if !metadata.is_dir() {
+            return false;
+        }
+        if self.untouched(&metadata) && listed.is_some() {
+            return listed == Some(entries);
+        }
+        std::fs::read_dir(&path).is_ok_and(|listing| {
+            let mut found = 0u32;
+            for entry in listing {
+                if entry.is_err() {
+                    return false;
+                }
+                found += 1;
+            }
+            found == entries
+        })
+    }
+}
+
+/// The folders of a list of file paths, each with how many entries (files and folders) it
+/// holds directly, and whether every file below it is kept.
+struct Tree<'a> {
+    folders: Vec<Folder<'a>>,
+    index: HashMap<&'a str, usize>,
+}
+
+struct Folder<'a> {
+    path: &'a str,
+    /// `None` for a folder at the site root.
+    parent: Option<usize>,
+    entries: u32,
+    all_kept: bool,
+}
+
+impl<'a> Tree<'a> {
+    fn of(files: impl Iterator<Item = (&'a str, bool)>) -> Tree<'a> {
+        let mut tree = Tree {
+            folders: Vec::new(),
+            index: HashMap::new(),
+        };
+        for (rel, kept) in files {
+            // A file at the root belongs to no folder that could be moved.
+            let Some(slash) = rel.rfind('/').filter(|&i| i > 0) else {
+                continue;
+            };
+            let folder = tree.folder(&rel[..slash]);
+            tree.folders[folder].entries += 1;
+            let mut up = Some(folder);
+            // A folder already marked has all its ancestors marked.
+            while let Some(i) = up.filter(|&i| !kept && tree.folders[i].all_kept) {
+                tree.folders[i].all_kept = false;
+                up = tree.folders[i].parent;
+            }
+        }
+        tree
+    }
+
+    /// The folder at `path`, added with its ancestors if new.
+    fn folder(&mut self, path: &'a str) -> usize {
+        if let Some(&i) = self.index.get(path) {
+            return i;
+        }
+        let parent = path
+            .rfind('/')
+            .filter(|&i| i > 0)
+            .map(|slash| self.folder(&path[..slash]));
+        if let Some(parent) = parent {
+            self.folders[parent].entries += 1;
+        }
+        self.folders.push(Folder {
+            path,
+            parent,
+            entries: 0,
+            all_kept: true,
+        });
+        self.index.insert(path, self.folders.len() - 1);
+        self.folders.len() - 1
+    }
+}
