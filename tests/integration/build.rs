@@ -212,13 +212,18 @@ fn two_builds_give_identical_bytes() {
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
     build(&project().join("content"), &a);
     build(&project().join("content"), &b);
-    let (first, second) = (read_tree(&a), read_tree(&b));
+    assert_same_files(&b, &a);
+}
+
+/// The same files with the same bytes in both folders.
+fn assert_same_files(actual: &std::path::Path, expected: &std::path::Path) {
+    let (actual, expected) = (read_tree(actual), read_tree(expected));
     assert_eq!(
-        first.keys().collect::<Vec<_>>(),
-        second.keys().collect::<Vec<_>>()
+        actual.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>()
     );
-    for (path, bytes) in &first {
-        assert!(bytes == &second[path], "{path} differs between builds");
+    for (path, bytes) in &expected {
+        assert!(bytes == &actual[path], "{path} differs");
     }
 }
 
@@ -252,14 +257,7 @@ fn rebuild_reuses_unchanged_files_and_equals_a_fresh_build() {
     // The result is exactly what a build into a fresh folder writes.
     let fresh = tmp.path().join("fresh");
     build(&vault, &fresh);
-    let (rebuilt, expected) = (read_tree(&out), read_tree(&fresh));
-    assert_eq!(
-        rebuilt.keys().collect::<Vec<_>>(),
-        expected.keys().collect::<Vec<_>>()
-    );
-    for (path, bytes) in &expected {
-        assert!(bytes == &rebuilt[path], "{path} differs from a fresh build");
-    }
+    assert_same_files(&out, &fresh);
     // Nothing is left beside the output: no staging folder, no previous build.
     let mut beside: Vec<String> = fs::read_dir(tmp.path())
         .unwrap()
@@ -306,11 +304,7 @@ fn rebuild_keeps_nothing_added_to_the_output_or_removed_from_the_content() {
     assert_eq!(inode("notes/overview.html"), note);
     let fresh = tmp.path().join("fresh");
     build(&vault, &fresh);
-    let (rebuilt, expected) = (read_tree(&out), read_tree(&fresh));
-    assert_eq!(
-        rebuilt.keys().collect::<Vec<_>>(),
-        expected.keys().collect::<Vec<_>>()
-    );
+    assert_same_files(&out, &fresh);
 }
 
 #[test]
