@@ -40,10 +40,10 @@ pub struct Page {
 
 impl Page {
     /// `AML.T0011.000: Unsafe AI Artifacts`, or the name alone for pages without an ID.
-    pub fn title(&self) -> String {
+    pub fn title(&self) -> std::borrow::Cow<'_, str> {
         match &self.atlas_id {
-            Some(id) => format!("{id}: {}", self.name),
-            None => self.name.clone(),
+            Some(id) => format!("{id}: {}", self.name).into(),
+            None => self.name.as_str().into(),
         }
     }
 

@@ -13,6 +13,7 @@ use crate::error::Result;
 use crate::graph::{Graph, PageId, PageKind, RelationKind, Resolution};
 use crate::timings::Timings;
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
 pub use theme::Theme;
@@ -92,9 +93,11 @@ pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Resul
         || {
             pages
                 .par_iter()
-                .map(|(id, path)| {
-                    let (html, entry) = render_page(graph, &theme, &display, *id, path)?;
-                    staging.write(path, html.as_bytes())?;
+                // One output buffer per worker, reused: a page's HTML (~14 KB) then costs
+                // no allocation once the buffer has grown to the largest page.
+                .map_init(Vec::new, |html, (id, path)| {
+                    let entry = render_page(graph, &theme, &display, *id, path, html)?;
+                    staging.write(path, html)?;
                     Ok(entry)
                 })
                 .collect::<Result<Vec<search::Entry>>>()
@@ -142,13 +145,15 @@ fn base_context(out_path: &str) -> tera::Context {
     ctx
 }
 
-fn render_page(
-    graph: &Graph,
+/// Renders page `id` into `html` (cleared first) and returns its search entry.
+fn render_page<'g>(
+    graph: &'g Graph,
     theme: &Theme,
     display: &DisplayOrder,
     id: PageId,
     out_path: &str,
-) -> Result<(String, search::Entry<'static>)> {
+    html: &mut Vec<u8>,
+) -> Result<search::Entry<'g>> {
     let page = graph.page(id);
     let body = markdown::render_body(graph, id, out_path);
 
@@ -176,8 +181,8 @@ fn render_page(
                 url::encode_path(&tag_slug(t))
             ),
             id: None,
-            name: t.clone(),
-            title: t.clone(),
+            name: t,
+            title: t.as_str().into(),
             note: None,
             kind: PageKind::Note,
             children: Vec::new(),
@@ -190,34 +195,51 @@ fn render_page(
         kind: page.kind,
         kind_label: kind_label(page.kind),
         path: &page.source.path,
-        body: body.html,
         tags,
         generated: page.generated,
         has_h1: page.source.headings.iter().any(|h| h.level == 1),
         parent,
     };
     let mut ctx = base_context(out_path);
-    ctx.insert("page", &view);
+    // The body, a page's largest string, is moved into the context rather than copied.
+    let mut page_vars = to_value(&view)?;
+    if let tera::Value::Object(vars) = &mut page_vars {
+        vars.insert("body".to_string(), tera::Value::String(body.html));
+    }
+    insert_value(&mut ctx, "page", page_vars)?;
     ctx.insert("relations", &relations);
     ctx.insert("backlinks", &backlinks);
-    let html = theme.render("page.html", &ctx)?;
-    let entry = search::Entry {
+    theme.render_into("page.html", &ctx, html)?;
+    Ok(search::Entry {
         u: url::encode_path(out_path),
-        t: page.title(),
+        t: view.title,
         k: kind_label(page.kind),
         b: search::body_excerpt(&body.text),
-    };
-    Ok((html, entry))
+    })
+}
+
+fn to_value(value: &impl serde::Serialize) -> Result<tera::Value> {
+    tera::to_value(value).map_err(|e| crate::Error::Template(e.to_string()))
+}
+
+/// `Context::insert` serializes a copy of what it is given; this moves `value` in.
+fn insert_value(ctx: &mut tera::Context, key: &str, value: tera::Value) -> Result<()> {
+    let mut vars = tera::Map::new();
+    vars.insert(key.to_string(), value);
+    let vars = tera::Context::from_value(tera::Value::Object(vars))
+        .map_err(|e| crate::Error::Template(e.to_string()))?;
+    ctx.extend(vars);
+    Ok(())
 }
 
 /// The page's relations that its body does not link, grouped by section.
-fn relation_groups(
-    graph: &Graph,
+fn relation_groups<'g>(
+    graph: &'g Graph,
     display: &DisplayOrder,
     id: PageId,
     from: &str,
     shown: &mut HashSet<PageId>,
-) -> Vec<Group> {
+) -> Vec<Group<'g>> {
     // (display order, section title) -> (page, use text)
     type Sections<'g> = BTreeMap<(u8, &'static str), Vec<(PageId, Option<&'g str>)>>;
     let mut groups: Sections = BTreeMap::new();
@@ -262,7 +284,7 @@ fn relation_groups(
                 shown.insert(*p);
             }
             Group {
-                title: title.to_string(),
+                title,
                 items: items
                     .into_iter()
                     .map(|(p, note)| LinkView::new(graph, from, p, note))
@@ -273,13 +295,13 @@ fn relation_groups(
 }
 
 /// Pages that link here and are not shown already, grouped by kind.
-fn backlink_groups(
-    graph: &Graph,
+fn backlink_groups<'g>(
+    graph: &'g Graph,
     display: &DisplayOrder,
     id: PageId,
     from: &str,
     shown: &HashSet<PageId>,
-) -> Vec<Group> {
+) -> Vec<Group<'g>> {
     let sources: BTreeSet<PageId> = graph
         .backlinks(id)
         .iter()
@@ -299,7 +321,7 @@ fn backlink_groups(
             }
             items.sort_by_key(|p| display.rank(*p));
             Some(Group {
-                title: kind.plural().to_string(),
+                title: kind.plural(),
                 items: items
                     .into_iter()
                     .map(|p| LinkView::new(graph, from, p, None))
@@ -397,9 +419,9 @@ fn home(graph: &Graph, theme: &Theme) -> Result<Vec<u8>> {
             (n > 0).then(|| LinkView {
                 href: list_path(k),
                 id: None,
-                name: k.plural().to_string(),
-                title: k.plural().to_string(),
-                note: Some(n.to_string()),
+                name: k.plural(),
+                title: k.plural().into(),
+                note: Some(n.to_string().into()),
                 kind: k,
                 children: Vec::new(),
             })
@@ -462,18 +484,18 @@ fn matrix(graph: &Graph, theme: &Theme, display: &DisplayOrder) -> Result<Vec<u8
 }
 
 #[derive(serde::Serialize)]
-struct MatrixColumn {
-    tactic: LinkView,
-    techniques: Vec<LinkView>,
+struct MatrixColumn<'g> {
+    tactic: LinkView<'g>,
+    techniques: Vec<LinkView<'g>>,
 }
 
 /// The techniques of one matrix column, each with its sub-techniques in this tactic.
-fn matrix_techniques(
-    graph: &Graph,
+fn matrix_techniques<'g>(
+    graph: &'g Graph,
     display: &DisplayOrder,
     from: &str,
     tactic: PageId,
-) -> Vec<LinkView> {
+) -> Vec<LinkView<'g>> {
     let mut top: BTreeMap<u32, (PageId, BTreeSet<PageId>)> = BTreeMap::new();
     for r in graph.relations_of(tactic) {
         if r.kind != RelationKind::TechniqueTactic || r.other != tactic {
@@ -523,32 +545,34 @@ fn list(
         .into_iter()
         .map(|p| {
             let page = graph.page(p);
-            let detail = match kind {
+            let detail: Option<Cow<str>> = match kind {
                 PageKind::Technique | PageKind::SubTechnique => {
-                    page.metadata("Maturity").map(str::to_string)
+                    page.metadata("Maturity").map(Cow::Borrowed)
                 }
-                PageKind::Mitigation => page.metadata("Category").map(str::to_string),
+                PageKind::Mitigation => page.metadata("Category").map(Cow::Borrowed),
                 PageKind::CaseStudy => {
                     let parts: Vec<&str> = [page.metadata("Incident Date"), page.metadata("Type")]
                         .into_iter()
                         .flatten()
                         .collect();
-                    (!parts.is_empty()).then(|| parts.join(" · "))
+                    (!parts.is_empty()).then(|| parts.join(" · ").into())
                 }
                 PageKind::Tactic => {
                     let n = graph
                         .relations_of(p)
                         .filter(|r| r.kind == RelationKind::TechniqueTactic && r.other == p)
                         .count();
-                    Some(format!("{n} techniques"))
+                    Some(format!("{n} techniques").into())
                 }
                 PageKind::Note => page
                     .source
                     .path
                     .rsplit_once('/')
-                    .map(|(f, _)| format!("{f}/")),
+                    .map(|(f, _)| format!("{f}/").into()),
             };
-            LinkView::new(graph, from, p, detail.as_deref())
+            let mut row = LinkView::new(graph, from, p, None);
+            row.note = detail;
+            row
         })
         .collect();
     let detail_label = match kind {

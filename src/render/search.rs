@@ -2,6 +2,7 @@
 //! tag because `file://` pages may not `fetch`.
 
 use serde::Serialize;
+use std::borrow::Cow;
 
 /// How much body text each entry carries: enough to match on, small enough that the index
 /// stays a fraction of the site.
@@ -12,7 +13,7 @@ pub struct Entry<'a> {
     /// URL relative to the site root.
     pub u: String,
     /// Title (with ID).
-    pub t: String,
+    pub t: Cow<'a, str>,
     /// Kind.
     pub k: &'a str,
     /// The start of the body text.

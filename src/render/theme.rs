@@ -79,6 +79,20 @@ impl Theme {
             .render(name, context)
             .map_err(|e| Error::Template(describe(&e)))
     }
+
+    /// Renders into `out`, cleared first, so that a caller rendering many pages can reuse one
+    /// buffer.
+    pub fn render_into(
+        &self,
+        name: &str,
+        context: &tera::Context,
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
+        out.clear();
+        self.tera
+            .render_to(name, context, &mut *out)
+            .map_err(|e| Error::Template(describe(&e)))
+    }
 }
 
 /// Tera's errors nest their cause; users need the whole chain.

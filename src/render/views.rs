@@ -4,30 +4,33 @@ use super::url;
 use crate::graph::{Graph, Page, PageId, PageKind};
 use rayon::prelude::*;
 use serde::Serialize;
+use std::borrow::Cow;
 
+/// A link as templates see it. Text the graph already holds is borrowed, not copied: a page
+/// renders dozens of these, a list or the matrix tens of thousands.
 #[derive(Serialize)]
-pub struct LinkView {
+pub struct LinkView<'g> {
     pub href: String,
-    pub id: Option<String>,
-    pub name: String,
-    pub title: String,
+    pub id: Option<&'g str>,
+    pub name: &'g str,
+    pub title: Cow<'g, str>,
     /// The relation's use text, or a short descriptor in lists.
-    pub note: Option<String>,
+    pub note: Option<Cow<'g, str>>,
     pub kind: PageKind,
     /// Sub-entries (sub-techniques under their parent in the matrix).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub children: Vec<LinkView>,
+    pub children: Vec<LinkView<'g>>,
 }
 
-impl LinkView {
-    pub fn new(graph: &Graph, from: &str, to: PageId, note: Option<&str>) -> LinkView {
+impl<'g> LinkView<'g> {
+    pub fn new(graph: &'g Graph, from: &str, to: PageId, note: Option<&'g str>) -> LinkView<'g> {
         let page = graph.page(to);
         LinkView {
             href: url::href(graph, from, to, None),
-            id: page.atlas_id.as_ref().map(|i| i.to_string()),
-            name: page.name.clone(),
+            id: page.atlas_id.as_ref().map(|i| i.as_str()),
+            name: &page.name,
             title: page.title(),
-            note: note.map(str::to_string),
+            note: note.map(Cow::Borrowed),
             kind: page.kind,
             children: Vec::new(),
         }
@@ -35,9 +38,9 @@ impl LinkView {
 }
 
 #[derive(Serialize)]
-pub struct Group {
-    pub title: String,
-    pub items: Vec<LinkView>,
+pub struct Group<'g> {
+    pub title: &'static str,
+    pub items: Vec<LinkView<'g>>,
 }
 
 #[derive(Serialize)]
@@ -49,18 +52,17 @@ pub struct TagView {
 
 #[derive(Serialize)]
 pub struct PageView<'a> {
-    pub title: String,
+    pub title: Cow<'a, str>,
     pub name: &'a str,
     pub id: Option<&'a str>,
     pub kind: PageKind,
     pub kind_label: &'static str,
     pub path: &'a str,
-    pub body: String,
-    pub tags: Vec<LinkView>,
+    pub tags: Vec<LinkView<'a>>,
     pub generated: bool,
     /// Whether the body has its own level-1 heading (else the template shows the title).
     pub has_h1: bool,
-    pub parent: Option<LinkView>,
+    pub parent: Option<LinkView<'a>>,
 }
 
 /// Sort key for pages in lists: pages with an ID first, by ID (numeric order is lexical for

@@ -1270,7 +1270,7 @@ fn shipped_content_checks_clean_and_covers_every_tactic() {
     let seed = graph.by_id[&atlas_kb::graph::AtlasId::parse("AML.T0011.000").unwrap()];
     let mut related: Vec<String> = graph
         .relations_of(seed)
-        .map(|r| graph.page(r.other).title())
+        .map(|r| graph.page(r.other).title().into_owned())
         .collect();
     related.sort();
     assert_eq!(
