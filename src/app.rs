@@ -18,10 +18,7 @@ pub fn load_graph(root: &Path) -> Result<Graph> {
 }
 
 fn load_graph_timed(root: &Path, texts: Texts, timings: &mut Timings) -> Result<Graph> {
-    crate::heap::before_load();
-    let vault = crate::load::load_keeping(root, texts);
-    crate::heap::after_load();
-    let vault = vault?;
+    let vault = crate::load::load_keeping(root, texts)?;
     timings.mark("load");
     let graph = Graph::build(vault);
     timings.mark("graph");

@@ -11,7 +11,6 @@ pub mod diagnostic;
 pub mod error;
 pub mod exit_codes;
 pub mod graph;
-pub mod heap;
 pub mod import;
 pub mod load;
 pub mod render;

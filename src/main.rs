@@ -36,3 +36,19 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// jemalloc rather than glibc's malloc. Rendering makes and drops millions of small values
+/// (tera contexts, escaped strings), and once a 100k-page vault is loaded, glibc serves them
+/// from bins scattered across a heap of a gigabyte: at 100k pages its malloc took 15 times
+/// the time it took at 10k, for 10 times the pages. BENCHMARKS.md has the figures.
+#[cfg(target_os = "linux")]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+/// jemalloc's options, which it reads from this symbol when it starts (the environment
+/// variable `_RJEM_MALLOC_CONF` can still add to them). Huge pages for all its memory: a
+/// `build` keeps every page's text, hundreds of megabytes at 100k pages, and faults it in
+/// 2 MiB at a time instead of 4 KiB.
+#[cfg(target_os = "linux")]
+#[export_name = "_rjem_malloc_conf"]
+static JEMALLOC_OPTIONS: &[u8; 11] = b"thp:always\0";

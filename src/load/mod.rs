@@ -680,8 +680,6 @@ fn read_file(mut file: std::fs::File) -> std::io::Result<(Vec<u8>, Option<FileSt
     bytes
         .try_reserve_exact(size.saturating_add(1))
         .map_err(std::io::Error::other)?;
-    // Where texts are kept (`build`), they are most of the run's memory.
-    crate::heap::advise_huge_pages(bytes.as_ptr());
     while bytes.len() < size {
         let start = bytes.len();
         bytes.resize(bytes.capacity(), 0);
