@@ -116,7 +116,7 @@ pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Resul
         staging.write(path, bytes)?;
     }
     if write_index {
-        entries.sort_by(|a, b| a.u.cmp(&b.u));
+        entries.par_sort_unstable_by(|a, b| a.u.cmp(&b.u));
         staging.write(&index_path, &search::index_js(&entries))?;
     }
     assets
