@@ -41,14 +41,10 @@ fn main() -> ExitCode {
 /// (tera contexts, escaped strings), and once a 100k-page vault is loaded, glibc serves them
 /// from bins scattered across a heap of a gigabyte: at 100k pages its malloc took 15 times
 /// the time it took at 10k, for 10 times the pages. BENCHMARKS.md has the figures.
+///
+/// Its defaults are kept. Huge pages (`thp:always`) made a build ~7% faster while memory was
+/// free, but once the page cache had filled it, faults stalled in compaction: a 100k rebuild
+/// took ~1,700 stalls and 2-3 s more system time.
 #[cfg(target_os = "linux")]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
-
-/// jemalloc's options, which it reads from this symbol when it starts (the environment
-/// variable `_RJEM_MALLOC_CONF` can still add to them). Huge pages for all its memory: a
-/// `build` keeps every page's text, hundreds of megabytes at 100k pages, and faults it in
-/// 2 MiB at a time instead of 4 KiB.
-#[cfg(target_os = "linux")]
-#[export_name = "_rjem_malloc_conf"]
-static JEMALLOC_OPTIONS: &[u8; 11] = b"thp:always\0";
