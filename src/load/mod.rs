@@ -137,6 +137,16 @@ impl Piece {
         }
     }
 
+    /// The same piece `by` bytes further on: a piece of a slice of `text` starting at `by`,
+    /// made a piece of `text`.
+    fn shifted(self, by: usize) -> Piece {
+        Piece {
+            // Within a page, so within MAX_PAGE_BYTES.
+            start: u32::try_from(self.start as usize + by).unwrap_or(u32::MAX),
+            ..self
+        }
+    }
+
     fn range(self) -> std::ops::Range<usize> {
         let start = self.start as usize;
         start..start + self.len as usize

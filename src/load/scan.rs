@@ -46,12 +46,188 @@ pub fn scan_body(
     link_text: &mut String,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Scanned {
-    let body = &text[body_start..];
+    // Wiki links come first, found as if the page had no code, so that the markdown parser
+    // can be given the body with their brackets masked (see `Masks`). Code never depends on
+    // brackets, so the code ranges the parse reports are those of the page as written; if
+    // one of them holds a `[[` this scan looked at, the scan runs again, outside code.
+    let mut found = scan_lines(text, body_start, lines, path, &[], link_text);
+    let masks = Masks::of(&found.links);
+    let mut markdown = parse_markdown(text, body_start, lines, &masks, link_text);
+    if found
+        .opens
+        .iter()
+        .any(|&at| inside(&markdown.code, at).is_some())
+    {
+        found = scan_lines(text, body_start, lines, path, &markdown.code, link_text);
+        let links_masks = Masks::of(&found.links);
+        // Masks inside code change nothing the parse reports; any other difference does.
+        // (Link parts the first parse copied stay in `link_text`, unused: a rare page.)
+        if !masks.same_outside(&links_masks, &markdown.code) {
+            markdown = parse_markdown(text, body_start, lines, &links_masks, link_text);
+        }
+    }
+    if !markdown.rewritten.is_empty() {
+        // A destination the parser had to rewrite (escapes, entities) holds a masked
+        // bracket, which cannot be told from the text's own commas and at signs: such a
+        // link takes its destination from a parse of the page as written.
+        let as_written = parse_markdown(text, body_start, lines, &Masks::default(), link_text);
+        for &i in &markdown.rewritten {
+            let link = &mut markdown.links[i];
+            let same = as_written
+                .links
+                .iter()
+                .find(|l| l.start == link.start && l.syntax == link.syntax);
+            if let Some(same) = same {
+                *link = same.clone();
+            }
+        }
+    }
+    let Markdown {
+        code,
+        tables,
+        mut headings,
+        links: mut markdown_links,
+        ..
+    } = markdown;
+    assign_slugs(&mut headings);
+
+    diagnostics.append(&mut found.diagnostics);
+    for &i in &found.bare_pipes {
+        let link = &found.links[i];
+        let bracket = link.start as usize + usize::from(link.syntax == LinkSyntax::Embed);
+        if inside(&tables, bracket).is_some() {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::TablePipe,
+                    path,
+                    link.span,
+                    link.width(),
+                    "unescaped `|` in a wiki link inside a table splits the cell".into(),
+                )
+                .with_help("write the pipe as `\\|` inside tables"),
+            );
+        }
+    }
+    let block_ids = found
+        .block_ids
+        .into_iter()
+        .filter(|(at, _)| inside(&code, *at).is_none())
+        .map(|(at, id)| BlockId {
+            id,
+            span: lines.span(text, at),
+        })
+        .collect();
+    let mut links = found.links;
+    links.append(&mut markdown_links);
+    links.sort_by_key(|l| l.start);
+
+    let (metadata, parent_technique) = metadata(text, lines, body_start, &headings, &code);
+    assign_sections(text, lines, &headings, &mut links, link_text);
+    Scanned {
+        headings,
+        block_ids,
+        links,
+        metadata,
+        parent_technique,
+    }
+}
+
+/// Where the brackets of wiki links are, to be masked for the markdown parse: `[[` becomes
+/// `,,` and `]]` becomes `@@`, so the parser sees no brackets there. Scanning a wiki link's
+/// brackets as candidate markdown links was about half of the parser's time, and a wiki
+/// link is no markdown link: the renderer hides wiki links from the parser too (as
+/// placeholders), so `[[a]](b)` is a wiki link followed by text for both.
+///
+/// The masks are ASCII punctuation like the brackets, so emphasis around them reads the
+/// same; they have no meaning of their own in CommonMark, not even in autolinks; and a
+/// heading's slug drops them as it drops brackets.
+#[derive(Default, PartialEq)]
+struct Masks(Vec<usize>);
+
+impl Masks {
+    /// The offsets of every `[[` and `]]` of `links`' wiki links and embeds, in order.
+    fn of(links: &[RawLink]) -> Masks {
+        let mut at = Vec::with_capacity(links.len() * 2);
+        for link in links {
+            let range = link.range();
+            let open = range.start + usize::from(link.syntax == LinkSyntax::Embed);
+            at.push(open);
+            at.push(range.end - 2);
+        }
+        Masks(at)
+    }
+
+    /// Whether both mask the same brackets outside `code`.
+    fn same_outside(&self, other: &Masks, code: &[Range<usize>]) -> bool {
+        let outside = |m: &&usize| inside(code, **m).is_none();
+        self.0
+            .iter()
+            .filter(outside)
+            .eq(other.0.iter().filter(outside))
+    }
+
+    /// The body with its masks applied, into `out`; `None` when there is nothing to mask.
+    fn apply<'a>(&self, text: &str, body_start: usize, out: &'a mut String) -> Option<&'a str> {
+        if self.0.is_empty() {
+            return None;
+        }
+        out.clear();
+        out.reserve(text.len() - body_start);
+        let mut cursor = body_start;
+        for &at in &self.0 {
+            out.push_str(&text[cursor..at]);
+            out.push_str(if text.as_bytes()[at] == b'[' {
+                ",,"
+            } else {
+                "@@"
+            });
+            cursor = at + 2;
+        }
+        out.push_str(&text[cursor..]);
+        Some(out)
+    }
+
+    /// Whether any mask falls in `range`.
+    fn any_in(&self, range: &Range<usize>) -> bool {
+        let i = self.0.partition_point(|&at| at + 2 <= range.start);
+        self.0.get(i).is_some_and(|&at| at < range.end)
+    }
+}
+
+/// What the markdown parser reports of a body.
+struct Markdown {
+    code: Vec<Range<usize>>,
+    tables: Vec<Range<usize>>,
+    /// Without their slugs made unique yet.
+    headings: Vec<Heading>,
+    links: Vec<RawLink>,
+    /// Indexes in `links` of the links whose destination the parser rewrote and whose text
+    /// holds a mask.
+    rewritten: Vec<usize>,
+}
+
+fn parse_markdown(
+    text: &str,
+    body_start: usize,
+    lines: &LineIndex,
+    masks: &Masks,
+    link_text: &mut String,
+) -> Markdown {
+    let mut masked = String::new();
+    let body = masks
+        .apply(text, body_start, &mut masked)
+        .unwrap_or(&text[body_start..]);
     let mut code: Vec<Range<usize>> = Vec::new();
     let mut tables: Vec<Range<usize>> = Vec::new();
     let mut links: Vec<RawLink> = Vec::new();
     let mut headings: Vec<Heading> = Vec::new();
     let mut open_heading: Option<(HeadingLevel, Range<usize>, String)> = None;
+    let mut rewritten = Vec::new();
+    // A destination the parser lends from the body is at the same offsets in the text.
+    let piece = |part: &str, link_text: &mut String| match Piece::within(body, part) {
+        Some(piece) => piece.shifted(body_start),
+        None => Piece::of(text, part, link_text),
+    };
 
     for (event, range) in Parser::new_ext(body, markdown_options()).into_offset_iter() {
         let range = range.start + body_start..range.end + body_start;
@@ -82,6 +258,9 @@ pub fn scan_body(
                 dest_url,
                 ..
             }) => {
+                if Piece::within(body, &dest_url).is_none() && masks.any_in(&range) {
+                    rewritten.push(links.len());
+                }
                 // `<a@b.org>` comes without its scheme; it is a mail address, not a page path.
                 let mail;
                 let dest = if link_type == LinkType::Email {
@@ -96,47 +275,31 @@ pub fn scan_body(
                     LinkSyntax::Markdown,
                     dest,
                     range,
-                    link_text,
+                    |part| piece(part, link_text),
                 ));
             }
             Event::Start(Tag::Image { dest_url, .. }) => {
+                if Piece::within(body, &dest_url).is_none() && masks.any_in(&range) {
+                    rewritten.push(links.len());
+                }
                 links.push(markdown_link(
                     text,
                     lines,
                     LinkSyntax::Image,
                     &dest_url,
                     range,
-                    link_text,
+                    |part| piece(part, link_text),
                 ));
             }
             _ => {}
         }
     }
-    assign_slugs(&mut headings);
-
-    let mut block_ids = Vec::new();
-    scan_lines(
-        text,
-        body_start,
-        lines,
-        path,
-        &code,
-        &tables,
-        &mut links,
-        link_text,
-        &mut block_ids,
-        diagnostics,
-    );
-    links.sort_by_key(|l| l.start);
-
-    let (metadata, parent_technique) = metadata(text, lines, body_start, &headings, &code);
-    assign_sections(text, lines, &headings, &mut links, link_text);
-    Scanned {
+    Markdown {
+        code,
+        tables,
         headings,
-        block_ids,
         links,
-        metadata,
-        parent_technique,
+        rewritten,
     }
 }
 
@@ -249,15 +412,12 @@ fn markdown_link(
     syntax: LinkSyntax,
     dest: &str,
     range: Range<usize>,
-    link_text: &mut String,
+    mut piece: impl FnMut(&str) -> Piece,
 ) -> RawLink {
-    // The parser lends the destination from the page text unless it had to change it.
+    // The parser lends the destination from the body unless it had to change it.
     let (target, subpath) = match dest.split_once('#') {
-        Some((t, s)) => (
-            Piece::of(text, t, link_text),
-            Some(Piece::of(text, s, link_text)),
-        ),
-        None => (Piece::of(text, dest, link_text), None),
+        Some((t, s)) => (piece(t), Some(piece(s))),
+        None => (piece(dest), None),
     };
     let width = text[range.clone()]
         .lines()
@@ -276,47 +436,44 @@ fn escaped(line: &str, at: usize) -> bool {
     line[..at].bytes().rev().take_while(|&b| b == b'\\').count() % 2 == 1
 }
 
-/// Wiki links, embeds, malformed link syntax and block ids, line by line.
-#[allow(clippy::too_many_arguments)]
+/// What the line scan found.
+#[derive(Default)]
+struct LineScan {
+    /// Wiki links and embeds, in order.
+    links: Vec<RawLink>,
+    /// Indexes in `links` of the links whose label follows an unescaped `|`: inside a table,
+    /// that pipe splits the cell.
+    bare_pipes: Vec<usize>,
+    /// Where each `[[` the scan looked at starts.
+    opens: Vec<usize>,
+    /// Malformed link syntax.
+    diagnostics: Vec<Diagnostic>,
+    /// `^block-id` markers with their offsets, code not yet excluded.
+    block_ids: Vec<(usize, String)>,
+}
+
+/// Wiki links, embeds, malformed link syntax and block ids, line by line, outside `code`.
 fn scan_lines(
     text: &str,
     body_start: usize,
     lines: &LineIndex,
     path: &str,
     code: &[Range<usize>],
-    tables: &[Range<usize>],
-    links: &mut Vec<RawLink>,
     link_text: &mut String,
-    block_ids: &mut Vec<BlockId>,
-    diagnostics: &mut Vec<Diagnostic>,
-) {
+) -> LineScan {
+    let mut found = LineScan::default();
     for (start, line) in lines.lines_from(text, body_start) {
         let line = line.trim_end_matches(['\n', '\r']);
         // Most prose lines hold no bracket at all; skip the link scan for them.
         if memchr::memchr2(b'[', b']', line.as_bytes()).is_some() {
-            scan_wiki_links(
-                text,
-                start,
-                line,
-                lines,
-                path,
-                code,
-                tables,
-                links,
-                link_text,
-                diagnostics,
-            );
+            scan_wiki_links(text, start, line, lines, path, code, &mut found, link_text);
         }
         if let Some(id) = block_id(line) {
             let at = start + line.len() - id.len() - 1;
-            if inside(code, at).is_none() {
-                block_ids.push(BlockId {
-                    id: id.to_string(),
-                    span: lines.span(text, at),
-                });
-            }
+            found.block_ids.push((at, id.to_string()));
         }
     }
+    found
 }
 
 /// A `^block-id` at the end of a line (with nothing after it, not even a space).
@@ -343,11 +500,16 @@ fn scan_wiki_links(
     lines: &LineIndex,
     path: &str,
     code: &[Range<usize>],
-    tables: &[Range<usize>],
-    links: &mut Vec<RawLink>,
+    found_so_far: &mut LineScan,
     link_text: &mut String,
-    diagnostics: &mut Vec<Diagnostic>,
 ) {
+    let LineScan {
+        links,
+        bare_pipes,
+        opens,
+        diagnostics,
+        ..
+    } = found_so_far;
     let malformed = |at: usize, width: usize, message: String, help: &str| {
         Diagnostic::new(
             Code::MalformedLink,
@@ -365,6 +527,7 @@ fn scan_wiki_links(
         let Some(found) = find_pair(&line[i..], b'[').map(|p| p + i) else {
             break;
         };
+        opens.push(start + found);
         if let Some(r) = inside(code, start + found) {
             i = (r.end - start).max(found + 2);
             continue;
@@ -405,18 +568,8 @@ fn scan_wiki_links(
             continue;
         }
         let (target, label, escaped_pipe) = split_label(inner);
-        let in_table = inside(tables, start + found).is_some();
-        if in_table && label.is_some() && !escaped_pipe {
-            diagnostics.push(
-                Diagnostic::new(
-                    Code::TablePipe,
-                    path,
-                    lines.span(text, start + open),
-                    width,
-                    "unescaped `|` in a wiki link inside a table splits the cell".into(),
-                )
-                .with_help("write the pipe as `\\|` inside tables"),
-            );
+        if label.is_some() && !escaped_pipe {
+            bare_pipes.push(links.len());
         }
         let (target, subpath) = match target.split_once('#') {
             Some((t, s)) => (t, Some(s)),

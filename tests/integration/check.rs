@@ -305,6 +305,47 @@ fn escaped_and_bare_pipes_in_tables_both_split_target_and_label() {
     assert_eq!(source.label(&source.links[link]), Some("the target"));
 }
 
+/// The markdown parser reads a body with its wiki links' brackets masked, as the renderer
+/// hides wiki links from it too: those brackets never make a markdown link. Also the two
+/// cases where masking must step back: code that swallows a `[[`, and a destination the
+/// parser rewrote that holds a wiki link.
+#[test]
+fn wiki_link_brackets_take_no_part_in_markdown_links() {
+    let dir = TempDir::new("masks");
+    dir.write("Target.md", "# Target\n");
+    dir.write(
+        "page.md",
+        "# Page\n\n[[Target]](gone.md) and [see [[Target]]](Target.md).\n\n\
+         [foo]: gone-foo.md\n\n`[[a` [foo]] after.\n\n[t](a[[Target]]\\_b.md)\n\n\
+         ## On [[Target|T]] and `[[c]]`\n\n[[#On Target T and c]] [x](#on-targett-and-c)\n",
+    );
+    let run = check_json(dir.path(), &[]);
+    let found = run.diagnostics();
+    assert_eq!(
+        positions(&found),
+        ["broken-link page.md:7:7", "broken-link page.md:9:1"],
+        "{found:#?}"
+    );
+    assert_eq!(found[0].message, "no page matches `gone-foo.md`");
+    assert_eq!(found[1].message, "no page matches `a[[Target]]_b.md`");
+
+    let g = graph_of(dir.path());
+    assert_eq!(
+        link_targets(&g, "page.md"),
+        [
+            "Target",
+            "Target.md",
+            "Target",
+            "gone-foo.md",
+            "a[[Target]]_b.md",
+            "Target",
+            "Target",
+            "",
+            "",
+        ]
+    );
+}
+
 #[test]
 fn route_links_resolve_by_atlas_id_in_the_right_section() {
     let g = graph_of(&fixture("resolution"));
