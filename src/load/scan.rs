@@ -49,15 +49,17 @@ pub fn scan_body(
     // Wiki links come first, found as if the page had no code, so that the markdown parser
     // can be given the body with their brackets masked (see `Masks`). Code never depends on
     // brackets, so the code ranges the parse reports are those of the page as written; if
-    // one of them holds a `[[` this scan looked at, the scan runs again, outside code.
+    // one of them holds a `[[` (which the scan may have read as a link), the scan runs
+    // again, outside code.
     let mut found = scan_lines(text, body_start, lines, path, &[], link_text);
     let masks = Masks::of(&found.links);
     let mut markdown = parse_markdown(text, body_start, lines, &masks, link_text);
-    if found
-        .opens
-        .iter()
-        .any(|&at| inside(&markdown.code, at).is_some())
-    {
+    let holds_open = |r: &Range<usize>| {
+        // One byte past the end: a `[[` starting on the last byte of code counts.
+        let end = (r.end + 1).min(text.len());
+        memchr::memmem::find(&text.as_bytes()[r.start..end], b"[[").is_some()
+    };
+    if markdown.code.iter().any(holds_open) {
         found = scan_lines(text, body_start, lines, path, &markdown.code, link_text);
         let links_masks = Masks::of(&found.links);
         // Masks inside code change nothing the parse reports; any other difference does.
@@ -444,15 +446,16 @@ struct LineScan {
     /// Indexes in `links` of the links whose label follows an unescaped `|`: inside a table,
     /// that pipe splits the cell.
     bare_pipes: Vec<usize>,
-    /// Where each `[[` the scan looked at starts.
-    opens: Vec<usize>,
     /// Malformed link syntax.
     diagnostics: Vec<Diagnostic>,
     /// `^block-id` markers with their offsets, code not yet excluded.
     block_ids: Vec<(usize, String)>,
 }
 
-/// Wiki links, embeds, malformed link syntax and block ids, line by line, outside `code`.
+/// Wiki links, embeds, malformed link syntax and block ids, outside `code`. Only the lines
+/// that can hold them are looked at: those with a doubled bracket, and those with a `^`.
+/// Most lines are prose with neither, and going through every line cost more than finding
+/// these few.
 fn scan_lines(
     text: &str,
     body_start: usize,
@@ -462,16 +465,42 @@ fn scan_lines(
     link_text: &mut String,
 ) -> LineScan {
     let mut found = LineScan::default();
-    for (start, line) in lines.lines_from(text, body_start) {
-        let line = line.trim_end_matches(['\n', '\r']);
-        // Most prose lines hold no bracket at all; skip the link scan for them.
-        if memchr::memchr2(b'[', b']', line.as_bytes()).is_some() {
-            scan_wiki_links(text, start, line, lines, path, code, &mut found, link_text);
+    let bytes = text.as_bytes();
+    // The line holding byte `at`, without its line end, and where it starts.
+    let line_at = |at: usize| {
+        let bounds = lines.line_bounds(text, at);
+        let start = bounds.start.max(body_start);
+        (
+            start,
+            text[start..bounds.end].trim_end_matches('\r'),
+            bounds.end + 1,
+        )
+    };
+    let mut from = body_start;
+    while let Some(at) = bytes
+        .get(from..)
+        .and_then(|rest| memchr::memchr2(b'[', b']', rest))
+    {
+        let at = from + at;
+        if bytes.get(at + 1) != Some(&bytes[at]) {
+            from = at + 1;
+            continue;
         }
+        let (start, line, next) = line_at(at);
+        scan_wiki_links(text, start, line, lines, path, code, &mut found, link_text);
+        from = next;
+    }
+    let mut from = body_start;
+    while let Some(at) = bytes
+        .get(from..)
+        .and_then(|rest| memchr::memchr(b'^', rest))
+    {
+        let (start, line, next) = line_at(from + at);
         if let Some(id) = block_id(line) {
             let at = start + line.len() - id.len() - 1;
             found.block_ids.push((at, id.to_string()));
         }
+        from = next;
     }
     found
 }
@@ -506,7 +535,6 @@ fn scan_wiki_links(
     let LineScan {
         links,
         bare_pipes,
-        opens,
         diagnostics,
         ..
     } = found_so_far;
@@ -527,7 +555,6 @@ fn scan_wiki_links(
         let Some(found) = find_pair(&line[i..], b'[').map(|p| p + i) else {
             break;
         };
-        opens.push(start + found);
         if let Some(r) = inside(code, start + found) {
             i = (r.end - start).max(found + 2);
             continue;
@@ -571,8 +598,8 @@ fn scan_wiki_links(
         if label.is_some() && !escaped_pipe {
             bare_pipes.push(links.len());
         }
-        let (target, subpath) = match target.split_once('#') {
-            Some((t, s)) => (t, Some(s)),
+        let (target, subpath) = match memchr::memchr(b'#', target.as_bytes()) {
+            Some(p) => (&target[..p], Some(&target[p + 1..])),
             None => (target, None),
         };
         let syntax = if embed {
@@ -655,7 +682,7 @@ fn unopened_closers(
 
 /// Splits `target|label` at the first pipe; `\|` (the table form) counts as a pipe.
 fn split_label(inner: &str) -> (&str, Option<&str>, bool) {
-    match inner.find('|') {
+    match memchr::memchr(b'|', inner.as_bytes()) {
         Some(p) if p > 0 && inner.as_bytes()[p - 1] == b'\\' => {
             (&inner[..p - 1], Some(&inner[p + 1..]), true)
         }
