@@ -761,8 +761,14 @@ pub fn parse_page(rel: &str, text: String, diagnostics: &mut Vec<Diagnostic>) ->
         .and_then(|s| lines.line(&text, s.line))
         .map_or(1, |l| l.chars().count());
     let scanned = scan::scan_body(&text, body_start, &lines, rel, &mut link_text, diagnostics);
-    let mut links = front_links;
-    links.extend(scanned.links);
+    // Front matter links come first; most pages have none, and then the body's list is kept.
+    let links = if front_links.is_empty() {
+        scanned.links
+    } else {
+        let mut links = front_links;
+        links.extend(scanned.links);
+        links
+    };
     ParsedPage {
         path: rel.to_string(),
         text,

@@ -94,20 +94,21 @@ pub fn scan_body(
     assign_slugs(&mut headings);
 
     diagnostics.append(&mut found.diagnostics);
-    for &i in &found.bare_pipes {
-        let link = &found.links[i];
-        let bracket = link.start as usize + usize::from(link.syntax == LinkSyntax::Embed);
-        if inside(&tables, bracket).is_some() {
-            diagnostics.push(
-                Diagnostic::new(
-                    Code::TablePipe,
-                    path,
-                    link.span,
-                    link.width(),
-                    "unescaped `|` in a wiki link inside a table splits the cell".into(),
-                )
-                .with_help("write the pipe as `\\|` inside tables"),
-            );
+    if !tables.is_empty() {
+        for link in &found.links {
+            let bracket = link.start as usize + usize::from(link.syntax == LinkSyntax::Embed);
+            if inside(&tables, bracket).is_some() && bare_pipe(text, link) {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::TablePipe,
+                        path,
+                        link.span,
+                        link.width(),
+                        "unescaped `|` in a wiki link inside a table splits the cell".into(),
+                    )
+                    .with_help("write the pipe as `\\|` inside tables"),
+                );
+            }
         }
     }
     let block_ids = found
@@ -443,19 +444,14 @@ fn escaped(line: &str, at: usize) -> bool {
 struct LineScan {
     /// Wiki links and embeds, in order.
     links: Vec<RawLink>,
-    /// Indexes in `links` of the links whose label follows an unescaped `|`: inside a table,
-    /// that pipe splits the cell.
-    bare_pipes: Vec<usize>,
     /// Malformed link syntax.
     diagnostics: Vec<Diagnostic>,
     /// `^block-id` markers with their offsets, code not yet excluded.
     block_ids: Vec<(usize, String)>,
 }
 
-/// Wiki links, embeds, malformed link syntax and block ids, outside `code`. Only the lines
-/// that can hold them are looked at: those with a doubled bracket, and those with a `^`.
-/// Most lines are prose with neither, and going through every line cost more than finding
-/// these few.
+/// Wiki links, embeds, malformed link syntax and block ids, outside `code`: on the lines with
+/// a doubled bracket, and those with a `^`.
 fn scan_lines(
     text: &str,
     body_start: usize,
@@ -465,44 +461,51 @@ fn scan_lines(
     link_text: &mut String,
 ) -> LineScan {
     let mut found = LineScan::default();
-    let bytes = text.as_bytes();
-    // The line holding byte `at`, without its line end, and where it starts.
-    let line_at = |at: usize| {
-        let bounds = lines.line_bounds(text, at);
-        let start = bounds.start.max(body_start);
-        (
-            start,
-            text[start..bounds.end].trim_end_matches('\r'),
-            bounds.end + 1,
-        )
-    };
-    let mut from = body_start;
-    while let Some(at) = bytes
-        .get(from..)
-        .and_then(|rest| memchr::memchr2(b'[', b']', rest))
-    {
-        let at = from + at;
-        if bytes.get(at + 1) != Some(&bytes[at]) {
-            from = at + 1;
-            continue;
-        }
-        let (start, line, next) = line_at(at);
+    for (start, line) in lines_holding(text, body_start, lines, find_doubled_bracket) {
+        let line = line.trim_end_matches('\r');
         scan_wiki_links(text, start, line, lines, path, code, &mut found, link_text);
-        from = next;
     }
-    let mut from = body_start;
-    while let Some(at) = bytes
-        .get(from..)
-        .and_then(|rest| memchr::memchr(b'^', rest))
-    {
-        let (start, line, next) = line_at(from + at);
-        if let Some(id) = block_id(line) {
+    let caret = |rest: &[u8]| memchr::memchr(b'^', rest);
+    for (start, line) in lines_holding(text, body_start, lines, caret) {
+        if let Some(id) = block_id(line.trim_end_matches('\r')) {
             let at = start + line.len() - id.len() - 1;
             found.block_ids.push((at, id.to_string()));
         }
-        from = next;
     }
     found
+}
+
+/// The first `[[` or `]]` in `bytes`.
+fn find_doubled_bracket(bytes: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(at) = memchr::memchr2(b'[', b']', &bytes[from..]) {
+        let at = from + at;
+        if bytes.get(at + 1) == Some(&bytes[at]) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// Each line of the body where `find` (given the text from some offset on, answering an
+/// offset into it) finds something, once, with its start offset and without its `\n`.
+/// Scans look for what they need this way, and not line by line: most lines are prose that
+/// holds none of it.
+fn lines_holding<'t>(
+    text: &'t str,
+    body_start: usize,
+    lines: &'t LineIndex,
+    mut find: impl FnMut(&[u8]) -> Option<usize> + 't,
+) -> impl Iterator<Item = (usize, &'t str)> + 't {
+    let mut from = body_start;
+    std::iter::from_fn(move || {
+        let at = from + find(text.as_bytes().get(from..)?)?;
+        let bounds = lines.line_bounds(text, at);
+        let start = bounds.start.max(body_start);
+        from = bounds.end + 1;
+        Some((start, &text[start..bounds.end]))
+    })
 }
 
 /// A `^block-id` at the end of a line (with nothing after it, not even a space).
@@ -533,10 +536,7 @@ fn scan_wiki_links(
     link_text: &mut String,
 ) {
     let LineScan {
-        links,
-        bare_pipes,
-        diagnostics,
-        ..
+        links, diagnostics, ..
     } = found_so_far;
     let malformed = |at: usize, width: usize, message: String, help: &str| {
         Diagnostic::new(
@@ -594,10 +594,7 @@ fn scan_wiki_links(
             consumed = end;
             continue;
         }
-        let (target, label, escaped_pipe) = split_label(inner);
-        if label.is_some() && !escaped_pipe {
-            bare_pipes.push(links.len());
-        }
+        let (target, label) = split_label(inner);
         let (target, subpath) = match memchr::memchr(b'#', target.as_bytes()) {
             Some(p) => (&target[..p], Some(&target[p + 1..])),
             None => (target, None),
@@ -680,14 +677,23 @@ fn unopened_closers(
     }
 }
 
+/// Whether wiki link `link` has a label after a `|` with no `\\` before it. (Its parts are
+/// pieces of `text`: the scan finds them there.)
+fn bare_pipe(text: &str, link: &RawLink) -> bool {
+    link.label.is_some_and(|label| {
+        let before_pipe = (label.start as usize).checked_sub(2);
+        !label.in_link_text && before_pipe.and_then(|i| text.as_bytes().get(i)) != Some(&b'\\')
+    })
+}
+
 /// Splits `target|label` at the first pipe; `\|` (the table form) counts as a pipe.
-fn split_label(inner: &str) -> (&str, Option<&str>, bool) {
+fn split_label(inner: &str) -> (&str, Option<&str>) {
     match memchr::memchr(b'|', inner.as_bytes()) {
         Some(p) if p > 0 && inner.as_bytes()[p - 1] == b'\\' => {
-            (&inner[..p - 1], Some(&inner[p + 1..]), true)
+            (&inner[..p - 1], Some(&inner[p + 1..]))
         }
-        Some(p) => (&inner[..p], Some(&inner[p + 1..]), false),
-        None => (inner, None, false),
+        Some(p) => (&inner[..p], Some(&inner[p + 1..])),
+        None => (inner, None),
     }
 }
 
@@ -712,7 +718,8 @@ fn metadata(
                 .map_or(text.len(), |n| n.offset);
             h.offset..end
         });
-    for (at, line) in lines.lines_from(text, body_start) {
+    let bold = memchr::memmem::Finder::new("**");
+    for (at, line) in lines_holding(text, body_start, lines, |rest| bold.find(rest)) {
         // Only `**Key:**`, `- **Key:**` and `* **Key:**` lines can be fields.
         let lead = line.trim_start();
         if !(lead.starts_with("**") || lead.starts_with("- **") || lead.starts_with("* **")) {
