@@ -116,13 +116,16 @@ pub struct Index<'f> {
 /// Case- and normalization-insensitive form of a path. Borrowed when the path is already
 /// folded, as nearly every link target is: this runs for every link.
 pub fn fold(path: &str) -> Cow<'_, str> {
+    // Nearly every path is ASCII (which NFC leaves alone) and lower case already: one pass
+    // over the bytes tells.
+    if !path
+        .bytes()
+        .any(|b| !b.is_ascii() || b.is_ascii_uppercase())
+    {
+        return Cow::Borrowed(path);
+    }
     if path.is_ascii() {
-        // NFC changes nothing in ASCII; most paths are.
-        if path.bytes().any(|b| b.is_ascii_uppercase()) {
-            Cow::Owned(path.to_ascii_lowercase())
-        } else {
-            Cow::Borrowed(path)
-        }
+        Cow::Owned(path.to_ascii_lowercase())
     } else {
         Cow::Owned(path.nfc().collect::<String>().to_lowercase())
     }
@@ -152,39 +155,51 @@ impl<'f> Index<'f> {
         assets: &[String],
         by_id: FxHashMap<AtlasId, PageId>,
     ) -> Self {
+        // Four maps over every page, built as two pairs on two threads.
+        let ids = || {
+            pages
+                .iter()
+                .enumerate()
+                .filter(|(_, page)| !page.generated)
+                .map(|(i, _)| (folded.0[i].as_str(), PageId(i)))
+        };
+        let ((exact, by_name), (children, folders)) = rayon::join(
+            || {
+                let mut exact =
+                    FxHashMap::with_capacity_and_hasher(pages.len(), Default::default());
+                let mut by_name: FxHashMap<&str, Vec<PageId>> =
+                    FxHashMap::with_capacity_and_hasher(pages.len(), Default::default());
+                for (key, id) in ids() {
+                    exact.entry(key).or_insert(id);
+                    by_name.entry(last_component(key)).or_default().push(id);
+                }
+                (exact, by_name)
+            },
+            || {
+                let mut children: FxHashMap<&str, Vec<PageId>> = FxHashMap::default();
+                let mut folders: FxHashMap<&str, usize> = FxHashMap::default();
+                for (key, id) in ids() {
+                    children.entry(folder_of(key)).or_default().push(id);
+                    let mut folder = folder_of(key);
+                    while !folder.is_empty() {
+                        *folders.entry(folder).or_default() += 1;
+                        folder = folder_of(folder);
+                    }
+                }
+                (children, folders)
+            },
+        );
         let mut index = Index {
-            exact: FxHashMap::with_capacity_and_hasher(pages.len(), Default::default()),
-            by_name: FxHashMap::with_capacity_and_hasher(pages.len(), Default::default()),
+            exact,
+            by_name,
             assets: FxHashMap::default(),
             assets_by_name: FxHashMap::default(),
-            folders: FxHashMap::default(),
+            folders,
             folded: &folded.0,
             suggestions: std::sync::OnceLock::new(),
-            children: FxHashMap::default(),
+            children,
             by_id,
         };
-        for (i, page) in pages.iter().enumerate() {
-            if page.generated {
-                continue;
-            }
-            let key = folded.0[i].as_str();
-            index
-                .children
-                .entry(folder_of(key))
-                .or_default()
-                .push(PageId(i));
-            index.exact.entry(key).or_insert(PageId(i));
-            index
-                .by_name
-                .entry(last_component(key))
-                .or_default()
-                .push(PageId(i));
-            let mut folder = folder_of(key);
-            while !folder.is_empty() {
-                *index.folders.entry(folder).or_default() += 1;
-                folder = folder_of(folder);
-            }
-        }
         for asset in assets {
             let key = fold(asset).into_owned();
             index
@@ -288,14 +303,13 @@ impl Resolver<'_, '_> {
             // `[[#Heading]]` and `[text](#heading)`: the page itself.
             return self.with_anchor(from, subpath, markdown, Box::default());
         }
-        let source_folder = self.index.folder(from);
         let folded = fold(target);
         let wanted = folded.trim_start_matches('/');
         let relative = target.starts_with("./") || target.starts_with("../");
         let rooted = target.starts_with('/');
         let joined;
         let key: &str = if relative {
-            match join(source_folder, wanted) {
+            match join(self.index.folder(from), wanted) {
                 Some(k) => {
                     joined = k;
                     &joined
@@ -319,6 +333,7 @@ impl Resolver<'_, '_> {
             return Resolution::Asset(asset.clone());
         }
         if !relative && !rooted {
+            let source_folder = self.index.folder(from);
             if let Some(resolution) = self.by_suffix(page_key, source_folder, subpath, markdown) {
                 return resolution;
             }
