@@ -144,7 +144,7 @@ pub fn scan_body(
 /// The masks are ASCII punctuation like the brackets, so emphasis around them reads the
 /// same; they have no meaning of their own in CommonMark, not even in autolinks; and a
 /// heading's slug drops them as it drops brackets.
-#[derive(Default, PartialEq)]
+#[derive(Default)]
 struct Masks(Vec<usize>);
 
 impl Masks {
@@ -467,7 +467,8 @@ fn scan_lines(
     }
     let caret = |rest: &[u8]| memchr::memchr(b'^', rest);
     for (start, line) in lines_holding(text, body_start, lines, caret) {
-        if let Some(id) = block_id(line.trim_end_matches('\r')) {
+        let line = line.trim_end_matches('\r');
+        if let Some(id) = block_id(line) {
             let at = start + line.len() - id.len() - 1;
             found.block_ids.push((at, id.to_string()));
         }
@@ -873,6 +874,22 @@ mod tests {
 #[cfg(test)]
 mod piece_tests {
     use crate::load::parse_page;
+
+    #[test]
+    fn a_block_id_before_a_leftover_carriage_return_is_at_its_caret() {
+        // CRLF normalising leaves the first CR of `\r\r\n`.
+        let page = parse_page(
+            "p.md",
+            "# T\n\nA claim ^b-2\r\r\n".to_string(),
+            &mut Vec::new(),
+        );
+        let found: Vec<(&str, u32, u32)> = page
+            .block_ids
+            .iter()
+            .map(|b| (b.id.as_str(), b.span.line, b.span.col))
+            .collect();
+        assert_eq!(found, [("b-2", 3, 9)]);
+    }
 
     #[test]
     fn link_parts_the_parser_changed_are_kept_beside_the_text() {
