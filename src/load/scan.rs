@@ -2,7 +2,8 @@
 //! bullets, and every link with its byte range and position (DESIGN.md section 4).
 //!
 //! pulldown-cmark finds code, tables, markdown links and headings; wiki links are not
-//! CommonMark, so they are scanned in the raw text, outside the code ranges it reported.
+//! CommonMark, so they are scanned in the raw text, outside the code ranges it reported, and
+//! their brackets are masked for its parse (see `Masks`).
 
 use super::{BlockId, Heading, LinkSyntax, MetaField, Piece, RawLink};
 use crate::diagnostic::{Code, Diagnostic};
