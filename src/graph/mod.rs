@@ -159,7 +159,7 @@ impl Graph {
         }
         generate_missing_parents(&mut pages, &mut by_id, &mut diagnostics);
 
-        // Both are serial map builds over every page; they overlap on two threads.
+        // Map builds over every page (the index has four, in two pairs): they share the threads.
         let folded = resolve::FoldedPaths::new(&pages);
         let (index, by_path) = rayon::join(
             || resolve::Index::new(&pages, &folded, &assets, by_id),
