@@ -18,9 +18,10 @@ pub fn load_graph(root: &Path) -> Result<Graph> {
 }
 
 fn load_graph_timed(root: &Path, texts: Texts, timings: &mut Timings) -> Result<Graph> {
-    let vault = crate::load::load_keeping(root, texts)?;
+    let vocabulary = crate::vocabulary::Vocabulary::default();
+    let vault = crate::load::load(root, &vocabulary, texts)?;
     timings.mark("load");
-    let graph = Graph::build(vault);
+    let graph = Graph::build(vault, vocabulary);
     timings.mark("graph");
     Ok(graph)
 }
@@ -115,7 +116,7 @@ pub fn import(args: &ImportArgs) -> Result<Outcome> {
         out: args.out.clone(),
         force: args.force,
     };
-    let imported = crate::import::import(&opts)?;
+    let imported = crate::import::import(&opts, &crate::vocabulary::Vocabulary::default())?;
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
     let text = std::fs::read_to_string(&args.input).unwrap_or_default();
@@ -134,8 +135,10 @@ pub fn import(args: &ImportArgs) -> Result<Outcome> {
                 imported.written.len(),
                 args.out.display()
             )?;
+            let vocabulary = crate::vocabulary::Vocabulary::default();
             for (kind, count) in &imported.counts {
-                writeln!(err, "  {count:>5}  {kind}")?;
+                let plural = vocabulary.kind(*kind).plural.to_lowercase();
+                writeln!(err, "  {count:>5}  {plural}")?;
             }
             Ok(())
         });

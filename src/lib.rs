@@ -16,6 +16,7 @@ pub mod load;
 pub mod render;
 pub mod source;
 pub mod timings;
+pub mod vocabulary;
 
 pub use diagnostic::{Code, Diagnostic, Severity};
 pub use error::{Error, Result};

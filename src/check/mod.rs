@@ -185,7 +185,9 @@ fn link_diagnostics(graph: &Graph, at: LinkRef, out: &mut Vec<Diagnostic>) {
 
 /// The diagnostic for a relation listed on one side only.
 fn relation_diagnostic(graph: &Graph, relation: &Relation) -> Option<Diagnostic> {
-    let (technique_section, other_section) = relation.kind.sections();
+    let vocabulary = &graph.vocabulary;
+    let technique_section = vocabulary.listing_section(relation.kind, true);
+    let other_section = vocabulary.listing_section(relation.kind, false);
     let technique = graph.page(relation.technique);
     let other = graph.page(relation.other);
     let (declared, listed_by, missing_on, section) =
@@ -194,7 +196,10 @@ fn relation_diagnostic(graph: &Graph, relation: &Relation) -> Option<Diagnostic>
             (None, Some(at)) => (at, other, technique, technique_section),
             _ => return None,
         };
-    let declared_in = graph.link(declared).section().unwrap_or("");
+    let declared_in = graph
+        .link(declared)
+        .section()
+        .map_or("", |s| vocabulary.section_name(s));
     Some(
         at_link(
             graph,

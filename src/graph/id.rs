@@ -1,77 +1,10 @@
 //! ATLAS IDs (`AML.TA0005`, `AML.T0011`, `AML.T0011.000`, `AML.M0013`, `AML.CS0031`) and the
 //! page kinds they imply.
 
+pub use crate::vocabulary::PageKind;
+use crate::vocabulary::{route_of, ID_PREFIXES};
 use serde::Serialize;
 use std::fmt;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum PageKind {
-    Tactic,
-    Technique,
-    SubTechnique,
-    Mitigation,
-    CaseStudy,
-    Note,
-}
-
-impl PageKind {
-    pub const ALL: [PageKind; 6] = [
-        PageKind::Tactic,
-        PageKind::Technique,
-        PageKind::SubTechnique,
-        PageKind::Mitigation,
-        PageKind::CaseStudy,
-        PageKind::Note,
-    ];
-
-    /// `technique`, `sub-technique`, `case-study`, ... as written in `type:` and tags.
-    pub fn slug(self) -> &'static str {
-        match self {
-            PageKind::Tactic => "tactic",
-            PageKind::Technique => "technique",
-            PageKind::SubTechnique => "sub-technique",
-            PageKind::Mitigation => "mitigation",
-            PageKind::CaseStudy => "case-study",
-            PageKind::Note => "note",
-        }
-    }
-
-    pub fn plural(self) -> &'static str {
-        match self {
-            PageKind::Tactic => "Tactics",
-            PageKind::Technique => "Techniques",
-            PageKind::SubTechnique => "Sub-techniques",
-            PageKind::Mitigation => "Mitigations",
-            PageKind::CaseStudy => "Case Studies",
-            PageKind::Note => "Notes",
-        }
-    }
-
-    /// Reads a `type:` value or a `type/...` tag; spelling variants are accepted.
-    pub fn from_type_name(name: &str) -> Option<PageKind> {
-        let name: String = name
-            .trim()
-            .to_ascii_lowercase()
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .collect();
-        Some(match name.as_str() {
-            "tactic" | "tactics" => PageKind::Tactic,
-            "technique" | "techniques" => PageKind::Technique,
-            "subtechnique" | "subtechniques" => PageKind::SubTechnique,
-            "mitigation" | "mitigations" => PageKind::Mitigation,
-            "casestudy" | "casestudies" | "study" | "studies" => PageKind::CaseStudy,
-            _ => return None,
-        })
-    }
-}
-
-impl fmt::Display for PageKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.slug())
-    }
-}
 
 /// A validated ATLAS ID, stored in its canonical upper-case form. Kept inline (at most 13
 /// ASCII bytes, `AML.T0011.000`) rather than as a `String`: IDs are parsed from the label of
@@ -101,14 +34,11 @@ impl AtlasId {
         let rest = &s[4..];
         let letters = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
         let prefix = &rest[..letters];
-        let technique = prefix.eq_ignore_ascii_case("T");
-        if !(technique
-            || ["TA", "M", "CS"]
-                .iter()
-                .any(|p| prefix.eq_ignore_ascii_case(p)))
-        {
-            return None;
-        }
+        let kind = ID_PREFIXES
+            .iter()
+            .find(|(p, _)| prefix.eq_ignore_ascii_case(p))
+            .map(|(_, kind)| *kind)?;
+        let technique = kind == PageKind::Technique;
         let digits = rest[letters..]
             .bytes()
             .take_while(u8::is_ascii_digit)
@@ -148,18 +78,19 @@ impl AtlasId {
         std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or("")
     }
 
+    /// The kind of page this ID belongs to.
     pub fn kind(&self) -> PageKind {
         let body = &self.as_str()[4..];
-        if body.starts_with("TA") {
-            PageKind::Tactic
-        } else if body.starts_with("CS") {
-            PageKind::CaseStudy
-        } else if body.starts_with('M') {
-            PageKind::Mitigation
-        } else if body.contains('.') {
+        let kind = ID_PREFIXES
+            .iter()
+            .find(|(p, _)| {
+                body.starts_with(p) && body[p.len()..].starts_with(|c: char| c.is_ascii_digit())
+            })
+            .map_or(PageKind::Technique, |(_, kind)| *kind);
+        if kind == PageKind::Technique && body.contains('.') {
             PageKind::SubTechnique
         } else {
-            PageKind::Technique
+            kind
         }
     }
 
@@ -175,12 +106,7 @@ impl AtlasId {
 
     /// The ATLAS website route folder for this kind of ID (`techniques`, `studies`, ...).
     pub fn route_folder(&self) -> &'static str {
-        match self.kind() {
-            PageKind::Tactic => "tactics",
-            PageKind::Mitigation => "mitigations",
-            PageKind::CaseStudy => "studies",
-            _ => "techniques",
-        }
+        route_of(self.kind()).unwrap_or_default()
     }
 }
 

@@ -7,6 +7,8 @@ pub mod resolve;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::load::{LinkSyntax, ParsedPage, Vault};
 use crate::source::Span;
+pub use crate::vocabulary::RelationKind;
+use crate::vocabulary::Vocabulary;
 pub use id::{AtlasId, PageKind};
 use rayon::prelude::*;
 pub use resolve::{Anchor, Broken, Resolution};
@@ -62,24 +64,6 @@ impl Page {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum RelationKind {
-    TechniqueTactic,
-    TechniqueMitigation,
-    TechniqueCaseStudy,
-}
-
-impl RelationKind {
-    /// The section each side lists the relation under (technique side, other side).
-    pub fn sections(self) -> (&'static str, &'static str) {
-        match self {
-            RelationKind::TechniqueTactic => ("Tactics", "Techniques"),
-            RelationKind::TechniqueMitigation => ("Mitigations", "Techniques"),
-            RelationKind::TechniqueCaseStudy => ("Case Studies", "Procedure"),
-        }
-    }
-}
-
 /// A typed edge between a technique and a tactic, mitigation or case study, with the link
 /// each side declared it by.
 #[derive(Debug, Clone)]
@@ -115,25 +99,22 @@ pub struct Graph {
     by_path: FxHashMap<String, PageId>,
     /// Problems found while loading and building (front matter, malformed links, IDs).
     pub diagnostics: Vec<Diagnostic>,
+    /// The words the pages were read with.
+    pub vocabulary: Vocabulary,
 }
 
-const ID_KEYS: &[&str] = &[
-    "Technique ID",
-    "Tactic ID",
-    "Mitigation ID",
-    "Case Study ID",
-    "ID",
-];
-
 impl Graph {
-    pub fn build(vault: Vault) -> Graph {
+    pub fn build(vault: Vault, vocabulary: Vocabulary) -> Graph {
         let Vault {
             root,
             pages: parsed,
             assets,
             mut diagnostics,
         } = vault;
-        let mut pages: Vec<Page> = parsed.into_par_iter().map(|p| derive_page(*p)).collect();
+        let mut pages: Vec<Page> = parsed
+            .into_par_iter()
+            .map(|p| derive_page(*p, &vocabulary))
+            .collect();
 
         let mut by_id: FxHashMap<AtlasId, PageId> = FxHashMap::default();
         for (i, page) in pages.iter().enumerate() {
@@ -157,7 +138,7 @@ impl Graph {
                 ),
             }
         }
-        generate_missing_parents(&mut pages, &mut by_id, &mut diagnostics);
+        generate_missing_parents(&mut pages, &mut by_id, &vocabulary, &mut diagnostics);
 
         // Map builds over every page (the index has four, in two pairs): they share the threads.
         let folded = resolve::FoldedPaths::new(&pages);
@@ -230,7 +211,7 @@ impl Graph {
             list.sort_by(|a, b| pages[a.0].atlas_id.cmp(&pages[b.0].atlas_id));
         });
 
-        let relations = relations(&pages, &resolutions);
+        let relations = relations(&pages, &resolutions, &vocabulary);
         Graph {
             root,
             pages,
@@ -244,6 +225,7 @@ impl Graph {
             by_id,
             by_path,
             diagnostics,
+            vocabulary,
         }
     }
 
@@ -310,7 +292,7 @@ impl Graph {
 }
 
 /// Kind, ID and name of a page, from its own front matter and body (DESIGN.md section 3).
-fn derive_page(source: ParsedPage) -> Page {
+fn derive_page(source: ParsedPage, vocabulary: &Vocabulary) -> Page {
     let title = source.front.title.clone().or_else(|| {
         source
             .headings
@@ -323,7 +305,7 @@ fn derive_page(source: ParsedPage) -> Page {
         source
             .metadata
             .iter()
-            .find(|m| ID_KEYS.iter().any(|k| m.key.eq_ignore_ascii_case(k)))
+            .find(|m| vocabulary.is_id_key(&m.key))
             .and_then(|m| AtlasId::parse_prefix(&m.value).map(|(id, _)| id))
     });
     let stem = source
@@ -350,32 +332,14 @@ fn derive_page(source: ParsedPage) -> Page {
         .as_ref()
         .map(AtlasId::kind)
         .or_else(|| {
-            source
-                .front
-                .page_type
-                .as_deref()
-                .and_then(PageKind::from_type_name)
+            let value = source.front.page_type.as_deref()?;
+            vocabulary.kind_of_type(value)
         })
         .or_else(|| {
-            source.front.tags.iter().find_map(|t| {
-                t.trim_start_matches('#')
-                    .strip_prefix("type/")
-                    .and_then(PageKind::from_type_name)
-            })
+            let tags = source.front.tags.iter();
+            tags.filter_map(|t| vocabulary.kind_of_tag(t)).next()
         })
-        .or_else(|| {
-            let top = source
-                .path
-                .split('/')
-                .next()
-                .filter(|_| source.path.contains('/'))?;
-            match top {
-                "tactics" | "techniques" | "mitigations" | "case-studies" => {
-                    PageKind::from_type_name(top)
-                }
-                _ => None,
-            }
-        })
+        .or_else(|| vocabulary.kind_of_path(&source.path))
         .unwrap_or(PageKind::Note);
     Page {
         source,
@@ -396,6 +360,7 @@ fn id_span(page: &Page) -> Span {
 fn generate_missing_parents(
     pages: &mut Vec<Page>,
     by_id: &mut FxHashMap<AtlasId, PageId>,
+    vocabulary: &Vocabulary,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     let mut missing: BTreeMap<AtlasId, usize> = BTreeMap::new();
@@ -416,7 +381,7 @@ fn generate_missing_parents(
     for (parent_id, first_child) in missing {
         let child = &pages[first_child];
         let named = child.source.parent_technique.as_deref().and_then(|line| {
-            let (id, rest) = AtlasId::parse_prefix(line)?;
+            let (id, rest) = AtlasId::parse_prefix(link_label(line))?;
             (id == parent_id).then(|| {
                 rest.trim_start_matches([' ', '—', '-', ':'])
                     .trim()
@@ -448,7 +413,7 @@ fn generate_missing_parents(
         );
         let text = String::new();
         let mut no_diagnostics = Vec::new();
-        let source = crate::load::parse_page(&path, text, &mut no_diagnostics);
+        let source = crate::load::parse_page(&path, text, vocabulary, &mut no_diagnostics);
         by_id.insert(parent_id, PageId(pages.len()));
         pages.push(Page {
             source,
@@ -458,6 +423,23 @@ fn generate_missing_parents(
             generated: true,
         });
     }
+}
+
+/// The label of a value written as a wiki link (`[[path|AML.T0011: Name]]`), its target if
+/// it has no label, or the value itself.
+fn link_label(value: &str) -> &str {
+    let Some(inner) = value
+        .trim()
+        .strip_prefix("[[")
+        .and_then(|v| v.split_once("]]"))
+        .map(|(inner, _)| inner)
+    else {
+        return value;
+    };
+    inner
+        .split_once('|')
+        .map_or(inner, |(_, label)| label)
+        .trim()
 }
 
 fn title_case(kebab: &str) -> String {
@@ -520,7 +502,11 @@ fn grouped<T: Copy + Send + Sync>(
 }
 
 /// Typed edges from the links in relation sections, merged across both sides.
-fn relations(pages: &[Page], resolutions: &[Vec<Resolution>]) -> Vec<Relation> {
+fn relations(
+    pages: &[Page],
+    resolutions: &[Vec<Resolution>],
+    vocabulary: &Vocabulary,
+) -> Vec<Relation> {
     // Every typed edge with the link that declares it, found in parallel; sorted by relation
     // and then by link, so the merge below meets each relation's links in page order (a
     // sort instead of a map keyed by relation: ~1M random inserts cost more than the sort).
@@ -543,7 +529,8 @@ fn relations(pages: &[Page], resolutions: &[Vec<Resolution>]) -> Vec<Relation> {
                     let Resolution::Page { page: target, .. } = &resolutions[i][j] else {
                         return None;
                     };
-                    let (kind, technique_side) = edge(page.kind, section, kinds[target.0])?;
+                    let (kind, technique_side) =
+                        vocabulary.edge(page.kind, section, kinds[target.0])?;
                     let (technique, other) = if technique_side {
                         (PageId(i), *target)
                     } else {
@@ -614,26 +601,6 @@ struct Edge {
     here: LinkRef,
     technique_side: bool,
     has_note: bool,
-}
-
-/// The relation a link in `section` of a `from` page to a `to` page declares, and whether the
-/// declaring page is the technique side.
-fn edge(from: PageKind, section: &str, to: PageKind) -> Option<(RelationKind, bool)> {
-    use PageKind::*;
-    use RelationKind::*;
-    Some(match (from, section, to) {
-        (Technique | SubTechnique, "Tactics", Tactic) => (TechniqueTactic, true),
-        (Technique | SubTechnique, "Mitigations", Mitigation) => (TechniqueMitigation, true),
-        (Technique | SubTechnique, "Case Studies", CaseStudy) => (TechniqueCaseStudy, true),
-        (Tactic, "Techniques", Technique | SubTechnique) => (TechniqueTactic, false),
-        (Mitigation, "Techniques" | "Defends Against", Technique | SubTechnique) => {
-            (TechniqueMitigation, false)
-        }
-        (CaseStudy, "Procedure" | "Techniques Used" | "Techniques", Technique | SubTechnique) => {
-            (TechniqueCaseStudy, false)
-        }
-        _ => return None,
-    })
 }
 
 impl Graph {

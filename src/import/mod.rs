@@ -6,8 +6,10 @@
 //! [`write`] checks every target before writing anything, so that files import did not write
 //! are never replaced unless the user forces it.
 //!
-//! Pages land under `<out>/frameworks/atlas/`: `tactics/`, `techniques/<first tactic>/`
-//! (sub-techniques in a folder named after their parent), `mitigations/`, `case-studies/`.
+//! Pages land under `<out>/frameworks/atlas/`, in the first folder the vocabulary gives each
+//! kind (`tactics/`, `techniques/<first tactic>/` with sub-techniques in a folder named after
+//! their parent, `mitigations/`, `case-studies/` by default), with the section names and
+//! metadata keys the vocabulary lists first.
 
 mod locate;
 mod pages;
@@ -17,7 +19,7 @@ mod write;
 
 use crate::diagnostic::Diagnostic;
 use crate::error::{Error, Result};
-use parse::Kind;
+use crate::vocabulary::{PageKind, Vocabulary};
 use std::fs;
 use std::path::PathBuf;
 
@@ -37,7 +39,7 @@ pub struct ImportOptions {
 pub struct ImportReport {
     /// Pages written per kind, always in this order: tactics, techniques, sub-techniques,
     /// mitigations, case studies.
-    pub counts: Vec<(&'static str, usize)>,
+    pub counts: Vec<(PageKind, usize)>,
     /// Every page written, relative to the output folder, sorted.
     pub written: Vec<PathBuf>,
     /// Problems in the data; `path` is the input file as given, spans are YAML lines.
@@ -47,21 +49,22 @@ pub struct ImportReport {
 /// Imports `opts.input` into `opts.out`. A file that is not ATLAS data, an unreadable input,
 /// a refused overwrite or a failed write is an [`Error`]; problems with single objects are
 /// diagnostics in the report, and the other objects are still written.
-pub fn import(opts: &ImportOptions) -> Result<ImportReport> {
+pub fn import(opts: &ImportOptions, vocabulary: &Vocabulary) -> Result<ImportReport> {
     let bytes = fs::read(&opts.input).map_err(|e| Error::io("read", &opts.input, e))?;
     let file = opts.input.display().to_string();
     let text = String::from_utf8(bytes)
         .map_err(|_| Error::Import(format!("`{file}` is not ATLAS data: it is not UTF-8 text")))?;
     let (data, mut diagnostics) = parse::parse(&text, &file)?;
-    let (pages, more) = pages::build(&data, &file);
+    let (pages, more) = pages::build(&data, &file, vocabulary);
     diagnostics.extend(more);
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
 
     write::write_pages(&opts.out, &pages, opts.force)?;
 
-    let counts = Kind::ALL
+    let counts = PageKind::ALL
         .iter()
-        .map(|&k| (k.plural(), pages.iter().filter(|p| p.kind == k).count()))
+        .filter(|&&k| k != PageKind::Note)
+        .map(|&k| (k, pages.iter().filter(|p| p.kind == k).count()))
         .collect();
     let mut written: Vec<PathBuf> = pages
         .iter()

@@ -2,10 +2,11 @@
 //! once (unknown IDs become diagnostics), names each page, and writes each relation on both
 //! of its sides so that `check` finds them symmetric.
 
-use super::parse::{AtlasData, AttackRef, Common, Kind, Reference};
+use super::parse::{AtlasData, AttackRef, Common, Reference};
 use super::text::{body_text, id_slug, inline, kebab, label_text, one_line, quote, url_text};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
+use crate::vocabulary::{headings, keys, PageKind, RelationKind, Vocabulary};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// The front matter key and value that mark a page as written by import.
@@ -16,7 +17,7 @@ pub(crate) const GENERATOR: &str = "generator: atlas-kb import";
 pub(crate) struct Page {
     /// Relative to the output folder, `/`-separated, ending in `.md`.
     pub path: String,
-    pub kind: Kind,
+    pub kind: PageKind,
     pub content: String,
 }
 
@@ -49,12 +50,18 @@ impl Node {
 const ROOT: &str = "frameworks/atlas";
 
 /// Builds every page. Diagnostics are for references to objects the file does not have.
-pub(crate) fn build(data: &AtlasData, file: &str) -> (Vec<Page>, Vec<Diagnostic>) {
+pub(crate) fn build(
+    data: &AtlasData,
+    file: &str,
+    vocabulary: &Vocabulary,
+) -> (Vec<Page>, Vec<Diagnostic>) {
     let mut b = Builder {
         file,
         diagnostics: Vec::new(),
         taken: HashSet::new(),
     };
+    let folder = |kind| vocabulary.import_folder(kind);
+    let listed = |relation, technique_side| vocabulary.listing_section(relation, technique_side);
     let tactic_index: HashMap<&str, usize> = data
         .tactics
         .iter()
@@ -127,14 +134,15 @@ pub(crate) fn build(data: &AtlasData, file: &str) -> (Vec<Page>, Vec<Diagnostic>
         data.tactics
             .iter()
             .map(|t| (t.id.as_str(), t.name.as_str())),
-        "tactics",
+        folder(PageKind::Tactic),
     );
+    let technique_folder = folder(PageKind::Technique);
     let is_sub = |i: usize| data.techniques[i].parent.is_some();
     let folder_of = |i: usize| -> String {
         let tactic = tactics_of[i]
             .first()
             .map_or("uncategorized", |&t| tactic_nodes[t].stem.as_str());
-        format!("{ROOT}/techniques/{tactic}")
+        format!("{ROOT}/{technique_folder}/{tactic}")
     };
     let mut technique_nodes: Vec<Option<Node>> = vec![None; data.techniques.len()];
     let tops: Vec<usize> = (0..data.techniques.len()).filter(|&i| !is_sub(i)).collect();
@@ -188,19 +196,19 @@ pub(crate) fn build(data: &AtlasData, file: &str) -> (Vec<Page>, Vec<Diagnostic>
     let technique_nodes: Vec<Node> = technique_nodes
         .into_iter()
         .zip(&data.techniques)
-        .map(|(n, t)| n.unwrap_or_else(|| fallback_node(&t.common)))
+        .map(|(n, t)| n.unwrap_or_else(|| fallback_node(&t.common, technique_folder)))
         .collect();
     let mitigation_nodes = b.flat_nodes(
         data.mitigations
             .iter()
             .map(|m| (m.common.id.as_str(), m.common.name.as_str())),
-        "mitigations",
+        folder(PageKind::Mitigation),
     );
     let case_nodes = b.flat_nodes(
         data.case_studies
             .iter()
             .map(|c| (c.common.id.as_str(), c.common.name.as_str())),
-        "case-studies",
+        folder(PageKind::CaseStudy),
     );
 
     // Relations, each kept once per pair and keyed by the other side's ID (sorted output).
@@ -272,7 +280,7 @@ pub(crate) fn build(data: &AtlasData, file: &str) -> (Vec<Page>, Vec<Diagnostic>
     let mut pages = Vec::new();
     for (i, t) in data.tactics.iter().enumerate() {
         let node = &tactic_nodes[i];
-        let mut meta = vec![meta_line("Tactic ID", &t.id)];
+        let mut meta = vec![meta_line(vocabulary.import_id_key(PageKind::Tactic), &t.id)];
         dates(&mut meta, t);
         attack(&mut meta, t.attack.as_ref());
         let mut sections = Vec::new();
@@ -280,72 +288,100 @@ pub(crate) fn build(data: &AtlasData, file: &str) -> (Vec<Page>, Vec<Diagnostic>
             .values()
             .map(|&x| technique_nodes[x].link())
             .collect();
-        section(&mut sections, "Techniques", &links);
+        section(
+            &mut sections,
+            listed(RelationKind::TechniqueTactic, false),
+            &links,
+        );
         references(&mut sections, &t.references);
         let position = t.order + 1;
-        pages.push(page(node, Kind::Tactic, t, position, meta, sections));
+        pages.push(page(
+            vocabulary,
+            node,
+            PageKind::Tactic,
+            t,
+            position,
+            meta,
+            sections,
+        ));
     }
     for (i, t) in data.techniques.iter().enumerate() {
         let node = &technique_nodes[i];
         let c = &t.common;
         let kind = if t.parent.is_some() {
-            Kind::SubTechnique
+            PageKind::SubTechnique
         } else {
-            Kind::Technique
+            PageKind::Technique
         };
-        let mut meta = vec![meta_line("Technique ID", &c.id)];
+        let mut meta = vec![meta_line(vocabulary.import_id_key(kind), &c.id)];
         dates(&mut meta, c);
         if let Some(m) = &t.maturity {
-            meta.push(meta_line("Maturity", m));
+            meta.push(meta_line(keys::MATURITY, m));
         }
         attack(&mut meta, c.attack.as_ref());
         let mut sections = Vec::new();
         if let Some(parent_id) = &t.parent {
             let name = parents[i].map(|p| &data.techniques[p].common.name);
+            let key = vocabulary.import_parent_key();
             let line = match name {
-                Some(name) => format!(
-                    "**Parent Technique:** {} — {}",
-                    one_line(parent_id),
-                    label_text(name)
-                ),
-                None => format!("**Parent Technique:** {}", one_line(parent_id)),
+                Some(name) => format!("**{key}:** {} — {}", one_line(parent_id), label_text(name)),
+                None => format!("**{key}:** {}", one_line(parent_id)),
             };
-            sections.push(format!("## Parent Technique\n\n{line}"));
+            sections.push(format!("## {key}\n\n{line}"));
         }
         let links: Vec<String> = children[i]
             .values()
             .map(|&x| technique_nodes[x].link())
             .collect();
-        section(&mut sections, "Sub-techniques", &links);
+        section(
+            &mut sections,
+            &vocabulary.kind(PageKind::SubTechnique).plural,
+            &links,
+        );
         let links: Vec<String> = tactics_of[i]
             .iter()
             .map(|&x| tactic_nodes[x].link())
             .collect();
-        section(&mut sections, "Tactics", &links);
+        section(
+            &mut sections,
+            listed(RelationKind::TechniqueTactic, true),
+            &links,
+        );
         let links: Vec<String> = technique_mitigations[i]
             .values()
             .map(|(m, note)| with_note(mitigation_nodes[*m].link(), note))
             .collect();
-        section(&mut sections, "Mitigations", &links);
+        section(
+            &mut sections,
+            listed(RelationKind::TechniqueMitigation, true),
+            &links,
+        );
         let links: Vec<String> = technique_cases[i]
             .values()
             .map(|&x| case_nodes[x].link())
             .collect();
-        section(&mut sections, "Case Studies", &links);
+        section(
+            &mut sections,
+            listed(RelationKind::TechniqueCaseStudy, true),
+            &links,
+        );
         references(&mut sections, &c.references);
         let position = technique_position(&c.id).unwrap_or(1_000_000 + c.order);
-        pages.push(page(node, kind, c, position, meta, sections));
+        pages.push(page(vocabulary, node, kind, c, position, meta, sections));
     }
     for (i, m) in data.mitigations.iter().enumerate() {
         let node = &mitigation_nodes[i];
         let c = &m.common;
-        let mut meta = vec![meta_line("Mitigation ID", &c.id)];
+        let mut meta = vec![meta_line(
+            vocabulary.import_id_key(PageKind::Mitigation),
+            &c.id,
+        )];
         dates(&mut meta, c);
         if !m.category.is_empty() {
-            meta.push(meta_line("Category", &m.category.join(", ")));
+            meta.push(meta_line(keys::CATEGORY, &m.category.join(", ")));
         }
         if !m.lifecycle.is_empty() {
-            meta.push(meta_line("ML Lifecycle", &m.lifecycle.join(", ")));
+            meta.push(meta_line(keys::LIFECYCLE, &m.lifecycle.join(", ")));
         }
         attack(&mut meta, c.attack.as_ref());
         let mut sections = Vec::new();
@@ -353,25 +389,40 @@ pub(crate) fn build(data: &AtlasData, file: &str) -> (Vec<Page>, Vec<Diagnostic>
             .values()
             .map(|(t, note)| with_note(technique_nodes[*t].link(), note))
             .collect();
-        section(&mut sections, "Techniques", &links);
+        section(
+            &mut sections,
+            listed(RelationKind::TechniqueMitigation, false),
+            &links,
+        );
         references(&mut sections, &c.references);
-        pages.push(page(node, Kind::Mitigation, c, c.order + 1, meta, sections));
+        pages.push(page(
+            vocabulary,
+            node,
+            PageKind::Mitigation,
+            c,
+            c.order + 1,
+            meta,
+            sections,
+        ));
     }
     for (i, cs) in data.case_studies.iter().enumerate() {
         let node = &case_nodes[i];
         let c = &cs.common;
-        let mut meta = vec![meta_line("ID", &c.id)];
+        let mut meta = vec![meta_line(
+            vocabulary.import_id_key(PageKind::CaseStudy),
+            &c.id,
+        )];
         if let Some(date) = &cs.incident_date {
             meta.push(meta_line(
-                "Incident Date",
+                keys::INCIDENT_DATE,
                 &incident_date(date, cs.granularity.as_deref()),
             ));
         }
         for (label, value) in [
-            ("Type", &cs.case_type),
-            ("Target", &cs.target),
-            ("Actor", &cs.actor),
-            ("Reporter", &cs.reporter),
+            (keys::CASE_TYPE, &cs.case_type),
+            (keys::TARGET, &cs.target),
+            (keys::ACTOR, &cs.actor),
+            (keys::REPORTER, &cs.reporter),
         ] {
             if let Some(v) = value {
                 meta.push(meta_line(label, v));
@@ -380,7 +431,8 @@ pub(crate) fn build(data: &AtlasData, file: &str) -> (Vec<Page>, Vec<Diagnostic>
         dates(&mut meta, c);
         let mut sections = Vec::new();
         if !cs.procedure.is_empty() {
-            let mut steps = vec!["## Procedure".to_string()];
+            let mut steps = vec![format!("## {}", vocabulary.step_section())];
+            let step_key = &vocabulary.metadata().step_key;
             for (n, (step, target)) in cs.procedure.iter().zip(&step_targets[i]).enumerate() {
                 let (title, technique) = match target {
                     Some(t) => {
@@ -389,8 +441,11 @@ pub(crate) fn build(data: &AtlasData, file: &str) -> (Vec<Page>, Vec<Diagnostic>
                     }
                     None => (one_line(&step.technique), one_line(&step.technique)),
                 };
-                let mut block =
-                    format!("### Step {}: {title}\n\n**Technique:** {technique}", n + 1);
+                let mut block = format!(
+                    "### {} {}: {title}\n\n**{step_key}:** {technique}",
+                    headings::STEP,
+                    n + 1
+                );
                 let description = body_text(&step.description);
                 if !description.is_empty() {
                     block.push_str("\n\n");
@@ -401,7 +456,15 @@ pub(crate) fn build(data: &AtlasData, file: &str) -> (Vec<Page>, Vec<Diagnostic>
             sections.push(steps.join("\n\n"));
         }
         references(&mut sections, &c.references);
-        pages.push(page(node, Kind::CaseStudy, c, c.order + 1, meta, sections));
+        pages.push(page(
+            vocabulary,
+            node,
+            PageKind::CaseStudy,
+            c,
+            c.order + 1,
+            meta,
+            sections,
+        ));
     }
     (pages, b.diagnostics)
 }
@@ -465,12 +528,12 @@ impl Builder<'_> {
 
 /// The node of a technique that could not be named (not reached: every technique is either
 /// a top-level technique or a sub-technique).
-fn fallback_node(c: &Common) -> Node {
+fn fallback_node(c: &Common, technique_folder: &str) -> Node {
     Node {
         id: c.id.clone(),
         name: c.name.clone(),
         stem: id_slug(&c.id),
-        dir: format!("{ROOT}/techniques/uncategorized"),
+        dir: format!("{ROOT}/{technique_folder}/uncategorized"),
     }
 }
 
@@ -502,8 +565,9 @@ fn stems(bases: &[String], ids: &[&str]) -> Vec<String> {
 }
 
 fn page(
+    vocabulary: &Vocabulary,
     node: &Node,
-    kind: Kind,
+    kind: PageKind,
     c: &Common,
     position: usize,
     meta: Vec<String>,
@@ -516,7 +580,7 @@ fn page(
             node.stem,
             quote(&title),
             quote(&one_line(&c.name)),
-            kind.type_name(),
+            kind.slug(),
         ),
         format!("# {}: {}", one_line(&c.id), label_text(&c.name)),
     ];
@@ -524,7 +588,11 @@ fn page(
     if !description.is_empty() {
         blocks.push(description);
     }
-    blocks.push(format!("## Metadata\n\n{}", meta.join("\n")));
+    blocks.push(format!(
+        "## {}\n\n{}",
+        vocabulary.metadata().section,
+        meta.join("\n")
+    ));
     blocks.extend(sections);
     let mut content = blocks.join("\n\n");
     content.push('\n');
@@ -541,10 +609,10 @@ fn meta_line(label: &str, value: &str) -> String {
 
 fn dates(meta: &mut Vec<String>, c: &Common) {
     if let Some(d) = &c.created {
-        meta.push(meta_line("Created", &date(d)));
+        meta.push(meta_line(keys::CREATED, &date(d)));
     }
     if let Some(d) = &c.modified {
-        meta.push(meta_line("Last Modified", &date(d)));
+        meta.push(meta_line(keys::MODIFIED, &date(d)));
     }
 }
 
@@ -554,7 +622,7 @@ fn attack(meta: &mut Vec<String>, r: Option<&AttackRef>) {
             Some(url) => format!("[{}]({})", label_text(&r.id), url_text(url)),
             None => label_text(&r.id),
         };
-        meta.push(format!("- **MITRE ATT&CK Reference:** {value}"));
+        meta.push(format!("- **{}:** {value}", keys::ATTACK_REFERENCE));
     }
 }
 
@@ -592,7 +660,11 @@ fn references(sections: &mut Vec<String>, refs: &[Reference]) {
         })
         .collect();
     if !bullets.is_empty() {
-        sections.push(format!("## References\n\n{}", bullets.join("\n")));
+        sections.push(format!(
+            "## {}\n\n{}",
+            headings::REFERENCES,
+            bullets.join("\n")
+        ));
     }
 }
 

@@ -10,48 +10,6 @@ use crate::source::Span;
 use serde_yaml::{Mapping, Value};
 use std::collections::HashSet;
 
-/// What kind of ATLAS object a page is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) enum Kind {
-    Tactic,
-    Technique,
-    SubTechnique,
-    Mitigation,
-    CaseStudy,
-}
-
-impl Kind {
-    pub(crate) const ALL: [Kind; 5] = [
-        Kind::Tactic,
-        Kind::Technique,
-        Kind::SubTechnique,
-        Kind::Mitigation,
-        Kind::CaseStudy,
-    ];
-
-    /// The front matter `type`.
-    pub(crate) fn type_name(self) -> &'static str {
-        match self {
-            Kind::Tactic => "tactic",
-            Kind::Technique => "technique",
-            Kind::SubTechnique => "sub-technique",
-            Kind::Mitigation => "mitigation",
-            Kind::CaseStudy => "case-study",
-        }
-    }
-
-    /// The label used when reporting counts.
-    pub(crate) fn plural(self) -> &'static str {
-        match self {
-            Kind::Tactic => "tactics",
-            Kind::Technique => "techniques",
-            Kind::SubTechnique => "sub-techniques",
-            Kind::Mitigation => "mitigations",
-            Kind::CaseStudy => "case studies",
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct AttackRef {
     pub id: String,

@@ -172,11 +172,14 @@ impl Scratch {
     fn run(&self, yaml: &str, force: bool) -> Result<ImportReport> {
         let input = self.0.join("ATLAS.yaml");
         fs::write(&input, yaml).map_err(|e| Error::io("write", &input, e))?;
-        import(&ImportOptions {
-            input,
-            out: self.0.join("out"),
-            force,
-        })
+        import(
+            &ImportOptions {
+                input,
+                out: self.0.join("out"),
+                force,
+            },
+            &crate::vocabulary::Vocabulary::default(),
+        )
     }
 
     fn page(&self, rel: &str) -> String {
@@ -206,12 +209,13 @@ fn imports_a_5x_file() {
     assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
     assert_eq!(
         report.counts.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
+        // Every kind but notes, in display order.
         [
-            "tactics",
-            "techniques",
-            "sub-techniques",
-            "mitigations",
-            "case studies"
+            PageKind::Tactic,
+            PageKind::Technique,
+            PageKind::SubTechnique,
+            PageKind::Mitigation,
+            PageKind::CaseStudy,
         ]
     );
     assert_eq!(counts(&report), [2, 2, 1, 1, 1]);
@@ -457,17 +461,23 @@ fn files_that_are_not_atlas_data_are_one_error() {
     let s = Scratch::new("binary");
     let input = s.0.join("ATLAS.yaml");
     fs::write(&input, [0xff, 0x00, 0xfe]).unwrap_or_else(|e| panic!("{e}"));
-    let r = import(&ImportOptions {
-        input,
-        out: s.0.join("out"),
-        force: false,
-    });
+    let r = import(
+        &ImportOptions {
+            input,
+            out: s.0.join("out"),
+            force: false,
+        },
+        &crate::vocabulary::Vocabulary::default(),
+    );
     assert!(matches!(r, Err(Error::Import(_))));
-    let missing = import(&ImportOptions {
-        input: Path::new("/nonexistent/ATLAS.yaml").to_path_buf(),
-        out: s.0.join("out"),
-        force: false,
-    });
+    let missing = import(
+        &ImportOptions {
+            input: Path::new("/nonexistent/ATLAS.yaml").to_path_buf(),
+            out: s.0.join("out"),
+            force: false,
+        },
+        &crate::vocabulary::Vocabulary::default(),
+    );
     assert!(matches!(missing, Err(Error::Io { .. })));
 }
 

@@ -7,6 +7,7 @@ pub mod scan;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::error::{Error, Result};
 use crate::source::{LineIndex, Span};
+use crate::vocabulary::{SectionId, Vocabulary};
 pub use front_matter::FrontMatter;
 use rayon::prelude::*;
 use std::ops::Range;
@@ -48,10 +49,10 @@ pub struct RawLink {
     /// page, and their size is memory every stage after the load walks through.
     start: u32,
     end: u32,
-    /// Index in [`scan::RELATION_SECTIONS`] of the relation section the link sits in
-    /// ([`RawLink::section`]).
-    section: Option<u8>,
-    /// The text after ` — ` on the link's line in a relation section (the ATLAS use text).
+    /// The relation section the link is an entry of ([`RawLink::section`]).
+    section: Option<SectionId>,
+    /// The entry's use text (the ATLAS "use"): what follows ` — ` on the link's line, or the
+    /// paragraph under an entry written as a heading.
     pub note: Option<Piece>,
 }
 
@@ -89,10 +90,10 @@ impl RawLink {
         self.start as usize..self.end as usize
     }
 
-    /// The relation section the link sits in (`Mitigations`, `Procedure`, ...), if any.
-    pub fn section(&self) -> Option<&'static str> {
+    /// The relation section the link is an entry of (`Mitigations`, `Procedure`, ...), if
+    /// any; [`Vocabulary::section_name`] names it.
+    pub fn section(&self) -> Option<SectionId> {
         self.section
-            .and_then(|i| scan::RELATION_SECTIONS.get(usize::from(i)).copied())
     }
 }
 
@@ -161,7 +162,9 @@ pub struct Heading {
     /// GitHub-style id, unique within the page.
     pub slug: String,
     pub span: Span,
+    /// Byte range of the heading's source in the page text.
     pub offset: usize,
+    pub end: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -307,13 +310,9 @@ pub struct Vault {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Reads and parses every page under `root`, keeping their texts.
-pub fn load(root: &Path) -> Result<Vault> {
-    load_keeping(root, Texts::Keep)
-}
-
-/// Reads and parses every page under `root`, keeping what `texts` says of their texts.
-pub fn load_keeping(root: &Path, texts: Texts) -> Result<Vault> {
+/// Reads and parses every page under `root` with the words of `vocabulary`, keeping what
+/// `texts` says of their texts.
+pub fn load(root: &Path, vocabulary: &Vocabulary, texts: Texts) -> Result<Vault> {
     let canonical_root = root
         .canonicalize()
         .map_err(|e| Error::io("cannot open content root", root, e))?;
@@ -333,7 +332,7 @@ pub fn load_keeping(root: &Path, texts: Texts) -> Result<Vault> {
             .flat_map_iter(|batch| {
                 batch
                     .into_iter()
-                    .map(|page| read_page(&canonical_root, &page, texts))
+                    .map(|page| read_page(&canonical_root, &page, vocabulary, texts))
             })
             .collect();
         (walker.join(), parsed)
@@ -606,7 +605,12 @@ fn relative(root: &Path, path: &Path) -> String {
         .join("/")
 }
 
-fn read_page(root: &Path, page: &FoundPage, texts: Texts) -> (Box<ParsedPage>, Vec<Diagnostic>) {
+fn read_page(
+    root: &Path,
+    page: &FoundPage,
+    vocabulary: &Vocabulary,
+    texts: Texts,
+) -> (Box<ParsedPage>, Vec<Diagnostic>) {
     let rel = page.rel.as_str();
     let mut diagnostics = Vec::new();
     let (text, stamp) = match open_page(root, page).and_then(read_file) {
@@ -641,7 +645,7 @@ fn read_page(root: &Path, page: &FoundPage, texts: Texts) -> (Box<ParsedPage>, V
             (String::new(), None)
         }
     };
-    let mut page = parse_page(rel, text, &mut diagnostics);
+    let mut page = parse_page(rel, text, vocabulary, &mut diagnostics);
     // A file whose metadata could not be read keeps its text: it could not be told unchanged.
     if let (Texts::LinksOnly, Some(stamp)) = (texts, stamp) {
         page.leave_text_on_disk(stamp);
@@ -740,7 +744,12 @@ fn normalize(rel: &str, text: String, diagnostics: &mut Vec<Diagnostic>) -> Stri
 }
 
 /// Parses one page's text. Problems go to `diagnostics`; a page always comes back.
-pub fn parse_page(rel: &str, text: String, diagnostics: &mut Vec<Diagnostic>) -> ParsedPage {
+pub fn parse_page(
+    rel: &str,
+    text: String,
+    vocabulary: &Vocabulary,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> ParsedPage {
     let text = normalize(rel, text, diagnostics);
     let lines = LineIndex::new(&text);
     let mut link_text = String::new();
@@ -760,7 +769,15 @@ pub fn parse_page(rel: &str, text: String, diagnostics: &mut Vec<Diagnostic>) ->
     let title_width = title_span
         .and_then(|s| lines.line(&text, s.line))
         .map_or(1, |l| l.chars().count());
-    let scanned = scan::scan_body(&text, body_start, &lines, rel, &mut link_text, diagnostics);
+    let scanned = scan::scan_body(
+        &text,
+        body_start,
+        &lines,
+        rel,
+        vocabulary,
+        &mut link_text,
+        diagnostics,
+    );
     // Front matter links come first; most pages have none, and then the body's list is kept.
     let links = if front_links.is_empty() {
         scanned.links

@@ -8,6 +8,7 @@
 use super::{BlockId, Heading, LinkSyntax, MetaField, Piece, RawLink};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::LineIndex;
+use crate::vocabulary::{SectionId, Vocabulary};
 use pulldown_cmark::{Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 use std::ops::Range;
 
@@ -19,17 +20,6 @@ pub fn markdown_options() -> Options {
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_TASKLISTS
 }
-
-/// Section headings whose links are typed relations (compared without a trailing `(N)`).
-pub const RELATION_SECTIONS: &[&str] = &[
-    "Tactics",
-    "Techniques",
-    "Mitigations",
-    "Case Studies",
-    "Defends Against",
-    "Procedure",
-    "Techniques Used",
-];
 
 pub struct Scanned {
     pub headings: Vec<Heading>,
@@ -44,6 +34,7 @@ pub fn scan_body(
     body_start: usize,
     lines: &LineIndex,
     path: &str,
+    vocabulary: &Vocabulary,
     link_text: &mut String,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Scanned {
@@ -125,8 +116,16 @@ pub fn scan_body(
     links.append(&mut markdown_links);
     links.sort_by_key(|l| l.start);
 
-    let (metadata, parent_technique) = metadata(text, lines, body_start, &headings, &code);
-    assign_sections(text, lines, &headings, &mut links, link_text);
+    let (metadata, parent_technique) =
+        metadata(text, lines, body_start, &headings, &code, vocabulary);
+    let page = Sections {
+        text,
+        lines,
+        headings: &headings,
+        tables: &tables,
+        vocabulary,
+    };
+    page.assign(&mut links, link_text);
     Scanned {
         headings,
         block_ids,
@@ -339,6 +338,7 @@ fn heading(
         slug: github_slug(rendered),
         span: lines.span(text, range.start),
         offset: range.start,
+        end: range.end,
     }
 }
 
@@ -699,19 +699,20 @@ fn split_label(inner: &str) -> (&str, Option<&str>) {
     }
 }
 
-/// `- **Key:** value` bullets of the `## Metadata` section, and the `**Parent Technique:**` line.
+/// `- **Key:** value` bullets of the metadata section, and the first parent technique line.
 fn metadata(
     text: &str,
     lines: &LineIndex,
     body_start: usize,
     headings: &[Heading],
     code: &[Range<usize>],
+    vocabulary: &Vocabulary,
 ) -> (Vec<MetaField>, Option<String>) {
     let mut fields = Vec::new();
     let mut parent = None;
     let meta_section = headings
         .iter()
-        .position(|h| h.text.eq_ignore_ascii_case("metadata"))
+        .position(|h| vocabulary.is_metadata_section(&h.text))
         .map(|i| {
             let h = &headings[i];
             let end = headings[i + 1..]
@@ -722,27 +723,19 @@ fn metadata(
         });
     let bold = memchr::memmem::Finder::new("**");
     for (at, line) in lines_holding(text, body_start, lines, |rest| bold.find(rest)) {
-        // Only `**Key:**`, `- **Key:**` and `* **Key:**` lines can be fields.
-        let lead = line.trim_start();
-        if !(lead.starts_with("**") || lead.starts_with("- **") || lead.starts_with("* **")) {
+        let Some(label) = line_label(line).filter(|l| l.bold) else {
             continue;
-        }
+        };
         if inside(code, at).is_some() {
             continue;
         }
-        let trimmed = line.trim();
-        let bullet = trimmed
-            .strip_prefix("- ")
-            .or_else(|| trimmed.strip_prefix("* "));
-        let Some((key, value)) = bold_field(bullet.unwrap_or(trimmed)) else {
-            continue;
-        };
-        if key.eq_ignore_ascii_case("Parent Technique") && parent.is_none() {
+        let value = label.rest.trim();
+        if vocabulary.is_parent_key(label.key) && parent.is_none() {
             parent = Some(value.to_string());
         }
-        if bullet.is_some() && meta_section.as_ref().is_some_and(|r| r.contains(&at)) {
+        if label.bullet && meta_section.as_ref().is_some_and(|r| r.contains(&at)) {
             fields.push(MetaField {
-                key: key.to_string(),
+                key: label.key.to_string(),
                 value: value.to_string(),
             });
         }
@@ -750,79 +743,195 @@ fn metadata(
     (fields, parent)
 }
 
-/// `**Key:** value` -> (`Key`, `value`).
-pub fn bold_field(s: &str) -> Option<(&str, &str)> {
-    let rest = s.strip_prefix("**")?;
-    let (key, value) = rest.split_once(":**")?;
-    Some((key.trim(), value.trim()))
+/// A line that starts with a label: `**Key:** rest`, `**Key**: rest` or `Key: rest`, after
+/// an optional list marker or quote mark.
+struct Label<'a> {
+    key: &'a str,
+    rest: &'a str,
+    /// Written in bold.
+    bold: bool,
+    /// After a list marker.
+    bullet: bool,
 }
 
-/// The relation section a link is in, and the ` — ` note after it on its line.
-fn assign_sections(
-    text: &str,
-    lines: &LineIndex,
-    headings: &[Heading],
-    links: &mut [RawLink],
-    link_text: &mut String,
-) {
-    // For each heading, the relation section in force below it (its own or an ancestor's).
-    let mut stack: Vec<(u8, Option<u8>)> = Vec::new();
-    let mut in_force = Vec::with_capacity(headings.len());
-    for h in headings {
-        while stack.last().is_some_and(|(level, _)| *level >= h.level) {
-            stack.pop();
+/// The label `line` starts with, if any.
+fn line_label(line: &str) -> Option<Label<'_>> {
+    let mut lead = line.trim_start();
+    let mut bullet = false;
+    for marker in ["- ", "* ", "+ "] {
+        if let Some(rest) = lead.strip_prefix(marker) {
+            lead = rest.trim_start();
+            bullet = true;
+            break;
         }
-        let own = relation_section(&h.text);
-        let inherited = stack.iter().rev().find_map(|(_, s)| *s);
-        stack.push((h.level, own.or(inherited)));
-        in_force.push(own.or(inherited));
     }
-    for link in links.iter_mut() {
-        if !matches!(link.syntax, LinkSyntax::Wiki | LinkSyntax::Markdown) {
-            continue;
+    if !bullet {
+        if let Some(rest) = lead.strip_prefix('>') {
+            lead = rest.trim_start();
         }
-        let range = link.range();
-        let i = headings.partition_point(|h| h.offset <= range.start);
-        let Some(section) = i.checked_sub(1).and_then(|i| in_force[i]) else {
-            continue;
+    }
+    if let Some(rest) = lead.strip_prefix("**") {
+        let close = rest.find("**")?;
+        let inner = &rest[..close];
+        let after = &rest[close + 2..];
+        let (key, rest) = match inner.strip_suffix(':') {
+            Some(key) => (key, after),
+            None => (inner, after.strip_prefix(':')?),
         };
-        let line_start = lines.line_bounds(text, range.start).start;
-        let line_end = lines.line_bounds(text, range.end).end;
-        if RELATION_SECTIONS.get(usize::from(section)) == Some(&"Procedure") {
-            // Only the step's `**Technique:**` line is an edge; the prose may link anything.
-            let before = text[line_start..range.start].trim_start();
-            if !before.starts_with("**Technique:**") {
+        let key = key.trim();
+        return (!key.is_empty()).then_some(Label {
+            key,
+            rest,
+            bold: true,
+            bullet,
+        });
+    }
+    // A plain `Key: rest`: a short key of words, not a URL's scheme or a sentence.
+    let colon = lead.find(':')?;
+    let key = &lead[..colon];
+    let plain = !key.is_empty()
+        && key.len() <= 40
+        && key
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '&'))
+        && lead[colon + 1..].starts_with([' ', '\t']);
+    plain.then(|| Label {
+        key: key.trim(),
+        rest: &lead[colon + 1..],
+        bold: false,
+        bullet,
+    })
+}
+
+/// What headings and labels make of a page's links: the relation section each link is an
+/// entry of (DESIGN.md section 3).
+struct Sections<'a> {
+    text: &'a str,
+    lines: &'a LineIndex,
+    headings: &'a [Heading],
+    tables: &'a [Range<usize>],
+    vocabulary: &'a Vocabulary,
+}
+
+/// What the links below a heading are, in a relation section.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Below {
+    /// Each link is an entry.
+    Entries(SectionId),
+    /// Only the step technique lines and table cells are entries (`Procedure`).
+    Steps(SectionId),
+    /// An entry written as a heading (`### [[x]]`): its links are entries, and the text
+    /// under it describes the entry (its links are not entries).
+    EntryHeading(SectionId),
+    /// The text under an entry heading.
+    Description,
+}
+
+impl Sections<'_> {
+    /// Sets the section and note of each link that is a relation entry. A line that starts
+    /// with a label naming a section (`**Mitigated by:** [[x]], [[y]]`) makes its links
+    /// entries of that section wherever it is; otherwise the headings above decide.
+    fn assign(&self, links: &mut [RawLink], link_text: &mut String) {
+        let below = self.below_each_heading(links);
+        let vocabulary = self.vocabulary;
+        for link in links.iter_mut() {
+            if !matches!(link.syntax, LinkSyntax::Wiki | LinkSyntax::Markdown) {
                 continue;
             }
+            let range = link.range();
+            let line = self.lines.line_bounds(self.text, range.start);
+            let label = line_label(&self.text[line.start..range.start]);
+            let labelled = label.as_ref().and_then(|l| vocabulary.section_of(l.key));
+            let i = self.headings.partition_point(|h| h.offset <= range.start);
+            let heading = i.checked_sub(1);
+            let section = labelled.or_else(|| match heading.and_then(|h| below[h]) {
+                Some(Below::Entries(section)) => Some(section),
+                Some(Below::Steps(section)) => {
+                    let step_line = label
+                        .as_ref()
+                        .is_some_and(|l| vocabulary.is_step_key(l.key));
+                    (step_line || inside(self.tables, range.start).is_some()).then_some(section)
+                }
+                Some(Below::EntryHeading(section)) => {
+                    let in_heading = heading.is_some_and(|h| range.start < self.headings[h].end);
+                    in_heading.then_some(section)
+                }
+                Some(Below::Description) | None => None,
+            });
+            let Some(section) = section else {
+                continue;
+            };
+            link.section = Some(section);
+            let line_end = self.lines.line_bounds(self.text, range.end).end;
+            let after = &self.text[range.end..line_end];
+            let note = after
+                .split_once(" — ")
+                .map(|(_, note)| note.trim())
+                .filter(|n| !n.is_empty())
+                .or_else(|| {
+                    let h = heading?;
+                    let entry = matches!(below[h], Some(Below::EntryHeading(_)))
+                        && range.start < self.headings[h].end;
+                    entry.then(|| self.description(h)).flatten()
+                });
+            link.note = note.map(|n| Piece::of(self.text, n, link_text));
         }
-        link.section = Some(section);
-        let after = &text[range.end..line_end];
-        link.note = after
-            .split_once(" — ")
-            .map(|(_, note)| note.trim())
-            .filter(|n| !n.is_empty())
-            .map(|n| Piece::of(text, n, link_text));
     }
-}
 
-/// `Mitigations (6)` -> the index of `Mitigations` in [`RELATION_SECTIONS`], if the heading
-/// names a relation section.
-fn relation_section(heading: &str) -> Option<u8> {
-    let mut name = heading.trim();
-    if let Some(open) = name.rfind(" (") {
-        if name.ends_with(')')
-            && name[open + 2..name.len() - 1]
-                .chars()
-                .all(|c| c.is_ascii_digit())
-        {
-            name = &name[..open];
+    /// For each heading, what the links below it (up to the next heading) are.
+    fn below_each_heading(&self, links: &[RawLink]) -> Vec<Option<Below>> {
+        let mut stack: Vec<(u8, Option<Below>)> = Vec::with_capacity(8);
+        let mut below = Vec::with_capacity(self.headings.len());
+        let mut next_link = 0;
+        for h in self.headings {
+            while stack.last().is_some_and(|(level, _)| *level >= h.level) {
+                stack.pop();
+            }
+            let inherited = stack.last().and_then(|(_, b)| *b);
+            let own = self.vocabulary.section_of(&h.text).map(|section| {
+                if self.vocabulary.is_step_section(section) {
+                    Below::Steps(section)
+                } else {
+                    Below::Entries(section)
+                }
+            });
+            // Whether a link starts inside the heading itself.
+            next_link += links[next_link..].partition_point(|l| l.range().start < h.offset);
+            let holds_link = links
+                .get(next_link)
+                .is_some_and(|l| l.range().start < h.end);
+            let this = own.or(match inherited {
+                Some(Below::Entries(section)) if holds_link => Some(Below::EntryHeading(section)),
+                other => other,
+            });
+            // Deeper headings under an entry heading are part of its description.
+            let passed_down = match this {
+                Some(Below::EntryHeading(_)) => Some(Below::Description),
+                other => other,
+            };
+            stack.push((h.level, passed_down));
+            below.push(this);
         }
+        below
     }
-    let i = RELATION_SECTIONS
-        .iter()
-        .position(|s| s.eq_ignore_ascii_case(name.trim()))?;
-    // RELATION_SECTIONS has seven names.
-    u8::try_from(i).ok()
+
+    /// The first paragraph under heading `h`, before any deeper heading.
+    fn description(&self, h: usize) -> Option<&str> {
+        let heading = &self.headings[h];
+        let end = self
+            .headings
+            .get(h + 1)
+            .map_or(self.text.len(), |n| n.offset);
+        let under = self.text.get(heading.end..end)?;
+        let start = under.len() - under.trim_start().len();
+        let paragraph = &under[start..];
+        let paragraph = match paragraph.find("\n\n") {
+            Some(blank) => &paragraph[..blank],
+            None => paragraph,
+        };
+        let paragraph = paragraph.trim();
+        (!paragraph.is_empty()).then_some(paragraph)
+    }
 }
 
 #[cfg(test)]
@@ -882,6 +991,7 @@ mod piece_tests {
         let page = parse_page(
             "p.md",
             "# T\n\nA claim ^b-2\r\r\n".to_string(),
+            &crate::vocabulary::Vocabulary::default(),
             &mut Vec::new(),
         );
         let found: Vec<(&str, u32, u32)> = page
@@ -895,7 +1005,12 @@ mod piece_tests {
     #[test]
     fn link_parts_the_parser_changed_are_kept_beside_the_text() {
         let text = "# T\n\n[[a/b#Head|Shown]] [x](c\\_d.md#e) <m@x.org> [y](plain.md)\n";
-        let page = parse_page("p.md", text.to_string(), &mut Vec::new());
+        let page = parse_page(
+            "p.md",
+            text.to_string(),
+            &crate::vocabulary::Vocabulary::default(),
+            &mut Vec::new(),
+        );
         let parts: Vec<(&str, Option<&str>, Option<&str>)> = page
             .links
             .iter()

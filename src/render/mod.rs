@@ -12,12 +12,13 @@ pub mod views;
 use crate::error::Result;
 use crate::graph::{Graph, PageId, PageKind, RelationKind, Resolution};
 use crate::timings::Timings;
+use crate::vocabulary::keys;
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
 pub use theme::Theme;
-use views::{kind_label, list_path, tag_slug, DisplayOrder, Group, LinkView, PageView, TagView};
+use views::{list_path, tag_slug, DisplayOrder, Group, LinkView, PageView, TagView};
 
 pub struct BuildOptions<'a> {
     pub out: &'a Path,
@@ -193,7 +194,7 @@ fn render_page<'g>(
         name: &page.name,
         id: page.atlas_id.as_ref().map(|i| i.as_str()),
         kind: page.kind,
-        kind_label: kind_label(page.kind),
+        kind_label: &graph.vocabulary.kind(page.kind).label,
         path: &page.source.path,
         tags,
         generated: page.generated,
@@ -213,7 +214,7 @@ fn render_page<'g>(
     Ok(search::Entry {
         u: url::encode_path(out_path),
         t: view.title,
-        k: kind_label(page.kind),
+        k: &graph.vocabulary.kind(page.kind).label,
         b: search::body_excerpt(&body.text),
     })
 }
@@ -241,25 +242,20 @@ fn relation_groups<'g>(
     shown: &mut HashSet<PageId>,
 ) -> Vec<Group<'g>> {
     // (display order, section title) -> (page, use text)
-    type Sections<'g> = BTreeMap<(u8, &'static str), Vec<(PageId, Option<&'g str>)>>;
+    type Sections<'g> = BTreeMap<(u8, &'g str), Vec<(PageId, Option<&'g str>)>>;
+    let vocabulary = &graph.vocabulary;
     let mut groups: Sections = BTreeMap::new();
     for r in graph.relations_of(id) {
-        let (other, section) = if r.technique == id {
-            let section = match r.kind {
-                RelationKind::TechniqueTactic => (1, "Tactics"),
-                RelationKind::TechniqueMitigation => (3, "Mitigations"),
-                RelationKind::TechniqueCaseStudy => (4, "Case Studies"),
-            };
-            (r.other, section)
-        } else if r.other == id {
-            let section = match r.kind {
-                RelationKind::TechniqueCaseStudy => (5, "Techniques Used"),
-                _ => (5, "Techniques"),
-            };
-            (r.technique, section)
-        } else {
-            continue;
+        let technique_side = r.technique == id;
+        let other = if technique_side { r.other } else { r.technique };
+        // Tactics, sub-techniques, mitigations, case studies; then the techniques of others.
+        let order = match (technique_side, r.kind) {
+            (true, RelationKind::TechniqueTactic) => 1,
+            (true, RelationKind::TechniqueMitigation) => 3,
+            (true, RelationKind::TechniqueCaseStudy) => 4,
+            (false, _) => 5,
         };
+        let section = (order, vocabulary.listing_section(r.kind, technique_side));
         if !shown.contains(&other) {
             groups
                 .entry(section)
@@ -270,7 +266,7 @@ fn relation_groups<'g>(
     for &child in &graph.children[id.0] {
         if !shown.contains(&child) {
             groups
-                .entry((2, "Sub-techniques"))
+                .entry((2, vocabulary.kind(PageKind::SubTechnique).plural.as_str()))
                 .or_default()
                 .push((child, None));
         }
@@ -321,7 +317,7 @@ fn backlink_groups<'g>(
             }
             items.sort_by_key(|p| display.rank(*p));
             Some(Group {
-                title: kind.plural(),
+                title: &graph.vocabulary.kind(kind).plural,
                 items: items
                     .into_iter()
                     .map(|p| LinkView::new(graph, from, p, None))
@@ -416,11 +412,12 @@ fn home(graph: &Graph, theme: &Theme) -> Result<Vec<u8>> {
                 .iter()
                 .filter(|p| p.kind == k && !p.generated)
                 .count();
+            let plural = graph.vocabulary.kind(k).plural.as_str();
             (n > 0).then(|| LinkView {
                 href: list_path(k),
                 id: None,
-                name: k.plural(),
-                title: k.plural().into(),
+                name: plural,
+                title: plural.into(),
                 note: Some(n.to_string().into()),
                 kind: k,
                 children: Vec::new(),
@@ -553,14 +550,17 @@ fn list(
             let page = graph.page(p);
             let detail: Option<Cow<str>> = match kind {
                 PageKind::Technique | PageKind::SubTechnique => {
-                    page.metadata("Maturity").map(Cow::Borrowed)
+                    page.metadata(keys::MATURITY).map(Cow::Borrowed)
                 }
-                PageKind::Mitigation => page.metadata("Category").map(Cow::Borrowed),
+                PageKind::Mitigation => page.metadata(keys::CATEGORY).map(Cow::Borrowed),
                 PageKind::CaseStudy => {
-                    let parts: Vec<&str> = [page.metadata("Incident Date"), page.metadata("Type")]
-                        .into_iter()
-                        .flatten()
-                        .collect();
+                    let parts: Vec<&str> = [
+                        page.metadata(keys::INCIDENT_DATE),
+                        page.metadata(keys::CASE_TYPE),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect();
                     (!parts.is_empty()).then(|| parts.join(" · ").into())
                 }
                 PageKind::Tactic => {
@@ -568,7 +568,8 @@ fn list(
                         .relations_of(p)
                         .filter(|r| r.kind == RelationKind::TechniqueTactic && r.other == p)
                         .count();
-                    Some(format!("{n} techniques").into())
+                    let techniques = &graph.vocabulary.kind(PageKind::Technique).plural;
+                    Some(format!("{n} {}", techniques.to_lowercase()).into())
                 }
                 PageKind::Note => page
                     .source
@@ -582,14 +583,14 @@ fn list(
         })
         .collect();
     let detail_label = match kind {
-        PageKind::Technique | PageKind::SubTechnique => "Maturity",
-        PageKind::Mitigation => "Category",
+        PageKind::Technique | PageKind::SubTechnique => keys::MATURITY,
+        PageKind::Mitigation => keys::CATEGORY,
         PageKind::CaseStudy => "Incident",
-        PageKind::Tactic => "Techniques",
+        PageKind::Tactic => &graph.vocabulary.kind(PageKind::Technique).plural,
         PageKind::Note => "Folder",
     };
     let mut ctx = base_context(from);
-    ctx.insert("title", kind.plural());
+    ctx.insert("title", &graph.vocabulary.kind(kind).plural);
     ctx.insert("detail_label", detail_label);
     ctx.insert("rows", &rows);
     Ok(theme.render("list.html", &ctx)?.into_bytes())

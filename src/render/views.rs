@@ -39,7 +39,7 @@ impl<'g> LinkView<'g> {
 
 #[derive(Serialize)]
 pub struct Group<'g> {
-    pub title: &'static str,
+    pub title: &'g str,
     pub items: Vec<LinkView<'g>>,
 }
 
@@ -56,7 +56,7 @@ pub struct PageView<'a> {
     pub name: &'a str,
     pub id: Option<&'a str>,
     pub kind: PageKind,
-    pub kind_label: &'static str,
+    pub kind_label: &'a str,
     pub path: &'a str,
     pub tags: Vec<LinkView<'a>>,
     pub generated: bool,
@@ -104,23 +104,9 @@ impl DisplayOrder {
     }
 }
 
-pub fn kind_label(kind: PageKind) -> &'static str {
-    match kind {
-        PageKind::Tactic => "Tactic",
-        PageKind::Technique => "Technique",
-        PageKind::SubTechnique => "Sub-technique",
-        PageKind::Mitigation => "Mitigation",
-        PageKind::CaseStudy => "Case study",
-        PageKind::Note => "Note",
-    }
-}
-
 /// The list page of a kind: `list/techniques.html`.
 pub fn list_path(kind: PageKind) -> String {
-    format!(
-        "list/{}.html",
-        kind.plural().to_lowercase().replace(' ', "-")
-    )
+    format!("list/{}.html", kind.list_name())
 }
 
 /// Tag names to file names: lower case, anything but letters and digits becomes `-`.

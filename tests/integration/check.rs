@@ -805,9 +805,10 @@ fn report_lines_come_from_pages_read_again_unless_changed() {
         run.stdout
     );
 
-    let vault =
-        atlas_kb::load::load_keeping(dir.path(), atlas_kb::load::Texts::LinksOnly).expect("load");
-    let graph = Graph::build(vault);
+    let vocabulary = atlas_kb::vocabulary::Vocabulary::default();
+    let vault = atlas_kb::load::load(dir.path(), &vocabulary, atlas_kb::load::Texts::LinksOnly)
+        .expect("load");
+    let graph = Graph::build(vault, vocabulary);
     let bom = &graph.page_by_path("bom.md").expect("bom.md").source;
     assert!(bom.text.is_empty() && bom.on_disk.is_some());
     let diagnostics = atlas_kb::check::check(&graph, &atlas_kb::check::Rules::default());
@@ -1056,7 +1057,9 @@ fn real_vault_ai_redteam_kb() {
     assert_eq!(
         counts,
         BTreeMap::from([
-            ("asymmetric-relation", 394),
+            // 394 before the vocabulary knew `Procedure Examples` and labelled lines
+            // (`- **Mitigated by**: [[x]]`): 15 false ones went, 20 real ones came.
+            ("asymmetric-relation", 399),
             ("broken-anchor", 218),
             ("broken-link", 15),
             ("label-id-mismatch", 77),
@@ -1198,7 +1201,7 @@ error[broken-link]: no page matches `frameworks/atlas/tactics/tactics`
     assert!(human.stdout.contains(block), "missing:\n{block}");
     assert!(human
         .stdout
-        .contains("checked 561 pages: 237 errors, 593 warnings\n"));
+        .contains("checked 561 pages: 237 errors, 598 warnings\n"));
 }
 
 /// Pages reach the graph in path order (byte order of their `/`-separated paths), however

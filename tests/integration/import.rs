@@ -2,6 +2,7 @@
 //! page counts, determinism, relations parsed back from the written pages, both directions
 //! of every relation, and the refusal to overwrite files import did not write.
 
+use atlas_kb::graph::PageKind;
 use atlas_kb::import::{import, ImportOptions};
 use atlas_kb::Error;
 use std::collections::{BTreeMap, BTreeSet};
@@ -16,11 +17,14 @@ const ATLAS_YAML: &str = concat!(
 );
 
 fn run(out: &Path, force: bool) -> Result<atlas_kb::import::ImportReport, Error> {
-    import(&ImportOptions {
-        input: PathBuf::from(ATLAS_YAML),
-        out: out.to_path_buf(),
-        force,
-    })
+    import(
+        &ImportOptions {
+            input: PathBuf::from(ATLAS_YAML),
+            out: out.to_path_buf(),
+            force,
+        },
+        &atlas_kb::vocabulary::Vocabulary::default(),
+    )
 }
 
 /// What the pages say, parsed back the way a reader of the format would.
@@ -117,11 +121,11 @@ fn imports_the_real_atlas_release() {
     assert_eq!(
         report.counts,
         vec![
-            ("tactics", 16),
-            ("techniques", 101),
-            ("sub-techniques", 69),
-            ("mitigations", 35),
-            ("case studies", 57),
+            (PageKind::Tactic, 16),
+            (PageKind::Technique, 101),
+            (PageKind::SubTechnique, 69),
+            (PageKind::Mitigation, 35),
+            (PageKind::CaseStudy, 57),
         ]
     );
     assert_eq!(report.written.len(), 278);
@@ -310,11 +314,14 @@ fn real_file_problems_point_at_their_lines() {
     let tmp = TempDir::new("mutated");
     let input = tmp.0.join("ATLAS.yaml");
     fs::write(&input, &mutated).expect("write the mutated copy");
-    let report = import(&ImportOptions {
-        input: input.clone(),
-        out: tmp.0.join("out"),
-        force: false,
-    })
+    let report = import(
+        &ImportOptions {
+            input: input.clone(),
+            out: tmp.0.join("out"),
+            force: false,
+        },
+        &atlas_kb::vocabulary::Vocabulary::default(),
+    )
     .expect("a damaged object is no fatal error");
     let found: Vec<(u32, &str)> = report
         .diagnostics
@@ -341,7 +348,7 @@ fn real_file_problems_point_at_their_lines() {
     let mitigations = report
         .counts
         .iter()
-        .find(|(k, _)| *k == "mitigations")
+        .find(|(k, _)| *k == PageKind::Mitigation)
         .map(|(_, n)| *n);
     assert_eq!(mitigations, Some(34));
 }
@@ -349,7 +356,7 @@ fn real_file_problems_point_at_their_lines() {
 /// Import, then load, check and build: the round trip a new user makes.
 #[test]
 fn imported_release_checks_clean_and_builds_its_matrix_in_order() {
-    use atlas_kb::graph::{PageKind, RelationKind};
+    use atlas_kb::graph::RelationKind;
     let Some(yaml) = crate::support::shared(
         "corpora/atlas-data/ATLAS.yaml",
         "imported_release_checks_clean_and_builds_its_matrix_in_order",
@@ -358,11 +365,14 @@ fn imported_release_checks_clean_and_builds_its_matrix_in_order() {
     };
     let tmp = TempDir::new("round-trip");
     let pages = tmp.0.join("kb");
-    import(&ImportOptions {
-        input: yaml.clone(),
-        out: pages.clone(),
-        force: false,
-    })
+    import(
+        &ImportOptions {
+            input: yaml.clone(),
+            out: pages.clone(),
+            force: false,
+        },
+        &atlas_kb::vocabulary::Vocabulary::default(),
+    )
     .expect("import");
 
     let graph = atlas_kb::app::load_graph(&pages).expect("load");
