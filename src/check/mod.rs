@@ -148,7 +148,8 @@ fn link_diagnostics(graph: &Graph, at: LinkRef, out: &mut Vec<Diagnostic>) {
                 .source
                 .label(link)
                 .filter(|_| link.syntax != LinkSyntax::Markdown)
-                .and_then(AtlasId::parse_prefix)
+                // `[[x| AML.T0017: ...]]` names the ID as much as `[[x|AML.T0017: ...]]`.
+                .and_then(|label| AtlasId::parse_prefix(label.trim()))
                 .map(|(id, _)| id);
             // Needed only when the label names an ID: this runs for every link.
             let target_id = label_id.and_then(|_| {

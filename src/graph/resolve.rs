@@ -699,7 +699,7 @@ fn classify(dest: &str) -> Destination<'_> {
     if scheme_len.is_some() || trimmed.starts_with("//") {
         return Destination::External;
     }
-    for folder in ["techniques", "tactics", "mitigations", "studies"] {
+    for folder in crate::vocabulary::route_folders() {
         if let Some(rest) = trimmed
             .strip_prefix('/')
             .and_then(|r| r.strip_prefix(folder))

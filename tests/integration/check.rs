@@ -475,6 +475,7 @@ fn every_code_at_its_exact_position() {
             "label-id-mismatch label-id-mismatch.md:3:3",
             "label-id-mismatch label-id-mismatch.md:4:3",
             "label-id-mismatch label-id-mismatch.md:5:3",
+            "label-id-mismatch label-id-mismatch.md:6:3",
             "malformed-link malformed-link.md:2:9",
             "malformed-link malformed-link.md:6:30",
             "malformed-link malformed-link.md:7:15",
@@ -538,6 +539,13 @@ fn every_code_at_its_exact_position() {
         "warning",
         "label names `AML.T0020` but the link goes to `AML.T0020.000` (`relations/absent-parent/sub-technique`)",
         Some("no page has `AML.T0020`"),
+    );
+    // Spaces around a label hide nothing (line 7, padded and right, is no mismatch).
+    expect(
+        "label-id-mismatch label-id-mismatch.md:6:3",
+        "warning",
+        "label names `AML.T0017` but the link goes to `AML.T0010` (`relations/technique`)",
+        Some("no page has `AML.T0017`"),
     );
     expect(
         "malformed-link malformed-link.md:2:9",
