@@ -1,7 +1,8 @@
-//! Command-line arguments (clap derive), converted to plain settings at the boundary.
+//! The command line (clap derive), turned into the library's plain settings: the site
+//! folder's `atlas-kb.toml` first, then the flags on top.
 
-use crate::check::Rules;
-use crate::diagnostic::{Code, Severity};
+use atlas_kb::commands::ReportFormat;
+use atlas_kb::{Code, Config, Severity};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -24,13 +25,24 @@ pub enum Command {
     Build(BuildArgs),
     /// Write pages from the official ATLAS.yaml data file.
     Import(ImportArgs),
+    /// Write a commented atlas-kb.toml (and, in an empty folder, a starter page).
+    Init(InitArgs),
 }
 
+/// Where the site's settings are, and the flags that override any command's settings.
 #[derive(Debug, clap::Args)]
-pub struct RootArg {
-    /// The knowledge base folder (an Obsidian vault works as it is).
-    #[arg(long, default_value = "content")]
-    pub root: PathBuf,
+pub struct SiteArgs {
+    /// The site folder: its atlas-kb.toml is read, its templates/ and static/ override the
+    /// theme, and paths in the file start from it [default: the current folder].
+    #[arg(long, value_name = "DIR")]
+    pub site: Option<PathBuf>,
+    /// Read the settings from this file instead of the site folder's atlas-kb.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The knowledge base folder (an Obsidian vault works as it is) [default: `root` in
+    /// atlas-kb.toml, else content].
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -58,7 +70,7 @@ pub enum Format {
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
     #[command(flatten)]
-    pub root: RootArg,
+    pub site: SiteArgs,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
     #[command(flatten)]
@@ -68,17 +80,14 @@ pub struct CheckArgs {
 #[derive(Debug, clap::Args)]
 pub struct BuildArgs {
     #[command(flatten)]
-    pub root: RootArg,
-    /// Where the site is written (replaced as a whole).
-    #[arg(long, default_value = "public")]
-    pub out: PathBuf,
+    pub site: SiteArgs,
+    /// Where the site is written, replaced as a whole [default: `out` in atlas-kb.toml,
+    /// else public].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
     /// Exit 1 when content errors are found (the site is still written).
     #[arg(long)]
     pub strict: bool,
-    /// Folder whose `templates/` and `static/` files override the built-in theme, file by
-    /// file [default: the current folder].
-    #[arg(long)]
-    pub site: Option<PathBuf>,
     #[command(flatten)]
     pub levels: LevelArgs,
 }
@@ -88,34 +97,61 @@ pub struct ImportArgs {
     /// The ATLAS.yaml data file.
     pub input: PathBuf,
     /// The folder to write pages into.
-    #[arg(long)]
+    #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
     /// Overwrite files that an earlier import did not write.
     #[arg(long)]
     pub force: bool,
+    /// The site folder whose atlas-kb.toml names the sections and folders to write
+    /// [default: the current folder].
+    #[arg(long, value_name = "DIR")]
+    pub site: Option<PathBuf>,
+    /// Read the settings from this file instead of the site folder's atlas-kb.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// The site folder to set up (created if missing).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
 }
 
 fn parse_level(s: &str) -> Result<(Code, Severity), String> {
     let (code, level) = s
         .split_once('=')
         .ok_or_else(|| format!("expected CODE=LEVEL, got `{s}`"))?;
-    let code: Code = code.trim().parse()?;
-    let severity = match level.trim() {
-        "error" => Severity::Error,
-        "warning" | "warn" => Severity::Warning,
-        "off" | "allow" => Severity::Off,
-        other => return Err(format!("unknown level `{other}` (error, warning or off)")),
-    };
-    Ok((code, severity))
+    Ok((code.trim().parse()?, level.parse()?))
+}
+
+impl SiteArgs {
+    /// The site folder's settings with `--root` applied.
+    pub fn config(&self) -> atlas_kb::Result<Config> {
+        let site = self.site.clone().unwrap_or_else(|| PathBuf::from("."));
+        let mut config = Config::load(&site, self.config.as_deref())?;
+        if let Some(root) = &self.root {
+            config.content.root = root.clone();
+        }
+        Ok(config)
+    }
 }
 
 impl LevelArgs {
-    pub fn rules(&self) -> Rules {
-        let mut rules = Rules::default();
-        for &(code, severity) in &self.level {
-            rules.set(code, severity);
+    /// Applies `--deny` and `--level` over the file's `[check]`.
+    pub fn apply(&self, config: &mut Config) {
+        config.check.levels.extend(self.level.iter().copied());
+        if self.deny.is_some() {
+            config.check.deny_warnings = true;
         }
-        rules.deny_warnings = self.deny.is_some();
-        rules
+    }
+}
+
+impl From<Format> for ReportFormat {
+    fn from(format: Format) -> ReportFormat {
+        match format {
+            Format::Human => ReportFormat::Human,
+            Format::Json => ReportFormat::Json,
+        }
     }
 }

@@ -9,8 +9,11 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Not reported.
     Off,
+    /// Reported; fails a run only when warnings are denied.
     Warning,
+    /// Reported, and fails the run.
     Error,
 }
 
@@ -24,6 +27,21 @@ impl fmt::Display for Severity {
     }
 }
 
+impl std::str::FromStr for Severity {
+    type Err = String;
+    /// `error`, `warning` or `off` (`warn` and `allow` are accepted too).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "error" => Ok(Severity::Error),
+            "warning" | "warn" => Ok(Severity::Warning),
+            "off" | "allow" => Ok(Severity::Off),
+            other => Err(format!(
+                "unknown level `{other}`: a level is \"error\", \"warning\" or \"off\""
+            )),
+        }
+    }
+}
+
 macro_rules! codes {
     ($( $variant:ident = $name:literal, $level:ident, $doc:literal; )*) => {
         /// The stable code of each kind of diagnostic, with its default level.
@@ -31,14 +49,22 @@ macro_rules! codes {
         pub enum Code { $( #[doc = $doc] $variant, )* }
 
         impl Code {
+            /// Every code, in a fixed order.
             pub const ALL: &'static [Code] = &[$(Code::$variant),*];
 
+            /// The code as written in reports and settings (`broken-link`).
             pub fn as_str(self) -> &'static str {
                 match self { $(Code::$variant => $name,)* }
             }
 
+            /// The level the code is reported at unless the settings say otherwise.
             pub fn default_severity(self) -> Severity {
                 match self { $(Code::$variant => Severity::$level,)* }
+            }
+
+            /// What the code reports, in one line.
+            pub fn description(self) -> &'static str {
+                match self { $(Code::$variant => $doc,)* }
             }
         }
     };
@@ -88,16 +114,21 @@ impl Serialize for Code {
 /// One content problem at one place.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
+    /// What kind of problem it is.
     pub code: Code,
+    /// The level it is reported at.
     pub severity: Severity,
     /// Path relative to the content root, `/`-separated.
     pub path: String,
+    /// Where it starts (1-based line and column, in characters, front matter included).
     #[serde(flatten)]
     pub span: Span,
     /// Width of the highlighted text in characters (at least 1).
     #[serde(skip)]
     pub width: u32,
+    /// What is wrong.
     pub message: String,
+    /// How to put it right, when the tool can tell.
     pub help: Option<String>,
 }
 
@@ -115,6 +146,7 @@ impl Diagnostic {
         }
     }
 
+    /// The same diagnostic with a help line.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self

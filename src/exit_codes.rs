@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+/// How a command ended, as the process's exit code says it: 0, 1 or 2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     /// Nothing at error level (or, with `--deny warnings`, nothing at warning level either).

@@ -1,9 +1,11 @@
-//! Thin binary: parse arguments, call the library, map the outcome to an exit code.
+//! Thin binary: parse arguments, read the site's settings, call the library, map the outcome
+//! to an exit code.
 
-use atlas_kb::cli::{Cli, Command, Format};
-use atlas_kb::exit_codes::Outcome;
-use atlas_kb::{app, Error};
+mod cli;
+
+use atlas_kb::{commands, Config, Error, ImportOptions, Outcome};
 use clap::Parser;
+use cli::{Cli, Command};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -19,21 +21,46 @@ fn main() -> ExitCode {
             .into();
         }
     };
-    let result: Result<Outcome, Error> = match cli.command {
-        Command::Check(args) => app::check(
-            &args.root.root,
-            &args.levels.rules(),
-            matches!(args.format, Format::Json),
-        ),
-        Command::Build(args) => app::build(&args),
-        Command::Import(args) => app::import(&args),
-    };
-    match result {
+    match run(cli.command) {
         Ok(outcome) => outcome.into(),
+        // The settings file's problems come each with its place, rustc-style.
+        Err(Error::Config(problems)) => {
+            eprintln!("{problems}");
+            Outcome::Failure.into()
+        }
         Err(e) => {
             eprintln!("error: {e}");
             Outcome::Failure.into()
         }
+    }
+}
+
+fn run(command: Command) -> Result<Outcome, Error> {
+    match command {
+        Command::Check(args) => {
+            let mut config = args.site.config()?;
+            args.levels.apply(&mut config);
+            commands::check(&config, args.format.into())
+        }
+        Command::Build(args) => {
+            let mut config = args.site.config()?;
+            args.levels.apply(&mut config);
+            if let Some(out) = args.out {
+                config.build.out = out;
+            }
+            commands::build(&config, args.strict)
+        }
+        Command::Import(args) => {
+            let site = args.site.unwrap_or_else(|| ".".into());
+            let config = Config::load(&site, args.config.as_deref())?;
+            let options = ImportOptions {
+                input: args.input,
+                out: args.out,
+                force: args.force,
+            };
+            commands::import(&config, &options)
+        }
+        Command::Init(args) => commands::init(&args.dir),
     }
 }
 

@@ -6,11 +6,14 @@ use serde::Serialize;
 /// A 1-based position in a file. `col` counts characters (not bytes) from the line start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
 pub struct Span {
+    /// 1-based line.
     pub line: u32,
+    /// 1-based column, in characters.
     pub col: u32,
 }
 
 impl Span {
+    /// Line `line`, column `col`.
     pub fn new(line: u32, col: u32) -> Self {
         Span { line, col }
     }
@@ -30,6 +33,7 @@ impl Default for LineIndex {
 }
 
 impl LineIndex {
+    /// The index of `text`.
     pub fn new(text: &str) -> Self {
         // Counting first costs less than growing the list a few times for every page.
         let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;

@@ -17,10 +17,12 @@ pub struct Rules {
 }
 
 impl Rules {
+    /// Reports `code` at `severity` instead of its default level.
     pub fn set(&mut self, code: Code, severity: Severity) {
         self.overrides.insert(code, severity);
     }
 
+    /// The level `code` is reported at.
     pub fn severity(&self, code: Code) -> Severity {
         self.overrides
             .get(&code)

@@ -2,12 +2,13 @@
 
 use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::graph::Graph;
-use crate::source::LineIndex;
+use crate::source::{LineIndex, Span};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
+use std::path::Path;
 
 /// Where a reporter finds the text of the line a diagnostic points at. `Sync`: reporters
 /// format diagnostics on several threads.
@@ -37,7 +38,8 @@ pub struct ReadAgain<'g> {
 }
 
 impl<'g> ReadAgain<'g> {
-    pub fn new(graph: &'g Graph, diagnostics: &[Diagnostic]) -> Self {
+    /// `root` is the content root the graph was read from.
+    pub fn new(graph: &'g Graph, root: &Path, diagnostics: &[Diagnostic]) -> Self {
         let mut wanted: Vec<(&'g str, u32)> = diagnostics
             .iter()
             .filter_map(|d| {
@@ -55,7 +57,7 @@ impl<'g> ReadAgain<'g> {
             .filter_map(|wanted| {
                 let path = wanted[0].0;
                 let page = &graph.page_by_path(path)?.source;
-                let text = crate::load::read_again(&graph.root, page)?;
+                let text = crate::load::read_again(root, page)?;
                 let index = LineIndex::new(&text);
                 let shown = wanted
                     .iter()
@@ -133,33 +135,55 @@ impl Reporter for Human {
 }
 
 fn write_human(sources: &dyn Sources, d: &Diagnostic, out: &mut Vec<u8>) -> io::Result<()> {
-    let line_text = sources.line(&d.path, d.span.line);
-    let gutter = d.span.line.to_string().len();
-    let pad = " ".repeat(gutter);
-    writeln!(out, "{}[{}]: {}", d.severity, d.code, d.message)?;
-    writeln!(out, "{pad}--> {}:{}:{}", d.path, d.span.line, d.span.col)?;
-    if let Some(text) = line_text {
-        // Tabs become one space so the carets stay under the characters they mark.
-        let shown: String = text
-            .chars()
-            .map(|c| if c == '\t' { ' ' } else { c })
-            .collect();
-        let len = shown.chars().count() as u32;
-        let start = d.span.col.saturating_sub(1);
-        let width = d.width.min(len.saturating_sub(start)).max(1);
-        writeln!(out, "{pad} |")?;
-        writeln!(out, "{} | {}", d.span.line, shown.trim_end())?;
-        writeln!(
-            out,
-            "{pad} | {}{}",
-            " ".repeat(start as usize),
-            "^".repeat(width as usize)
-        )?;
+    Snippet {
+        heading: format!("{}[{}]: {}", d.severity, d.code, d.message),
+        path: &d.path,
+        span: d.span,
+        width: d.width as usize,
+        line: sources.line(&d.path, d.span.line),
+        help: d.help.as_deref(),
     }
-    if let Some(help) = &d.help {
-        writeln!(out, "{pad} = help: {help}")?;
+    .write(out)
+}
+
+/// A problem shown as rustc shows one: a heading, `--> path:line:col`, the source line with
+/// carets under what it is about, and a help line.
+pub(crate) struct Snippet<'a> {
+    pub heading: String,
+    pub path: &'a str,
+    pub span: Span,
+    /// Characters the carets cover (at least one is shown).
+    pub width: usize,
+    /// The text of line `span.line`, when it can be shown.
+    pub line: Option<&'a str>,
+    pub help: Option<&'a str>,
+}
+
+impl Snippet<'_> {
+    pub fn write(&self, out: &mut Vec<u8>) -> io::Result<()> {
+        let Span { line, col } = self.span;
+        let gutter = line.to_string().len();
+        let pad = " ".repeat(gutter);
+        writeln!(out, "{}", self.heading)?;
+        writeln!(out, "{pad}--> {}:{line}:{col}", self.path)?;
+        if let Some(text) = self.line {
+            // Tabs become one space so the carets stay under the characters they mark.
+            let shown: String = text
+                .chars()
+                .map(|c| if c == '\t' { ' ' } else { c })
+                .collect();
+            let len = shown.chars().count();
+            let start = col.saturating_sub(1) as usize;
+            let width = self.width.min(len.saturating_sub(start)).max(1);
+            writeln!(out, "{pad} |")?;
+            writeln!(out, "{line} | {}", shown.trim_end())?;
+            writeln!(out, "{pad} | {}{}", " ".repeat(start), "^".repeat(width))?;
+        }
+        if let Some(help) = self.help {
+            writeln!(out, "{pad} = help: {help}")?;
+        }
+        writeln!(out)
     }
-    writeln!(out)
 }
 
 #[derive(Serialize)]
@@ -232,5 +256,39 @@ fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
         one
     } else {
         many
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pages left on disk are read again as they were loaded (BOM and CRLF handled as at
+    /// load), and a page changed since the load shows no line rather than a wrong one.
+    #[test]
+    fn lines_come_from_pages_read_again_unless_changed() {
+        let dir = std::env::temp_dir().join(format!("atlas-kb-read-again-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let bom = "\u{feff}---\ntitle: With a BOM\n---\n# Bom\n\nSee [[gone-bom]].\n";
+        std::fs::write(dir.join("bom.md"), bom).unwrap();
+        let crlf = "---\r\ntitle: With CRLF\r\n---\r\n# Crlf\r\n\r\ncafé [[gone-crlf]] x\r\n";
+        std::fs::write(dir.join("crlf.md"), crlf).unwrap();
+
+        let mut config = crate::Config::default();
+        config.content.root = dir.clone();
+        let mut timings = crate::timings::Timings::start();
+        let loaded =
+            crate::commands::load(&config, crate::load::Texts::LinksOnly, &mut timings).unwrap();
+        let graph = &loaded.graph;
+        let page = &graph.page_by_path("bom.md").unwrap().source;
+        assert!(page.text.is_empty() && page.on_disk.is_some());
+        let diagnostics = crate::check::check(graph, &crate::Rules::default());
+        // Still has a line 6, so only the change itself can hide it.
+        std::fs::write(dir.join("crlf.md"), "changed since the load\n".repeat(8)).unwrap();
+        let sources = ReadAgain::new(graph, &loaded.root, &diagnostics);
+        assert_eq!(sources.line("bom.md", 6), Some("See [[gone-bom]]."));
+        assert_eq!(sources.line("crlf.md", 6), None);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

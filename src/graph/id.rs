@@ -73,6 +73,7 @@ impl AtlasId {
         Some((id, &rest[end..]))
     }
 
+    /// The ID as text, upper case (`AML.T0011.000`).
     pub fn as_str(&self) -> &str {
         // Only ASCII is ever stored; the fallback cannot be reached.
         std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or("")

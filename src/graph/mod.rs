@@ -1,11 +1,15 @@
 //! Stage two: the only step that looks at all pages together. It indexes them, resolves every
 //! link once, derives typed relations, parents and backlinks, and is immutable afterwards.
 
-pub mod id;
-pub mod resolve;
+mod id;
+pub(crate) mod resolve;
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::load::{LinkSyntax, ParsedPage, Vault};
+use crate::load::Vault;
+pub use crate::load::{
+    BlockId, FileStamp, FrontMatter, Heading, LinkSyntax, MetaField, ParsedPage, Piece, RawLink,
+    MAX_PAGE_BYTES,
+};
 use crate::source::Span;
 pub use crate::vocabulary::RelationKind;
 use crate::vocabulary::Vocabulary;
@@ -14,7 +18,6 @@ use rayon::prelude::*;
 pub use resolve::{Anchor, Broken, Resolution};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::OnceLock;
 
 /// Index of a page in [`Graph::pages`].
@@ -24,15 +27,20 @@ pub struct PageId(pub usize);
 /// One link of one page: `pages[page].source.links[link]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct LinkRef {
+    /// The page the link is on.
     pub page: PageId,
+    /// Its index in the page's links.
     pub link: usize,
 }
 
 /// A page of the graph: its parsed file, plus what the graph derived for it.
 #[derive(Debug)]
 pub struct Page {
+    /// The file as parsed: path, text, front matter, headings, links.
     pub source: ParsedPage,
+    /// What the page is about.
     pub kind: PageKind,
+    /// The page's own ATLAS ID, from its title or metadata.
     pub atlas_id: Option<AtlasId>,
     /// The name without its ID (`Unsafe AI Artifacts`).
     pub name: String,
@@ -55,6 +63,7 @@ impl Page {
         p.strip_suffix(".md").unwrap_or(p)
     }
 
+    /// The value of metadata bullet `- **key:** value`, if the page has one.
     pub fn metadata(&self, key: &str) -> Option<&str> {
         self.source
             .metadata
@@ -68,24 +77,32 @@ impl Page {
 /// each side declared it by.
 #[derive(Debug, Clone)]
 pub struct Relation {
+    /// Which kinds it joins.
     pub kind: RelationKind,
+    /// The technique (or sub-technique) side.
     pub technique: PageId,
+    /// The tactic, mitigation or case study side.
     pub other: PageId,
+    /// The first link by which the technique lists the other page, if it does.
     pub from_technique: Option<LinkRef>,
+    /// The first link by which the other page lists the technique, if it does.
     pub from_other: Option<LinkRef>,
     /// The link whose ` — ` use text the relation shows: the technique side's, else the other
     /// side's. Read it with [`Graph::relation_note`].
     pub note: Option<LinkRef>,
 }
 
+/// The pages of a knowledge base, every link resolved, and the typed relations between them.
+/// Built once, read by `check` and the renderer, never changed.
 #[derive(Debug)]
 pub struct Graph {
-    pub root: PathBuf,
     /// Sorted by path; generated parent pages come last.
     pub pages: Vec<Page>,
+    /// Other files of the content root (images, attachments), relative paths, sorted.
     pub assets: Vec<String>,
     /// `resolutions[page][link]` for every link of every page.
     pub resolutions: Vec<Vec<Resolution>>,
+    /// Every typed edge, each once, sorted.
     pub relations: Vec<Relation>,
     /// Indexes into `relations` of each page's relations (either side), in relation order.
     /// Derived on first use, like `backlinks`: a check reads neither (unless it looks for
@@ -93,8 +110,11 @@ pub struct Graph {
     relations_of: OnceLock<Vec<Vec<usize>>>,
     /// Resolved links into each page from other pages, in source order.
     backlinks: OnceLock<Vec<Vec<LinkRef>>>,
+    /// Each sub-technique's parent technique.
     pub parent: Vec<Option<PageId>>,
+    /// Each technique's sub-techniques, by ID.
     pub children: Vec<Vec<PageId>>,
+    /// The page of each ATLAS ID (the first, when two claim one).
     pub by_id: FxHashMap<AtlasId, PageId>,
     by_path: FxHashMap<String, PageId>,
     /// Problems found while loading and building (front matter, malformed links, IDs).
@@ -104,11 +124,14 @@ pub struct Graph {
 }
 
 impl Graph {
-    pub fn build(vault: Vault, vocabulary: Vocabulary) -> Graph {
+    /// Indexes the pages of `vault`, read with `vocabulary`, and resolves every link.
+    pub(crate) fn build(vault: Vault, vocabulary: Vocabulary) -> Graph {
         let Vault {
-            root,
+            root: _,
             pages: parsed,
             assets,
+            excluded,
+            excluded_by,
             mut diagnostics,
         } = vault;
         let mut pages: Vec<Page> = parsed
@@ -143,7 +166,7 @@ impl Graph {
         // Map builds over every page (the index has four, in two pairs): they share the threads.
         let folded = resolve::FoldedPaths::new(&pages);
         let (index, by_path) = rayon::join(
-            || resolve::Index::new(&pages, &folded, &assets, by_id),
+            || resolve::Index::new(&pages, &folded, &assets, (&excluded, &excluded_by), by_id),
             || {
                 pages
                     .iter()
@@ -213,7 +236,6 @@ impl Graph {
 
         let relations = relations(&pages, &resolutions, &vocabulary);
         Graph {
-            root,
             pages,
             assets,
             resolutions,
@@ -229,15 +251,18 @@ impl Graph {
         }
     }
 
+    /// Page `id`.
     pub fn page(&self, id: PageId) -> &Page {
         &self.pages[id.0]
     }
 
+    /// The page at content path `path` (with `.md`).
     pub fn page_by_path(&self, path: &str) -> Option<&Page> {
         self.by_path.get(path).map(|&id| &self.pages[id.0])
     }
 
-    pub fn link(&self, r: LinkRef) -> &crate::load::RawLink {
+    /// Link `r` as written.
+    pub fn link(&self, r: LinkRef) -> &RawLink {
         &self.pages[r.page.0].source.links[r.link]
     }
 
@@ -286,6 +311,7 @@ impl Graph {
         &backlinks[id.0]
     }
 
+    /// Where link `r` leads.
     pub fn resolution(&self, r: LinkRef) -> &Resolution {
         &self.resolutions[r.page.0][r.link]
     }

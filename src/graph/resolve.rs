@@ -13,17 +13,22 @@ use unicode_normalization::UnicodeNormalization;
 /// cases are boxed and the common one, a page, takes 32 bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resolution {
+    /// A page, and the heading or block in it when the link names one.
     Page {
+        /// The page.
         page: PageId,
+        /// The element the link lands on.
         anchor: Option<Anchor>,
         /// Other pages that tied for an ambiguous link (empty when the match was clear).
         tied: Box<[PageId]>,
     },
     /// A non-markdown file in the content root, by its relative path.
     Asset(String),
+    /// Another site (`https:`, `mailto:`, ...).
     External,
     /// `javascript:`, `data:` or `vbscript:`: never a live link.
     Unsafe,
+    /// Nothing; why, in words for the user.
     Broken(Box<Broken>),
 }
 
@@ -33,13 +38,13 @@ const _: () = assert!(std::mem::size_of::<Resolution>() <= 32);
 impl Resolution {
     /// A link that matched no page, resolved without did-you-mean help: resolving it again
     /// with [`Resolver::suggest`] set gives its final form.
-    pub fn awaits_suggestion(&self) -> bool {
+    pub(crate) fn awaits_suggestion(&self) -> bool {
         matches!(self, Resolution::Broken(b) if b.code == Code::BrokenLink && b.help.is_none())
     }
 }
 
 /// The element inside the target page a link lands on. Indexes are 32-bit, as a page is at
-/// most [`crate::load::MAX_PAGE_BYTES`], to keep [`Resolution`] small.
+/// most [`MAX_PAGE_BYTES`](crate::graph::MAX_PAGE_BYTES), to keep [`Resolution`] small.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Anchor {
     /// Index into the target page's headings.
@@ -51,8 +56,11 @@ pub enum Anchor {
 /// Why a link has no target, already phrased for the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Broken {
+    /// The diagnostic code it is reported under.
     pub code: Code,
+    /// What is wrong.
     pub message: String,
+    /// How to put it right, when the tool can tell.
     pub help: Option<String>,
     /// The page that was found when only the anchor is missing.
     pub page: Option<PageId>,
@@ -111,6 +119,12 @@ pub struct Index<'f> {
     /// Folded folder path (no trailing `/`) -> number of pages anywhere below it.
     folders: FxHashMap<&'f str, usize>,
     pub by_id: FxHashMap<AtlasId, PageId>,
+    /// Files the settings exclude: folded path (pages without `.md`) -> path as on disk.
+    excluded: FxHashMap<String, String>,
+    /// Folded file name -> folded paths of excluded files of that name.
+    excluded_by_name: FxHashMap<String, Vec<String>>,
+    /// The settings file that excludes them.
+    excluded_by: String,
 }
 
 /// Case- and normalization-insensitive form of a path. Borrowed when the path is already
@@ -153,6 +167,7 @@ impl<'f> Index<'f> {
         pages: &[Page],
         folded: &'f FoldedPaths,
         assets: &[String],
+        (excluded, excluded_by): (&[String], &str),
         by_id: FxHashMap<AtlasId, PageId>,
     ) -> Self {
         // Four maps over every page, built as two pairs on two threads.
@@ -199,7 +214,19 @@ impl<'f> Index<'f> {
             suggestions: std::sync::OnceLock::new(),
             children,
             by_id,
+            excluded: FxHashMap::default(),
+            excluded_by_name: FxHashMap::default(),
+            excluded_by: excluded_by.to_string(),
         };
+        for path in excluded {
+            let key = fold(strip_md(path)).into_owned();
+            index
+                .excluded_by_name
+                .entry(last_component(&key).to_string())
+                .or_default()
+                .push(key.clone());
+            index.excluded.insert(key, path.clone());
+        }
         for asset in assets {
             let key = fold(asset).into_owned();
             index
@@ -350,6 +377,16 @@ impl Resolver<'_, '_> {
                 }
             }
         }
+        if let Some(path) = self.excluded(page_key, !relative && !rooted) {
+            return Broken::resolution(
+                Code::BrokenLink,
+                format!("no page matches `{target}`"),
+                Some(format!(
+                    "`{path}` is excluded by the `exclude` setting in `{}`",
+                    self.index.excluded_by
+                )),
+            );
+        }
         let help = if self.suggest {
             self.broken_help(page_key, target)
         } else {
@@ -360,6 +397,29 @@ impl Resolver<'_, '_> {
             format!("no page matches `{target}`"),
             help,
         )
+    }
+
+    /// The excluded file a link that found nothing would have reached: the one at `key`
+    /// (folded, without `.md`), or with `by_suffix`, the shortest whose path ends with it.
+    fn excluded(&self, key: &str, by_suffix: bool) -> Option<&str> {
+        if self.index.excluded.is_empty() {
+            return None;
+        }
+        if let Some(path) = self.index.excluded.get(key) {
+            return Some(path);
+        }
+        if !by_suffix {
+            return None;
+        }
+        let suffix = format!("/{key}");
+        self.index
+            .excluded_by_name
+            .get(last_component(key))?
+            .iter()
+            .filter(|k| k.ends_with(&suffix))
+            .min_by_key(|k| (k.len(), k.as_str()))
+            .and_then(|k| self.index.excluded.get(k.as_str()))
+            .map(String::as_str)
     }
 
     /// Obsidian's rule for a bare or partial path: pages whose path ends with it.

@@ -10,15 +10,25 @@ mod fast;
 /// Front matter fields atlas-kb understands, plus everything else under `extra`.
 #[derive(Debug, Clone, Default)]
 pub struct FrontMatter {
+    /// `id:` (a Docusaurus page id).
     pub id: Option<String>,
+    /// `title:`, which starts with the ATLAS ID on ATLAS pages.
     pub title: Option<String>,
+    /// `sidebar_label:`.
     pub sidebar_label: Option<String>,
+    /// `sidebar_position:`, the order of tactics in the matrix.
     pub sidebar_position: Option<f64>,
+    /// `type:`, which can give a page without an ID its kind.
     pub page_type: Option<String>,
+    /// `tags:` (a lone value counts as a list of one).
     pub tags: Vec<String>,
+    /// `aliases:` or `alias:`.
     pub aliases: Vec<String>,
+    /// `description:`.
     pub description: Option<String>,
+    /// `created:` or `date:`.
     pub created: Option<String>,
+    /// `updated:`, `modified:` or `last_modified:`.
     pub updated: Option<String>,
     /// On a hand-written note: the ATLAS object it maps to (not the note's own ID).
     pub atlas: Option<String>,

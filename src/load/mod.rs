@@ -4,6 +4,7 @@
 pub mod front_matter;
 pub mod scan;
 
+use crate::config::Exclude;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::error::{Error, Result};
 use crate::source::{LineIndex, Span};
@@ -34,6 +35,7 @@ pub enum LinkSyntax {
 /// [`ParsedPage::note`].
 #[derive(Debug, Clone)]
 pub struct RawLink {
+    /// How it was written.
     pub syntax: LinkSyntax,
     /// The path part (wiki) or destination without fragment (markdown), as written.
     pub target: Piece,
@@ -41,6 +43,7 @@ pub struct RawLink {
     pub subpath: Option<Piece>,
     /// The text after `|` in a wiki link.
     pub label: Option<Piece>,
+    /// Where the link syntax starts.
     pub span: Span,
     /// Width of the link syntax in characters, for the caret line ([`RawLink::width`]).
     width: u32,
@@ -154,29 +157,38 @@ impl Piece {
     }
 }
 
+/// A heading of a page.
 #[derive(Debug, Clone)]
 pub struct Heading {
+    /// 1 to 6.
     pub level: u8,
     /// The heading as written (what Obsidian matches `#Heading` against).
     pub text: String,
     /// GitHub-style id, unique within the page.
     pub slug: String,
+    /// Where it starts.
     pub span: Span,
-    /// Byte range of the heading's source in the page text.
+    /// Byte offset of the heading's source in the page text.
     pub offset: usize,
+    /// Byte offset where the heading's source ends.
     pub end: usize,
 }
 
+/// A `^block-id` marker at the end of a line.
 #[derive(Debug, Clone)]
 pub struct BlockId {
+    /// The id, without `^`.
     pub id: String,
+    /// Where the `^` is.
     pub span: Span,
 }
 
 /// A `- **Key:** value` bullet of the `## Metadata` section.
 #[derive(Debug, Clone)]
 pub struct MetaField {
+    /// `Key`, as written.
     pub key: String,
+    /// What follows `:**`, trimmed.
     pub value: String,
 }
 
@@ -187,16 +199,23 @@ pub struct ParsedPage {
     pub path: String,
     /// The text with any BOM removed and CRLF line ends made LF (lines and columns unchanged).
     pub text: String,
+    /// Where each line of `text` starts.
     pub lines: LineIndex,
+    /// Byte offset of the markdown body, after the front matter.
     pub body_start: usize,
+    /// The front matter's fields.
     pub front: FrontMatter,
     /// Line of the front matter `title` key, if any, to point ID diagnostics at.
     pub title_span: Option<Span>,
     /// Width of that line in characters.
     pub title_width: usize,
+    /// Every heading, in order, with unique slugs.
     pub headings: Vec<Heading>,
+    /// Every `^block-id`, in order.
     pub block_ids: Vec<BlockId>,
+    /// Every link, front matter first, then in text order.
     pub links: Vec<RawLink>,
+    /// The metadata section's `- **Key:** value` bullets.
     pub metadata: Vec<MetaField>,
     /// The `**Parent Technique:** AML.T0011 — User Execution` text.
     pub parent_technique: Option<String>,
@@ -249,18 +268,22 @@ impl ParsedPage {
         self.on_disk = Some(stamp);
     }
 
+    /// The target of one of this page's links, as written.
     pub fn target(&self, link: &RawLink) -> &str {
         self.piece(link.target)
     }
 
+    /// What followed `#` in one of this page's links.
     pub fn subpath(&self, link: &RawLink) -> Option<&str> {
         link.subpath.map(|p| self.piece(p))
     }
 
+    /// The label after `|` of one of this page's wiki links.
     pub fn label(&self, link: &RawLink) -> Option<&str> {
         link.label.map(|p| self.piece(p))
     }
 
+    /// The use text of one of this page's relation entries.
     pub fn note(&self, link: &RawLink) -> Option<&str> {
         link.note.map(|p| self.piece(p))
     }
@@ -304,15 +327,26 @@ pub struct Vault {
     pub root: PathBuf,
     /// Sorted by path.
     /// Boxed: the lists of pages are moved and reordered, and a page is over 500 bytes.
+    #[allow(clippy::vec_box)]
     pub pages: Vec<Box<ParsedPage>>,
     /// Other files (images, attachments), relative paths, sorted.
     pub assets: Vec<String>,
+    /// Files the settings exclude (pages and others), relative paths, sorted: never read,
+    /// only named when a link leads to one.
+    pub excluded: Vec<String>,
+    /// Where the exclusion was set (the settings file), to say so.
+    pub excluded_by: String,
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Reads and parses every page under `root` with the words of `vocabulary`, keeping what
-/// `texts` says of their texts.
-pub fn load(root: &Path, vocabulary: &Vocabulary, texts: Texts) -> Result<Vault> {
+/// Reads and parses every page under `root` that `exclude` leaves in, with the words of
+/// `vocabulary`, keeping what `texts` says of their texts.
+pub fn load(
+    root: &Path,
+    vocabulary: &Vocabulary,
+    exclude: &Exclude,
+    texts: Texts,
+) -> Result<Vault> {
     let canonical_root = root
         .canonicalize()
         .map_err(|e| Error::io("cannot open content root", root, e))?;
@@ -325,7 +359,7 @@ pub fn load(root: &Path, vocabulary: &Vocabulary, texts: Texts) -> Result<Vault>
     // the number of open files is.
     let (found, batches) = std::sync::mpsc::sync_channel::<Vec<FoundPage>>(16);
     let (walked, parsed) = std::thread::scope(|scope| {
-        let walker = scope.spawn(|| walk(&canonical_root, found));
+        let walker = scope.spawn(|| walk(&canonical_root, exclude, found));
         let parsed: Vec<(Box<ParsedPage>, Vec<Diagnostic>)> = batches
             .into_iter()
             .par_bridge()
@@ -337,7 +371,11 @@ pub fn load(root: &Path, vocabulary: &Vocabulary, texts: Texts) -> Result<Vault>
             .collect();
         (walker.join(), parsed)
     });
-    let (assets, mut diagnostics) = match walked {
+    let Walked {
+        assets,
+        excluded,
+        mut diagnostics,
+    } = match walked {
         Ok(walked) => walked,
         Err(panic) => std::panic::resume_unwind(panic),
     };
@@ -356,6 +394,8 @@ pub fn load(root: &Path, vocabulary: &Vocabulary, texts: Texts) -> Result<Vault>
         root: canonical_root,
         pages,
         assets,
+        excluded,
+        excluded_by: exclude.source().to_string(),
         diagnostics,
     })
 }
@@ -470,9 +510,12 @@ const BATCH_FOLDERS: usize = 8;
 /// Sends the pages to `pages` in batches of a few folders as they are found, and returns the
 /// other files (sorted) and the walk's diagnostics. Dot folders and dot files are skipped, as
 /// Obsidian does; a symlink is followed only while it stays inside the root.
-fn walk(root: &Path, pages: SyncSender<Vec<FoundPage>>) -> (Vec<String>, Vec<Diagnostic>) {
+fn walk(root: &Path, exclude: &Exclude, pages: SyncSender<Vec<FoundPage>>) -> Walked {
     let mut diagnostics = Vec::new();
     let mut assets = Vec::new();
+    let mut excluded = Vec::new();
+    // The depth of the excluded folder the walk is in, if any: all below it is excluded.
+    let mut excluded_from: Option<usize> = None;
     let mut batch: Vec<FoundPage> = Vec::new();
     #[cfg(unix)]
     let mut batch_folders = 0;
@@ -498,6 +541,12 @@ fn walk(root: &Path, pages: SyncSender<Vec<FoundPage>>) -> (Vec<String>, Vec<Dia
             Ok(e) => e,
             Err(e) => {
                 let path = e.path().map(|p| relative(root, p)).unwrap_or_default();
+                // What cannot be read in an excluded folder was not going to be read.
+                let inside_excluded = excluded_from.is_some_and(|from| e.depth() > from)
+                    || (!exclude.is_empty() && exclude.excludes(&path, true));
+                if inside_excluded {
+                    continue;
+                }
                 diagnostics.push(Diagnostic::new(
                     Code::UnreadableFile,
                     &path,
@@ -508,11 +557,26 @@ fn walk(root: &Path, pages: SyncSender<Vec<FoundPage>>) -> (Vec<String>, Vec<Dia
                 continue;
             }
         };
+        let depth = entry.depth();
+        if excluded_from.is_some_and(|from| depth <= from) {
+            excluded_from = None;
+        }
+        let is_dir = entry.file_type().is_dir();
+        let is_excluded = excluded_from.is_some()
+            || (depth > 0
+                && !exclude.is_empty()
+                && exclude.excludes(&relative(root, entry.path()), is_dir));
         if entry.path_is_symlink() {
             let escapes = entry
                 .path()
                 .canonicalize()
                 .map_or(true, |target| !target.starts_with(root));
+            if escapes && is_excluded {
+                if is_dir {
+                    entries.skip_current_dir();
+                }
+                continue;
+            }
             if escapes {
                 diagnostics.push(
                     Diagnostic::new(
@@ -531,9 +595,22 @@ fn walk(root: &Path, pages: SyncSender<Vec<FoundPage>>) -> (Vec<String>, Vec<Dia
                 continue;
             }
         }
+        if is_excluded {
+            // Listed so that a link into it can say why it finds nothing; never read.
+            if is_dir {
+                excluded_from.get_or_insert(depth);
+                #[cfg(unix)]
+                {
+                    folders.truncate(depth);
+                    folders.push(None);
+                }
+            } else if entry.file_type().is_file() {
+                excluded.push(relative(root, entry.path()));
+            }
+            continue;
+        }
         #[cfg(unix)]
-        if entry.file_type().is_dir() {
-            let depth = entry.depth();
+        if is_dir {
             let opened = open_folder(parent_folder(&folders, depth).as_ref(), &entry);
             folders.truncate(depth);
             folders.push(opened);
@@ -578,7 +655,21 @@ fn walk(root: &Path, pages: SyncSender<Vec<FoundPage>>) -> (Vec<String>, Vec<Dia
     }
     send(&mut batch);
     assets.sort();
-    (assets, diagnostics)
+    excluded.sort();
+    Walked {
+        assets,
+        excluded,
+        diagnostics,
+    }
+}
+
+/// What the walk found besides pages (which it sends as it goes).
+struct Walked {
+    /// Other files, sorted.
+    assets: Vec<String>,
+    /// Excluded files, sorted.
+    excluded: Vec<String>,
+    diagnostics: Vec<Diagnostic>,
 }
 
 fn relative(root: &Path, path: &Path) -> String {

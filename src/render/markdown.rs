@@ -6,8 +6,8 @@
 
 use super::url;
 use crate::graph::{Graph, PageId, Resolution};
-use crate::load::scan::markdown_options;
-use crate::load::{LinkSyntax, ParsedPage, RawLink};
+use crate::graph::{LinkSyntax, ParsedPage, RawLink};
+use crate::syntax::markdown_options;
 use pulldown_cmark::{CowStr, Event, Parser, Tag, TagEnd};
 use std::borrow::Cow;
 use std::collections::HashMap;

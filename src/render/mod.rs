@@ -9,6 +9,7 @@ pub mod theme;
 pub mod url;
 pub mod views;
 
+use crate::config::SiteSettings;
 use crate::error::Result;
 use crate::graph::{Graph, PageId, PageKind, RelationKind, Resolution};
 use crate::timings::Timings;
@@ -22,8 +23,12 @@ use views::{list_path, tag_slug, DisplayOrder, Group, LinkView, PageView, TagVie
 
 pub struct BuildOptions<'a> {
     pub out: &'a Path,
+    /// The content root the graph was read from (its other files are copied).
+    pub root: &'a Path,
     /// The folder whose `templates/` and `static/` override the built-in theme.
-    pub site: Option<&'a Path>,
+    pub theme_dir: Option<&'a Path>,
+    /// What every page says about the site.
+    pub site: &'a SiteSettings,
 }
 
 pub struct BuildReport {
@@ -37,8 +42,12 @@ pub struct BuildReport {
 /// first (content pages win over assets, assets over generated pages), then pages are
 /// rendered and written in one parallel pass, so the site is never held in memory whole.
 pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Result<BuildReport> {
-    let target = output::check_target(opts.out, &graph.root)?;
-    let theme = Theme::load(opts.site)?;
+    let target = output::check_target(opts.out, opts.root)?;
+    let theme = Theme::load(
+        opts.theme_dir,
+        site_context(opts.site, graph)?,
+        opts.site.base_url.clone(),
+    )?;
 
     // A root `index.md` is the home page's text, not a page of its own.
     let home_page = graph.by_path_id(HOME_PAGE);
@@ -122,7 +131,7 @@ pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Resul
     }
     assets
         .par_iter()
-        .try_for_each(|asset| staging.copy(&graph.root.join(asset), asset))?;
+        .try_for_each(|asset| staging.copy(&opts.root.join(asset), asset))?;
     timings.mark("files");
     let files = pages.len() + assets.len() + jobs.len() + statics.len() + usize::from(write_index);
     staging.finish(timings)?;
@@ -136,14 +145,56 @@ pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Resul
 /// The home page's own text, if the vault has one at its root.
 const HOME_PAGE: &str = "index.md";
 
-/// Context every template gets.
-fn base_context(out_path: &str) -> tera::Context {
-    let mut ctx = tera::Context::new();
+/// Context every template gets: the theme's (`site`) and where the page is.
+fn base_context(theme: &Theme, out_path: &str) -> tera::Context {
+    let mut ctx = theme.context.clone();
     let root = url::root_prefix(out_path);
     ctx.insert("root", &root);
     ctx.insert("theme", &format!("{root}{}", url::THEME_DIR));
     ctx.insert("path", out_path);
+    if let Some(base) = &theme.base_url {
+        ctx.insert(
+            "canonical",
+            &format!("{base}/{}", url::encode_path(out_path)),
+        );
+    }
     ctx
+}
+
+/// What every page says about the site: `[site]` and the navigation by kind.
+fn site_context(site: &SiteSettings, graph: &Graph) -> Result<tera::Context> {
+    #[derive(serde::Serialize)]
+    struct Nav<'a> {
+        path: String,
+        label: &'a str,
+    }
+    #[derive(serde::Serialize)]
+    struct Site<'a> {
+        #[serde(flatten)]
+        settings: &'a SiteSettings,
+        nav: Vec<Nav<'a>>,
+    }
+    let nav = [
+        PageKind::Tactic,
+        PageKind::Technique,
+        PageKind::Mitigation,
+        PageKind::CaseStudy,
+    ]
+    .into_iter()
+    .map(|kind| Nav {
+        path: list_path(kind),
+        label: &graph.vocabulary.kind(kind).plural,
+    })
+    .collect();
+    let mut ctx = tera::Context::new();
+    ctx.insert(
+        "site",
+        &to_value(&Site {
+            settings: site,
+            nav,
+        })?,
+    );
+    Ok(ctx)
 }
 
 /// Renders page `id` into `html` (cleared first) and returns its search entry.
@@ -201,7 +252,7 @@ fn render_page<'g>(
         has_h1: page.source.headings.iter().any(|h| h.level == 1),
         parent,
     };
-    let mut ctx = base_context(out_path);
+    let mut ctx = base_context(theme, out_path);
     // The body, a page's largest string, is moved into the context rather than copied.
     let mut page_vars = to_value(&view)?;
     if let tera::Value::Object(vars) = &mut page_vars {
@@ -369,14 +420,24 @@ fn render_job(
         Job::Matrix => matrix(graph, theme, display)?,
         Job::List(kind) => list(graph, theme, display, *kind, path)?,
         Job::NotFound => {
-            // Hosts serve 404.html for a missing path at any depth: links start at `/`.
-            let mut ctx = base_context(path);
-            ctx.insert("root", "/");
-            ctx.insert("theme", &format!("/{}", url::THEME_DIR));
+            // Hosts serve 404.html for a missing path at any depth: its links start at the
+            // site's address when it is known, else at `/`.
+            let mut ctx = base_context(theme, path);
+            let root = theme
+                .base_url
+                .as_ref()
+                .map_or_else(|| "/".to_string(), |base| format!("{base}/"));
+            ctx.insert("theme", &format!("{root}{}", url::THEME_DIR));
+            ctx.insert("root", &root);
             theme.render("404.html", &ctx)?.into_bytes()
         }
         Job::Route(p) => {
-            let mut ctx = base_context(path);
+            let mut ctx = base_context(theme, path);
+            // The route's canonical address is its page's.
+            if let Some(base) = &theme.base_url {
+                let page = url::encode_path(&url::page_path(graph.page(*p)));
+                ctx.insert("canonical", &format!("{base}/{page}"));
+            }
             ctx.insert("target", &LinkView::new(graph, path, *p, None));
             theme.render("redirect.html", &ctx)?.into_bytes()
         }
@@ -385,14 +446,14 @@ fn render_job(
                 .iter()
                 .map(|&p| LinkView::new(graph, path, p, None))
                 .collect();
-            let mut ctx = base_context(path);
+            let mut ctx = base_context(theme, path);
             ctx.insert("title", &format!("Tag: {name}"));
             ctx.insert("rows", &rows);
             ctx.insert("tags", &Vec::<TagView>::new());
             theme.render("tags.html", &ctx)?.into_bytes()
         }
         Job::TagIndex(tags) => {
-            let mut ctx = base_context(path);
+            let mut ctx = base_context(theme, path);
             ctx.insert("title", "Tags");
             ctx.insert("rows", &Vec::<LinkView>::new());
             ctx.insert("tags", tags);
@@ -402,7 +463,7 @@ fn render_job(
 }
 
 fn home(graph: &Graph, theme: &Theme) -> Result<Vec<u8>> {
-    let mut ctx = base_context("index.html");
+    let mut ctx = base_context(theme, "index.html");
     // Each kind the knowledge base has, with its count and its list page.
     let counts: Vec<LinkView> = PageKind::ALL
         .iter()
@@ -429,15 +490,23 @@ fn home(graph: &Graph, theme: &Theme) -> Result<Vec<u8>> {
         .map(|id| markdown::render_body(graph, id, "index.html").html);
     ctx.insert("counts", &counts);
     ctx.insert("intro", &intro);
-    ctx.insert("title", &intro_title(graph));
+    ctx.insert("title", &intro_title(graph, theme));
     Ok(theme.render("home.html", &ctx)?.into_bytes())
 }
 
-fn intro_title(graph: &Graph) -> String {
+/// The home page's heading: the root `index.md`'s title, else the site's.
+fn intro_title(graph: &Graph, theme: &Theme) -> String {
+    let site_title = || {
+        let title = theme.context.get("site").and_then(|s| s.get("title"));
+        title
+            .and_then(|t| t.as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
     graph
         .page_by_path(HOME_PAGE)
         .map(|p| p.name.clone())
-        .unwrap_or_else(|| "Knowledge base".to_string())
+        .unwrap_or_else(site_title)
 }
 
 /// Tactics as columns in matrix order (their `sidebar_position`), techniques under each,
@@ -469,7 +538,7 @@ fn matrix(graph: &Graph, theme: &Theme, display: &DisplayOrder) -> Result<Vec<u8
                 tactic: LinkView::new(graph, from, tactic, None),
                 techniques: matrix_techniques(graph, display, from, tactic),
             };
-            let mut ctx = base_context(from);
+            let mut ctx = base_context(theme, from);
             ctx.insert("column", &column);
             ctx.insert("index", &(index + 1));
             theme.render("matrix-column.html", &ctx)
@@ -479,7 +548,7 @@ fn matrix(graph: &Graph, theme: &Theme, display: &DisplayOrder) -> Result<Vec<u8
     // and the page rendered into a buffer that already has room for them.
     let size: usize = columns.iter().map(String::len).sum();
     let columns = columns.into_iter().map(tera::Value::String).collect();
-    let mut ctx = base_context(from);
+    let mut ctx = base_context(theme, from);
     insert_value(&mut ctx, "columns", tera::Value::Array(columns))?;
     let mut html = Vec::with_capacity(size + (64 << 10));
     theme.render_into("matrix.html", &ctx, &mut html)?;
@@ -589,7 +658,7 @@ fn list(
         PageKind::Tactic => &graph.vocabulary.kind(PageKind::Technique).plural,
         PageKind::Note => "Folder",
     };
-    let mut ctx = base_context(from);
+    let mut ctx = base_context(theme, from);
     ctx.insert("title", &graph.vocabulary.kind(kind).plural);
     ctx.insert("detail_label", detail_label);
     ctx.insert("rows", &rows);

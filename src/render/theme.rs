@@ -34,11 +34,20 @@ pub struct Theme {
     pub tera: tera::Tera,
     /// Static files to write under the theme folder, built-ins overridden and extended.
     pub static_files: Vec<(String, Vec<u8>)>,
+    /// What every template gets (`site`).
+    pub context: tera::Context,
+    /// The site's address, for the links that must be absolute.
+    pub base_url: Option<String>,
 }
 
 impl Theme {
-    /// The built-in theme with overrides from `site/templates/` and `site/static/`.
-    pub fn load(site: Option<&Path>) -> Result<Theme> {
+    /// The built-in theme with overrides from `site/templates/` and `site/static/`, giving
+    /// every template `context`.
+    pub fn load(
+        site: Option<&Path>,
+        context: tera::Context,
+        base_url: Option<String>,
+    ) -> Result<Theme> {
         let mut sources: Vec<(String, String)> = TEMPLATES
             .iter()
             .map(|(n, s)| (n.to_string(), s.to_string()))
@@ -71,7 +80,12 @@ impl Theme {
         tera.add_raw_templates(sources)
             .map_err(|e| Error::Template(describe(&e)))?;
         static_files.sort();
-        Ok(Theme { tera, static_files })
+        Ok(Theme {
+            tera,
+            static_files,
+            context,
+            base_url,
+        })
     }
 
     pub fn render(&self, name: &str, context: &tera::Context) -> Result<String> {

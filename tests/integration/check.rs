@@ -3,9 +3,8 @@
 //! project when it is there.
 
 use crate::support::{
-    atlas_kb, check_json, copy_fixture, fixture, positions, JsonDiagnostic, TempDir,
+    atlas_kb, check_json, copy_fixture, fixture, load_graph, positions, JsonDiagnostic, TempDir,
 };
-use atlas_kb::app::load_graph;
 use atlas_kb::graph::{Anchor, Graph, Resolution};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -797,7 +796,6 @@ fn bom_and_crlf_are_accepted_with_unchanged_positions() {
 /// page changed since it was loaded shows no line rather than a wrong one.
 #[test]
 fn report_lines_come_from_pages_read_again_unless_changed() {
-    use atlas_kb::check::report::{ReadAgain, Sources};
     let dir = TempDir::new("read-again");
     write_bom_and_crlf_pages(&dir);
     let root = dir.path().to_str().expect("UTF-8 path");
@@ -812,19 +810,7 @@ fn report_lines_come_from_pages_read_again_unless_changed() {
         "{}",
         run.stdout
     );
-
-    let vocabulary = atlas_kb::vocabulary::Vocabulary::default();
-    let vault = atlas_kb::load::load(dir.path(), &vocabulary, atlas_kb::load::Texts::LinksOnly)
-        .expect("load");
-    let graph = Graph::build(vault, vocabulary);
-    let bom = &graph.page_by_path("bom.md").expect("bom.md").source;
-    assert!(bom.text.is_empty() && bom.on_disk.is_some());
-    let diagnostics = atlas_kb::check::check(&graph, &atlas_kb::check::Rules::default());
-    // Still has a line 6, so only the change itself can hide it.
-    dir.write("crlf.md", "changed since the load\n".repeat(8));
-    let sources = ReadAgain::new(&graph, &diagnostics);
-    assert_eq!(sources.line("bom.md", 6), Some("See [[gone-bom]]."));
-    assert_eq!(sources.line("crlf.md", 6), None);
+    // That a page changed since the load shows no line: `check::report`'s unit tests.
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1293,7 +1279,7 @@ fn shipped_content_checks_clean_and_covers_every_tactic() {
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert_eq!(run.diagnostics(), vec![]);
 
-    let graph = atlas_kb::app::load_graph(&content).expect("load content/");
+    let graph = load_graph(&content).expect("load content/");
     let count = |kind| graph.pages.iter().filter(|p| p.kind == kind).count();
     assert_eq!(count(PageKind::Tactic), 16);
     assert!(count(PageKind::Technique) + count(PageKind::SubTechnique) >= 40);

@@ -3,8 +3,8 @@
 //! of every relation, and the refusal to overwrite files import did not write.
 
 use atlas_kb::graph::PageKind;
-use atlas_kb::import::{import, ImportOptions};
 use atlas_kb::Error;
+use atlas_kb::{import_pages as import, ImportOptions};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -16,7 +16,7 @@ const ATLAS_YAML: &str = concat!(
     "/../shared/corpora/atlas-data/ATLAS.yaml"
 );
 
-fn run(out: &Path, force: bool) -> Result<atlas_kb::import::ImportReport, Error> {
+fn run(out: &Path, force: bool) -> Result<atlas_kb::ImportReport, Error> {
     import(
         &ImportOptions {
             input: PathBuf::from(ATLAS_YAML),
@@ -375,8 +375,8 @@ fn imported_release_checks_clean_and_builds_its_matrix_in_order() {
     )
     .expect("import");
 
-    let graph = atlas_kb::app::load_graph(&pages).expect("load");
-    let diagnostics = atlas_kb::check::check(&graph, &atlas_kb::check::Rules::default());
+    let graph = crate::support::load_graph(&pages).expect("load");
+    let diagnostics = atlas_kb::diagnose(&graph, &atlas_kb::Rules::default());
     assert_eq!(diagnostics, vec![], "check is not silent on imported data");
 
     let count = |kind| graph.pages.iter().filter(|p| p.kind == kind).count();

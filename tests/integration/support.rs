@@ -191,3 +191,10 @@ pub fn read_tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
     }
     files
 }
+
+/// The graph of content root `root`, read with default settings.
+pub fn load_graph(root: &Path) -> atlas_kb::Result<atlas_kb::graph::Graph> {
+    let mut config = atlas_kb::Config::default();
+    config.content.root = root.to_path_buf();
+    atlas_kb::load_graph(&config)
+}

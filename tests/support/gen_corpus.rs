@@ -759,7 +759,7 @@ struct Doc<'p> {
 
 /// The GitHub-style heading id Hugo (and `atlas-kb build`) give a heading.
 fn heading_slug(text: &str) -> String {
-    atlas_kb::load::scan::github_slug(text)
+    atlas_kb::github_slug(text)
 }
 
 impl Doc<'_> {

@@ -1,0 +1,188 @@
+//! The command-line tool's commands as library functions over a [`Config`]: each loads the
+//! content, builds the graph, does its job and prints its report (on stdout for `check`, on
+//! stderr for the others). The [`Outcome`] says how the process should exit.
+
+use crate::check::report::{self, Reporter};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::exit_codes::Outcome;
+use crate::graph::Graph;
+use crate::import::ImportOptions;
+use crate::load::Texts;
+use crate::timings::Timings;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// How `check` prints its diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReportFormat {
+    /// rustc-shaped text with the source line of each problem.
+    #[default]
+    Human,
+    /// One JSON array of objects on stdout; the summary goes to stderr.
+    Json,
+}
+
+/// A graph and the content root it was read from (canonical).
+pub(crate) struct Loaded {
+    pub root: PathBuf,
+    pub graph: Graph,
+}
+
+/// Reads the content of `config` into a graph, keeping what `texts` says of page texts.
+pub(crate) fn load(config: &Config, texts: Texts, timings: &mut Timings) -> Result<Loaded> {
+    let vocabulary = config.vocabulary.clone();
+    let vault = crate::load::load(
+        &config.content.root,
+        &vocabulary,
+        &config.content.exclude,
+        texts,
+    )?;
+    timings.mark("load");
+    let root = vault.root.clone();
+    let graph = Graph::build(vault, vocabulary);
+    timings.mark("graph");
+    Ok(Loaded { root, graph })
+}
+
+/// `atlas-kb check`: every content problem, reported in `format` on stdout with a summary.
+/// [`Outcome::ContentErrors`] when any is at error level (or at warning level with
+/// `deny_warnings`).
+pub fn check(config: &Config, format: ReportFormat) -> Result<Outcome> {
+    let mut timings = Timings::start();
+    // A check needs no page text but the lines its report shows.
+    let Loaded { root, graph } = load(config, Texts::LinksOnly, &mut timings)?;
+    let rules = config.rules();
+    let diagnostics = crate::check::check(&graph, &rules);
+    timings.mark("check");
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let pages = graph.pages.iter().filter(|p| !p.generated).count();
+    let written = match format {
+        ReportFormat::Json => report::Json
+            .report(&graph, &diagnostics, &mut out)
+            .and_then(|_| report::summary(&diagnostics, pages, &mut std::io::stderr())),
+        ReportFormat::Human => {
+            let sources = report::ReadAgain::new(&graph, &root, &diagnostics);
+            report::Human
+                .report(&sources, &diagnostics, &mut out)
+                .and_then(|_| report::summary(&diagnostics, pages, &mut out))
+        }
+    };
+    written
+        .and(out.flush())
+        .map_err(|e| Error::io("cannot write report to", "stdout", e))?;
+    timings.mark("report");
+    let outcome = if rules.fails(&diagnostics) {
+        Outcome::ContentErrors
+    } else {
+        Outcome::Clean
+    };
+    // The process ends here: handing the graph's many small allocations back one by one
+    // would only delay the exit.
+    std::mem::forget(graph);
+    Ok(outcome)
+}
+
+/// `atlas-kb build`: renders the site into `config.build.out`. Content problems are reported
+/// as `check` would, on stderr, and make the outcome [`Outcome::ContentErrors`] only when
+/// `strict`.
+pub fn build(config: &Config, strict: bool) -> Result<Outcome> {
+    let started = std::time::Instant::now();
+    let mut timings = Timings::start();
+    let Loaded { root, graph } = load(config, Texts::Keep, &mut timings)?;
+    let rules = config.rules();
+    let diagnostics = crate::check::check(&graph, &rules);
+    timings.mark("check");
+    let options = crate::render::BuildOptions {
+        out: &config.build.out,
+        root: &root,
+        theme_dir: Some(&config.site_dir),
+        site: &config.site,
+    };
+    let built = crate::render::build(&graph, &options, &mut timings)?;
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    let pages = graph.pages.iter().filter(|p| !p.generated).count();
+    let reported = report::Human
+        .report(&graph, &diagnostics, &mut err)
+        .and_then(|_| report::summary(&diagnostics, pages, &mut err))
+        .and_then(|_| {
+            for path in &built.shadowed {
+                writeln!(err, "note: a content page has the output path `{path}`; the generated page was left out")?;
+            }
+            writeln!(
+                err,
+                "built {} pages ({} files) into {} in {:.2}s",
+                built.pages,
+                built.files,
+                config.build.out.display(),
+                started.elapsed().as_secs_f64()
+            )
+        });
+    reported.map_err(|e| Error::io("cannot write report to", "stderr", e))?;
+    timings.mark("report");
+    let outcome = if strict && rules.fails(&diagnostics) {
+        Outcome::ContentErrors
+    } else {
+        Outcome::Clean
+    };
+    // As in `check`: the process ends here.
+    std::mem::forget(graph);
+    Ok(outcome)
+}
+
+/// `atlas-kb import`: writes pages from ATLAS.yaml in the words of the site's vocabulary and
+/// says what it wrote, by kind. Problems with single objects are reported like content
+/// diagnostics and make the outcome [`Outcome::ContentErrors`]; the rest is still written.
+pub fn import(config: &Config, options: &ImportOptions) -> Result<Outcome> {
+    let imported = crate::import::import(options, &config.vocabulary)?;
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    let text = std::fs::read_to_string(&options.input).unwrap_or_default();
+    let file = options.input.display().to_string();
+    let sources = report::SingleFile {
+        path: &file,
+        lines: crate::source::LineIndex::new(&text),
+        text: &text,
+    };
+    let written = report::Human
+        .report(&sources, &imported.diagnostics, &mut err)
+        .and_then(|_| {
+            writeln!(
+                err,
+                "imported {} pages into {}:",
+                imported.written.len(),
+                options.out.display()
+            )?;
+            for (kind, count) in &imported.counts {
+                let plural = config.vocabulary.kind(*kind).plural.to_lowercase();
+                writeln!(err, "  {count:>5}  {plural}")?;
+            }
+            Ok(())
+        });
+    written.map_err(|e| Error::io("cannot write report to", "stderr", e))?;
+    let failed = imported
+        .diagnostics
+        .iter()
+        .any(|d| d.severity == crate::Severity::Error);
+    Ok(if failed {
+        Outcome::ContentErrors
+    } else {
+        Outcome::Clean
+    })
+}
+
+/// `atlas-kb init`: writes a commented `atlas-kb.toml` into `dir` (created if missing), and a
+/// starter page when the folder was empty. Refuses, changing nothing, when a file it would
+/// write is there already.
+pub fn init(dir: &Path) -> Result<Outcome> {
+    let report = crate::init::init(dir)?;
+    let mut err = std::io::stderr().lock();
+    let said = report
+        .written
+        .iter()
+        .try_for_each(|path| writeln!(err, "wrote {}", path.display()));
+    said.map_err(|e| Error::io("cannot write report to", "stderr", e))?;
+    Ok(Outcome::Clean)
+}
