@@ -50,6 +50,8 @@ pub(crate) fn init(dir: &Path) -> Result<InitReport> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => true,
         Err(e) => return Err(Error::io("cannot read folder", dir, e)),
     };
+    // `init` with no folder works in `.`: its files are named without `./`.
+    let dir = dir.strip_prefix(".").unwrap_or(dir);
     let mut files: Vec<(PathBuf, String)> = vec![(dir.join(FILE_NAME), config::annotated())];
     if empty {
         let content = dir.join("content");

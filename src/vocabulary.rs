@@ -210,6 +210,7 @@ pub struct KindWords {
     pub plural: String,
     /// Folders, from the content root, whose pages without an ATLAS ID are of this kind
     /// (`attacks`, or `kb/attacks` for a deeper one). The first is where import writes.
+    /// A site's own words come before the built-in ones in every list.
     pub folders: Vec<String>,
     /// Front matter `type:` values, also read from `type/<value>` tags.
     pub types: Vec<String>,
@@ -470,7 +471,8 @@ impl Default for Vocabulary {
     }
 }
 
-/// `base` with `extra` added (or `extra` alone when `replace`), each word once.
+/// `extra` followed by `base` (or `extra` alone when `replace`), each word once. A site's
+/// own words come first: they are what import writes and what help suggests.
 fn merged(
     base: &[String],
     extra: &[String],
@@ -479,7 +481,7 @@ fn merged(
 ) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let chosen = if replace { &[][..] } else { base };
-    for word in chosen.iter().chain(extra) {
+    for word in extra.iter().chain(chosen) {
         let word = word.trim();
         if !word.is_empty() && !out.iter().any(|w| same(w) == same(word)) {
             out.push(word.to_string());

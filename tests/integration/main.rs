@@ -6,5 +6,7 @@ mod bench_corpus;
 mod build;
 mod check;
 mod import;
+mod settings;
 mod site;
 mod support;
+mod vocabulary;

@@ -198,3 +198,20 @@ pub fn load_graph(root: &Path) -> atlas_kb::Result<atlas_kb::graph::Graph> {
     config.content.root = root.to_path_buf();
     atlas_kb::load_graph(&config)
 }
+
+/// Compares `actual` with the snapshot file `tests/snapshots/<name>`; with
+/// `UPDATE_SNAPSHOTS=1` in the environment, writes it instead (then review the diff).
+pub fn assert_snapshot(name: &str, actual: &str) {
+    let path = project().join("tests/snapshots").join(name);
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, actual).expect("write snapshot");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read snapshot {}: {e}", path.display()));
+    assert!(
+        expected == actual,
+        "{} differs from the output (UPDATE_SNAPSHOTS=1 rewrites it):\n--- expected\n{expected}\n--- actual\n{actual}",
+        path.display()
+    );
+}

@@ -1,0 +1,309 @@
+//! The ATLAS vocabulary on the layouts real vaults use, fixture `vocabulary/<variant>/`: each
+//! variant's relations are found on both sides (no false asymmetric-relation), and the one
+//! relation each fixture lists on one side only is still reported, exactly.
+
+use crate::support::{check_json, fixture, JsonDiagnostic};
+use atlas_kb::graph::{Graph, PageKind};
+use atlas_kb::Config;
+use std::path::Path;
+
+/// Each relation of the graph: (technique page, other page, listed by the technique, listed
+/// by the other page, use text), in the graph's order.
+type Edge = (String, String, bool, bool, Option<String>);
+
+fn edges(graph: &Graph) -> Vec<Edge> {
+    let path = |id: atlas_kb::graph::PageId| graph.pages[id.0].source.path.clone();
+    graph
+        .relations
+        .iter()
+        .map(|r| {
+            (
+                path(r.technique),
+                path(r.other),
+                r.from_technique.is_some(),
+                r.from_other.is_some(),
+                graph.relation_note(r).map(str::to_string),
+            )
+        })
+        .collect()
+}
+
+fn edge(technique: &str, other: &str, sides: (bool, bool), note: Option<&str>) -> Edge {
+    (
+        technique.to_string(),
+        other.to_string(),
+        sides.0,
+        sides.1,
+        note.map(str::to_string),
+    )
+}
+
+/// The graph of a fixture read with the settings of `site` (its atlas-kb.toml, if any).
+fn graph_in(site: &Path) -> Graph {
+    let config = Config::load(site, None).expect("settings load");
+    atlas_kb::load_graph(&config).expect("content loads")
+}
+
+/// The graph of a content root read with the default settings.
+fn graph_of(root: &Path) -> Graph {
+    crate::support::load_graph(root).expect("content loads")
+}
+
+fn kind_of(graph: &Graph, path: &str) -> PageKind {
+    graph.page_by_path(path).expect("page exists").kind
+}
+
+/// `check --format json` on a fixture: exit code and diagnostics.
+fn check(root: &Path) -> (Option<i32>, Vec<JsonDiagnostic>) {
+    let run = check_json(root, &[]);
+    (run.code, run.diagnostics())
+}
+
+fn diagnostic(at: &str, message: &str, help: &str) -> JsonDiagnostic {
+    let (code, place) = at.split_once(' ').expect("`code path:line:col`");
+    let mut parts = place.rsplitn(3, ':');
+    let column = parts.next().and_then(|c| c.parse().ok()).expect("column");
+    let line = parts.next().and_then(|l| l.parse().ok()).expect("line");
+    JsonDiagnostic {
+        code: code.to_string(),
+        severity: "warning".to_string(),
+        path: parts.next().expect("path").to_string(),
+        line,
+        column,
+        message: message.to_string(),
+        help: Some(help.to_string()),
+    }
+}
+
+/// `### [[x]]` entries under a relation section: the heading's link is the entry, the
+/// paragraph under it its use text, and the links in that paragraph are no entries.
+#[test]
+fn relation_entries_written_as_headings() {
+    let root = fixture("vocabulary/heading-entries");
+    let graph = graph_of(&root);
+    let found = edges(&graph);
+    let cloud = edge(
+        "techniques/exfiltration.md",
+        "studies/cloud-outage.md",
+        (true, true),
+        Some("The team copied the model out over an ordinary channel, as they had in [[studies/unrelated]]."),
+    );
+    let chain = edge(
+        "techniques/exfiltration.md",
+        "studies/dependency-chain.md",
+        (true, true),
+        Some("through DNS"),
+    );
+    assert!(found.contains(&cloud), "{found:#?}");
+    assert!(found.contains(&chain), "{found:#?}");
+    assert!(
+        !found.iter().any(|e| e.1 == "studies/unrelated.md"),
+        "a link in an entry's description is no entry: {found:#?}"
+    );
+    assert_eq!(
+        check(&root),
+        (
+            Some(0),
+            vec![
+                diagnostic(
+                    "asymmetric-relation studies/lonely.md:10:16",
+                    "`studies/lonely` lists `techniques/exfiltration` under Procedure, but `techniques/exfiltration` does not list it back",
+                    "add `[[studies/lonely]]` to the Case Studies section of `techniques/exfiltration.md`",
+                ),
+                diagnostic(
+                    "asymmetric-relation techniques/exfiltration.md:22:5",
+                    "`techniques/exfiltration` lists `studies/one-sided` under Case Studies, but `studies/one-sided` does not list it back",
+                    "add `[[techniques/exfiltration]]` to the Techniques Used section of `studies/one-sided.md`",
+                ),
+            ]
+        )
+    );
+}
+
+/// Case studies whose steps are under `## Attack Procedure`, as `**Technique:**` lines or
+/// as a table, with a `## Tactics and Techniques Used` summary; the steps' prose links and
+/// tactic lines are no entries.
+#[test]
+fn attack_procedure_steps_and_tables() {
+    let root = fixture("vocabulary/attack-procedure");
+    let graph = graph_of(&root);
+    let found = edges(&graph);
+    for (technique, study) in [
+        ("techniques/prompt-crafting.md", "studies/memories.md"),
+        (
+            "techniques/prompt-crafting.md",
+            "studies/exfiltration-chat.md",
+        ),
+        ("techniques/prompt-obfuscation.md", "studies/memories.md"),
+    ] {
+        let both = edge(technique, study, (true, true), None);
+        assert!(found.contains(&both), "{technique} - {study}: {found:#?}");
+    }
+    assert!(
+        !found
+            .iter()
+            .any(|e| e.0 == "techniques/unlisted.md" && e.1.starts_with("studies/")),
+        "a step's prose is no entry: {found:#?}"
+    );
+    assert_eq!(
+        check(&root),
+        (
+            Some(0),
+            vec![diagnostic(
+                "asymmetric-relation studies/exfiltration-chat.md:11:76",
+                "`studies/exfiltration-chat` lists `techniques/prompt-obfuscation` under Attack Procedure, but `techniques/prompt-obfuscation` does not list it back",
+                "add `[[studies/exfiltration-chat]]` to the Case Studies section of `techniques/prompt-obfuscation.md`",
+            )]
+        )
+    );
+}
+
+/// Hand-written techniques in `attacks/` and mitigations in `defenses/`, without ATLAS IDs,
+/// listing each other in sections (`## Mitigates`) and in labelled lines of a `## Related`
+/// section (`- **Mitigated by:** [[a]], [[b]]`, `**Attacks Mitigated**: [[c]]`).
+#[test]
+fn attacks_and_defenses_folders_with_labelled_lines() {
+    let root = fixture("vocabulary/attacks-defenses");
+    let graph = graph_of(&root);
+    assert_eq!(kind_of(&graph, "attacks/backdoor.md"), PageKind::Technique);
+    assert_eq!(
+        kind_of(&graph, "defenses/data-provenance.md"),
+        PageKind::Mitigation
+    );
+    assert_eq!(
+        edges(&graph),
+        [
+            edge(
+                "attacks/backdoor.md",
+                "defenses/anomaly-detection.md",
+                (true, false),
+                Some("catches the trigger's odd inputs")
+            ),
+            edge(
+                "attacks/backdoor.md",
+                "defenses/data-provenance.md",
+                (true, true),
+                None
+            ),
+            edge(
+                "attacks/data-poisoning.md",
+                "defenses/anomaly-detection.md",
+                (true, true),
+                None
+            ),
+            edge(
+                "attacks/data-poisoning.md",
+                "defenses/data-provenance.md",
+                (true, true),
+                None
+            ),
+        ]
+    );
+    assert_eq!(
+        check(&root),
+        (
+            Some(0),
+            vec![diagnostic(
+                "asymmetric-relation attacks/backdoor.md:10:3",
+                "`attacks/backdoor` lists `defenses/anomaly-detection` under Mitigations, but `defenses/anomaly-detection` does not list it back",
+                "add `[[attacks/backdoor]]` to the Techniques section of `defenses/anomaly-detection.md`",
+            )]
+        )
+    );
+}
+
+/// Kinds from `type/attack`, `#type/defense` and `type/case-study` tags and a `type: Defence`
+/// value, all in one folder; a page without a kind lists nothing, whatever its sections.
+#[test]
+fn kinds_from_type_tags_and_values() {
+    let root = fixture("vocabulary/type-tags");
+    let graph = graph_of(&root);
+    for (path, kind) in [
+        ("notes/jailbreak.md", PageKind::Technique),
+        ("notes/output-filter.md", PageKind::Mitigation),
+        ("notes/rate-limit.md", PageKind::Mitigation),
+        ("notes/chatbot-incident.md", PageKind::CaseStudy),
+        ("notes/reading-list.md", PageKind::Note),
+    ] {
+        assert_eq!(kind_of(&graph, path), kind, "{path}");
+    }
+    assert_eq!(
+        edges(&graph),
+        [
+            edge(
+                "notes/jailbreak.md",
+                "notes/output-filter.md",
+                (true, true),
+                None
+            ),
+            edge(
+                "notes/jailbreak.md",
+                "notes/rate-limit.md",
+                (true, false),
+                None
+            ),
+            edge(
+                "notes/jailbreak.md",
+                "notes/chatbot-incident.md",
+                (true, true),
+                None
+            ),
+        ]
+    );
+    assert_eq!(
+        check(&root),
+        (
+            Some(0),
+            vec![diagnostic(
+                "asymmetric-relation notes/jailbreak.md:12:3",
+                "`notes/jailbreak` lists `notes/rate-limit` under Defenses, but `notes/rate-limit` does not list it back",
+                "add `[[notes/jailbreak]]` to the Techniques section of `notes/rate-limit.md`",
+            )]
+        )
+    );
+}
+
+/// A team's own folders and section names, added through `[schema]` in its atlas-kb.toml:
+/// with the file, its relations are found and the one-sided one is reported in its words;
+/// without it, its pages are notes and nothing is a relation.
+#[test]
+fn a_teams_own_words_through_the_schema() {
+    let site = fixture("vocabulary/team-sections");
+    let graph = graph_in(&site);
+    assert_eq!(kind_of(&graph, "ttps/model-theft.md"), PageKind::Technique);
+    assert_eq!(
+        kind_of(&graph, "controls/watermarks.md"),
+        PageKind::Mitigation
+    );
+    assert_eq!(
+        edges(&graph),
+        [
+            edge(
+                "ttps/model-theft.md",
+                "controls/rate-limits.md",
+                (true, true),
+                Some("makes the queries slow and costly")
+            ),
+            edge(
+                "ttps/model-theft.md",
+                "controls/watermarks.md",
+                (true, false),
+                None
+            ),
+        ]
+    );
+    let run = crate::support::atlas_kb_in(&site, &["check", "--format", "json"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(
+        run.diagnostics(),
+        [diagnostic(
+            "asymmetric-relation ttps/model-theft.md:11:3",
+            "`ttps/model-theft` lists `controls/watermarks` under Countered By, but `controls/watermarks` does not list it back",
+            "add `[[ttps/model-theft]]` to the Counters section of `controls/watermarks.md`",
+        )]
+    );
+
+    let without = graph_of(&site.join("kb"));
+    assert_eq!(kind_of(&without, "ttps/model-theft.md"), PageKind::Note);
+    assert!(without.relations.is_empty());
+}
