@@ -387,6 +387,16 @@ fn init_writes_every_key_and_a_clean_starter() {
         assert!(keys.iter().any(|k| k == section), "no `{section}`");
     }
 
+    // The README shows this same file.
+    let readme = std::fs::read_to_string(crate::support::project().join("README.md")).unwrap();
+    let shown = readme
+        .split_once("as `atlas-kb init` writes it")
+        .and_then(|(_, rest)| rest.split_once("```toml\n"))
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .map(|(block, _)| block)
+        .expect("the README's Configuration section shows the whole file");
+    assert_eq!(shown, text, "README.md shows another file than init writes");
+
     // It reads back as the defaults.
     let config = Config::load(&site, None).expect("the written file parses");
     let defaults = Config::defaults_in(&site);
