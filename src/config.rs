@@ -120,6 +120,12 @@ impl Config {
     /// Reads the settings of site folder `site_dir`: from `file` when given (it must
     /// exist), else from `site_dir/atlas-kb.toml` if there is one, else the defaults.
     pub fn load(site_dir: &Path, file: Option<&Path>) -> Result<Config> {
+        if !site_dir.is_dir() {
+            return Err(Error::Usage(format!(
+                "site folder `{}` does not exist or is not a folder",
+                site_dir.display()
+            )));
+        }
         let default_file = site_dir.join(FILE_NAME);
         let path = match file {
             Some(file) => file.to_path_buf(),

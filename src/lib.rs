@@ -2,9 +2,9 @@
 //! Obsidian vault) into a linked graph, then check it, render it as a static site, or import
 //! the official ATLAS data as pages.
 //!
-//! Data flows one way: the content is read and each page parsed alone, [`graph::Graph::build`]
-//! indexes the pages and resolves every link once, and checking and rendering only read the
-//! graph. Every entry point takes plain settings, a [`Config`] (read from `atlas-kb.toml` by
+//! Data flows one way: the content is read and each page parsed alone, the
+//! [`graph::Graph`] is built once (every page indexed, every link resolved), and checking and
+//! rendering only read it. Every entry point takes plain settings, a [`Config`] (read from `atlas-kb.toml` by
 //! [`Config::load`], or built by hand):
 //!
 //! ```no_run

@@ -221,9 +221,9 @@ pub struct ParsedPage {
     pub parent_technique: Option<String>,
     /// Link text that is not a slice of `text` (see [`Piece`]); usually empty.
     pub link_text: String,
-    /// Set when the load left the text on disk ([`Texts::LinksOnly`]): `text` and `lines`
+    /// Set when the load left the text on disk (as `check` does): `text` and `lines`
     /// are then those of the empty text, every link piece is in `link_text`, and this says
-    /// how the file was when it was read (see [`read_again`]).
+    /// how the file was when it was read, so that a report reads it again only unchanged.
     pub on_disk: Option<FileStamp>,
 }
 
