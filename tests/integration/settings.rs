@@ -199,7 +199,9 @@ language = \"fr-CA\"
         select("404.html", "link[rel=stylesheet]", Some("href")),
         ["https://example.org/kb/_atlas/style.css"]
     );
+    // A home page without its own `index.md` is titled by the site, once.
     assert_eq!(select("index.html", "h1", None), ["Red <Team> & Notes"]);
+    assert_eq!(select("index.html", "title", None), ["Red <Team> & Notes"]);
     let raw = String::from_utf8_lossy(&site.files[page]);
     assert!(
         raw.contains("Red &lt;Team&gt; &amp; Notes"),
