@@ -333,6 +333,9 @@ fn derive_page(source: ParsedPage, vocabulary: &Vocabulary) -> Page {
             .iter()
             .find(|m| vocabulary.is_id_key(&m.key))
             .and_then(|m| AtlasId::parse_prefix(&m.value).map(|(id, _)| id))
+            // An alias that is exactly an ID says the page is that object (as Obsidian
+            // exporters of ATLAS write it).
+            .or_else(|| source.front.aliases.iter().find_map(|a| AtlasId::parse(a)))
     });
     let stem = source
         .path
@@ -347,7 +350,11 @@ fn derive_page(source: ParsedPage, vocabulary: &Vocabulary) -> Page {
             .trim()
             .to_string(),
         (None, Some(t)) => t.trim().to_string(),
-        (None, None) => source.front.sidebar_label.clone().unwrap_or(stem),
+        (None, None) => source
+            .front
+            .sidebar_label
+            .clone()
+            .unwrap_or_else(|| name_from_file(&stem, atlas_id)),
     };
     let name = if name.is_empty() {
         source.front.sidebar_label.clone().unwrap_or_default()
@@ -449,6 +456,27 @@ fn generate_missing_parents(
             generated: true,
         });
     }
+}
+
+/// A page's name from its file name, without the page's ID where the name also holds it
+/// (`Code Signing - AML.M0013`, `AML.M0013 Code Signing`).
+fn name_from_file(stem: &str, id: Option<AtlasId>) -> String {
+    let Some(id) = id else {
+        return stem.to_string();
+    };
+    let lower = stem.to_ascii_lowercase();
+    let Some(at) = lower.find(&id.as_str().to_ascii_lowercase()) else {
+        return stem.to_string();
+    };
+    let separators: &[char] = &[' ', '-', '–', '—', ':', '(', ')', '_'];
+    let before = stem[..at].trim_end_matches(separators);
+    let after = stem[at + id.as_str().len()..].trim_start_matches(separators);
+    let name = match (before.is_empty(), after.is_empty()) {
+        (false, true) => before,
+        (true, false) => after,
+        _ => stem,
+    };
+    name.trim_matches(separators).to_string()
 }
 
 /// The label of a value written as a wiki link (`[[path|AML.T0011: Name]]`), its target if
@@ -639,6 +667,27 @@ impl Graph {
 #[cfg(test)]
 mod tests {
     use super::{grouped, Threads};
+
+    #[test]
+    fn names_from_file_names_leave_the_id_out() {
+        use super::{name_from_file, AtlasId};
+        let id = AtlasId::parse("AML.M0013");
+        assert_eq!(
+            name_from_file("Code Signing - AML.M0013", id),
+            "Code Signing"
+        );
+        assert_eq!(name_from_file("AML.M0013 Code Signing", id), "Code Signing");
+        assert_eq!(
+            name_from_file("Code Signing (AML.M0013)", id),
+            "Code Signing"
+        );
+        assert_eq!(name_from_file("code-signing", id), "code-signing");
+        assert_eq!(name_from_file("a AML.M0013 b", id), "a AML.M0013 b");
+        assert_eq!(
+            name_from_file("Code Signing - AML.M0013", None),
+            "Code Signing - AML.M0013"
+        );
+    }
 
     #[test]
     fn grouped_keeps_the_order_of_each_group() {

@@ -633,6 +633,24 @@ fn unopened_closers(
     }
 }
 
+/// The cells of a table row: split at each `|` without a `\\` before it, the row's outer
+/// pipes dropped.
+fn table_cells(row: &str) -> impl Iterator<Item = &str> {
+    let row = row.trim();
+    let row = row.strip_prefix('|').unwrap_or(row);
+    let row = match row.strip_suffix('|') {
+        Some(rest) if !escaped(row, row.len() - 1) => rest,
+        _ => row,
+    };
+    let mut start = Some(0);
+    std::iter::from_fn(move || {
+        let from = start?;
+        let pipe = (from..row.len()).find(|&i| row.as_bytes()[i] == b'|' && !escaped(row, i));
+        start = pipe.map(|i| i + 1);
+        Some(&row[from..pipe.unwrap_or(row.len())])
+    })
+}
+
 /// Whether wiki link `link` has a label after a `|` with no `\\` before it. (Its parts are
 /// pieces of `text`: the scan finds them there.)
 fn bare_pipe(text: &str, link: &RawLink) -> bool {
@@ -804,7 +822,9 @@ impl Sections<'_> {
                     let step_line = label
                         .as_ref()
                         .is_some_and(|l| vocabulary.is_step_key(l.key));
-                    (step_line || inside(self.tables, range.start).is_some()).then_some(section)
+                    let step_cell = inside(self.tables, range.start)
+                        .is_some_and(|table| self.in_step_column(table, range.start));
+                    (step_line || step_cell).then_some(section)
                 }
                 Some(Below::EntryHeading(section)) => {
                     let in_heading = heading.is_some_and(|h| range.start < self.headings[h].end);
@@ -869,6 +889,24 @@ impl Sections<'_> {
         below
     }
 
+    /// Whether byte `at` of `table` is in the column whose header is the step key
+    /// (`| Step | Tactic | Technique | Description |`), or the table has no such column.
+    fn in_step_column(&self, table: &Range<usize>, at: usize) -> bool {
+        let header = self.lines.line_bounds(self.text, table.start);
+        let column = table_cells(&self.text[header])
+            .position(|cell| self.vocabulary.is_step_key(cell.trim().trim_matches('*')));
+        let Some(column) = column else {
+            return true;
+        };
+        // The link's column: the pipes before it on its row, less the row's leading one.
+        let line = self.lines.line_bounds(self.text, at);
+        let before = &self.text[line.start..at];
+        let pipes = (0..before.len())
+            .filter(|&i| before.as_bytes()[i] == b'|' && !escaped(before, i))
+            .count();
+        pipes.checked_sub(usize::from(before.trim_start().starts_with('|'))) == Some(column)
+    }
+
     /// The first paragraph under heading `h`, before any deeper heading.
     fn description(&self, h: usize) -> Option<&str> {
         let heading = &self.headings[h];
@@ -905,6 +943,19 @@ mod tests {
         assert_eq!(block_id("plain prose"), None);
         assert_eq!(block_id(""), None);
         assert_eq!(block_id("é ^ok"), Some("ok"));
+    }
+
+    #[test]
+    fn table_cells_split_at_unescaped_pipes() {
+        let cells = |row| table_cells(row).collect::<Vec<_>>();
+        assert_eq!(
+            cells("| a | [[x\\|y]] | c |"),
+            [" a ", " [[x\\|y]] ", " c "]
+        );
+        assert_eq!(cells("a|b"), ["a", "b"]);
+        assert_eq!(cells("| 1 | "), [" 1 "]);
+        assert_eq!(cells("|"), [""]);
+        assert_eq!(cells("| a \\|"), [" a \\|"]);
     }
 
     #[test]

@@ -307,3 +307,62 @@ fn a_teams_own_words_through_the_schema() {
     assert_eq!(kind_of(&without, "ttps/model-theft.md"), PageKind::Note);
     assert!(without.relations.is_empty());
 }
+
+/// A vault written by an Obsidian exporter of ATLAS: IDs in aliases and file names
+/// (`Code Signing - AML.M0013.md`), kinds in `atlas_*` tags, relations in tables under
+/// `### Mitigations` and `### Techniques Addressed by Mitigation`, the tactic in an info
+/// callout's `> Tactic:` line, a case study's steps as a table whose Description cells link
+/// other techniques (no entries: only the Technique column is).
+#[test]
+fn an_obsidian_exporters_layout() {
+    let root = fixture("vocabulary/exporter");
+    let graph = graph_of(&root);
+    let page = |path: &str| graph.page_by_path(&format!("ATLAS/{path}.md")).expect(path);
+    let sub = page("Techniques/Unsafe AI Artifacts - AML.T0011.000");
+    assert_eq!(
+        (sub.kind, sub.title().into_owned()),
+        (
+            PageKind::SubTechnique,
+            "AML.T0011.000: Unsafe AI Artifacts".to_string()
+        )
+    );
+    assert_eq!(
+        page("Defenses/Mitigations/Code Signing - AML.M0013").title(),
+        "AML.M0013: Code Signing"
+    );
+    let parent = graph.by_path_id("ATLAS/Techniques/User Execution - AML.T0011.md");
+    let sub_id = graph.by_path_id("ATLAS/Techniques/Unsafe AI Artifacts - AML.T0011.000.md");
+    assert_eq!(graph.parent[sub_id.unwrap().0], parent);
+    let shorten = |e: Edge| {
+        let name = |p: &str| {
+            p.rsplit('/')
+                .next()
+                .unwrap()
+                .trim_end_matches(".md")
+                .to_string()
+        };
+        (name(&e.0), name(&e.1), e.2, e.3)
+    };
+    let found: Vec<(String, String, bool, bool)> = edges(&graph).into_iter().map(shorten).collect();
+    let both = |t: &str, o: &str| (t.to_string(), o.to_string(), true, true);
+    assert_eq!(
+        found,
+        [
+            both("User Execution - AML.T0011", "Execution - AML.TA0005"),
+            (
+                "Unsafe AI Artifacts - AML.T0011.000".to_string(),
+                "Code Signing - AML.M0013".to_string(),
+                true,
+                false
+            ),
+            both("User Execution - AML.T0011", "Code Signing - AML.M0013"),
+            both("User Execution - AML.T0011", "Hub Models - AML.CS0031"),
+        ]
+    );
+    let (code, found) = check(&root);
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        crate::support::positions(&found),
+        ["asymmetric-relation ATLAS/Techniques/Unsafe AI Artifacts - AML.T0011.000.md:22:3"]
+    );
+}
