@@ -617,22 +617,8 @@ fn every_code_at_its_exact_position() {
 #[test]
 fn relation_edges_and_the_generated_parent() {
     let g = graph_of(&fixture("diagnostics"));
-    let path = |id: atlas_kb::graph::PageId| g.pages[id.0].source.path.clone();
-    let edges: Vec<(String, String, bool, bool, Option<String>)> = g
-        .relations
-        .iter()
-        .map(|r| {
-            (
-                path(r.technique),
-                path(r.other),
-                r.from_technique.is_some(),
-                r.from_other.is_some(),
-                g.relation_note(r).map(str::to_string),
-            )
-        })
-        .collect();
     assert_eq!(
-        edges,
+        crate::support::relation_edges(&g),
         [
             (
                 "relations/other-technique.md".into(),
@@ -1044,12 +1030,8 @@ fn real_vault_ai_redteam_kb() {
     let run = check_json(root, &[]);
     assert_eq!(run.code, Some(1), "{}", run.stderr);
     let found = run.diagnostics();
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for d in &found {
-        *counts.entry(d.code.as_str()).or_default() += 1;
-    }
     assert_eq!(
-        counts,
+        crate::support::counts_by_code(&found),
         BTreeMap::from([
             // 394 before the vocabulary knew `Procedure Examples` and labelled lines
             // (`- **Mitigated by**: [[x]]`): 15 false ones went, 20 real ones came.

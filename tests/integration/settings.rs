@@ -306,12 +306,8 @@ fn real_vault_with_templates_excluded() {
     let run = atlas_kb_in(dir.path(), &["check", "--format", "json"]);
     assert_eq!(run.code, Some(1), "{}", run.stderr);
     let found = run.diagnostics();
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for d in &found {
-        *counts.entry(d.code.as_str()).or_default() += 1;
-    }
     assert_eq!(
-        counts,
+        crate::support::counts_by_code(&found),
         BTreeMap::from([
             ("asymmetric-relation", 399),
             ("broken-anchor", 218),
@@ -324,6 +320,11 @@ fn real_vault_with_templates_excluded() {
         ])
     );
     assert!(!found.iter().any(|d| d.path.starts_with("_templates/")));
+    let build = atlas_kb_in(dir.path(), &["build"]);
+    assert_eq!(build.code, Some(0), "{}", build.stderr);
+    let site = crate::support::read_tree(&dir.path().join("public"));
+    assert!(site.contains_key("frameworks/atlas/MITRE-ATLAS.html"));
+    assert!(!site.keys().any(|path| path.starts_with("_templates/")));
     assert!(
         run.stderr
             .starts_with("checked 559 pages: 230 errors, 598 warnings"),

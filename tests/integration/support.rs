@@ -215,3 +215,34 @@ pub fn assert_snapshot(name: &str, actual: &str) {
         path.display()
     );
 }
+
+/// How many diagnostics of each code.
+pub fn counts_by_code(diagnostics: &[JsonDiagnostic]) -> BTreeMap<&str, usize> {
+    let mut counts = BTreeMap::new();
+    for d in diagnostics {
+        *counts.entry(d.code.as_str()).or_default() += 1;
+    }
+    counts
+}
+
+/// A relation as the tests compare it: (technique page, other page, listed by the technique,
+/// listed by the other page, use text).
+pub type Edge = (String, String, bool, bool, Option<String>);
+
+/// Every relation of `graph`, in its order.
+pub fn relation_edges(graph: &atlas_kb::graph::Graph) -> Vec<Edge> {
+    let path = |id: atlas_kb::graph::PageId| graph.pages[id.0].source.path.clone();
+    graph
+        .relations
+        .iter()
+        .map(|r| {
+            (
+                path(r.technique),
+                path(r.other),
+                r.from_technique.is_some(),
+                r.from_other.is_some(),
+                graph.relation_note(r).map(str::to_string),
+            )
+        })
+        .collect()
+}

@@ -2,31 +2,10 @@
 //! variant's relations are found on both sides (no false asymmetric-relation), and the one
 //! relation each fixture lists on one side only is still reported, exactly.
 
-use crate::support::{check_json, fixture, JsonDiagnostic};
+use crate::support::{check_json, fixture, relation_edges as edges, Edge, JsonDiagnostic};
 use atlas_kb::graph::{Graph, PageKind};
 use atlas_kb::Config;
 use std::path::Path;
-
-/// Each relation of the graph: (technique page, other page, listed by the technique, listed
-/// by the other page, use text), in the graph's order.
-type Edge = (String, String, bool, bool, Option<String>);
-
-fn edges(graph: &Graph) -> Vec<Edge> {
-    let path = |id: atlas_kb::graph::PageId| graph.pages[id.0].source.path.clone();
-    graph
-        .relations
-        .iter()
-        .map(|r| {
-            (
-                path(r.technique),
-                path(r.other),
-                r.from_technique.is_some(),
-                r.from_other.is_some(),
-                graph.relation_note(r).map(str::to_string),
-            )
-        })
-        .collect()
-}
 
 fn edge(technique: &str, other: &str, sides: (bool, bool), note: Option<&str>) -> Edge {
     (
