@@ -543,10 +543,12 @@ impl Reader {
                 "description" => site.description = Some(text).filter(|t| !t.is_empty()),
                 "base_url" if text.is_empty() => site.base_url = None,
                 "base_url" => {
-                    let valid = ["https://", "http://"]
-                        .iter()
-                        .any(|s| text.len() > s.len() && text[..s.len()].eq_ignore_ascii_case(s))
-                        && !text.contains(['"', '\'', '<', '>', ' ', '\\', '?', '#']);
+                    let valid = ["https://", "http://"].iter().any(|s| {
+                        text.len() > s.len()
+                            && text
+                                .get(..s.len())
+                                .is_some_and(|p| p.eq_ignore_ascii_case(s))
+                    }) && !text.contains(['"', '\'', '<', '>', ' ', '\\', '?', '#']);
                     if valid {
                         site.base_url = Some(text.trim_end_matches('/').to_string());
                     } else {
@@ -869,4 +871,66 @@ fn toml_string(s: &str) -> String {
     }
     out.push('"');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Settings files edited at random (bytes dropped, repeated, swapped for TOML's
+    /// punctuation or for multi-byte characters) give settings or problems, never a panic.
+    #[test]
+    fn mangled_settings_files_never_panic() {
+        // A base_url whose eighth byte is inside a character, and a pattern that is no glob.
+        let start = annotated()
+            .replace("base_url = \"\"", "base_url = \"http://é\"")
+            .replace("exclude = []", "exclude = [\"[\", \"**/x\"]");
+        let parsed = Config::parse(Path::new("."), Path::new("a.toml"), &start);
+        assert_eq!(
+            parsed.map(|c| c.site.base_url),
+            Ok(Some("http://é".to_string()))
+        );
+        let text: Vec<char> = start.chars().collect();
+        let pieces = [
+            '[',
+            ']',
+            '"',
+            '=',
+            '\n',
+            ',',
+            '.',
+            '{',
+            '}',
+            'é',
+            '\u{1F600}',
+            '#',
+            '\\',
+            ' ',
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..400 {
+            let mut mangled = text.clone();
+            for _ in 0..(next() % 8 + 1) {
+                let at = (next() as usize) % mangled.len();
+                match next() % 3 {
+                    0 => {
+                        mangled.remove(at);
+                    }
+                    1 => mangled.insert(at, pieces[(next() as usize) % pieces.len()]),
+                    _ => mangled[at] = pieces[(next() as usize) % pieces.len()],
+                }
+            }
+            let mangled: String = mangled.into_iter().collect();
+            match Config::parse(Path::new("."), Path::new("atlas-kb.toml"), &mangled) {
+                Ok(_) => {}
+                Err(e) => assert!(!e.problems.is_empty() && !e.to_string().is_empty()),
+            }
+        }
+    }
 }
