@@ -987,6 +987,62 @@ mod tests {
 }
 
 #[cfg(test)]
+mod section_tests {
+    use crate::load::parse_page;
+    use crate::vocabulary::Vocabulary;
+
+    /// Pages made of relation sections, entry headings, labelled lines, step tables and
+    /// stray punctuation in random order: every link gets a section or none, and nothing
+    /// panics.
+    #[test]
+    fn random_section_layouts_never_panic() {
+        let pieces = [
+            "## Mitigations (2)\n",
+            "## Attack Procedure\n",
+            "### [[x|AML.T0001: X]] — use\n",
+            "### Step 1: é\n",
+            "| Step | Tactic | **Technique** |\n|---|---|---|\n",
+            "| 1 | [[t\\|T]] | [[a\\|A]] |\n",
+            "**Mitigated by:** [[m]], [[n]]\n",
+            "- Technique: [[z]]\n",
+            "> Tactic: [[t]]\n",
+            "**Technique:**",
+            "[md](y.md)",
+            "é",
+            "**",
+            ":",
+            "|",
+            "\\",
+            "\n",
+            "\n\n",
+            "#",
+            " ",
+        ];
+        let vocabulary = Vocabulary::default();
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let mut state = seed;
+            for _ in 0..(state % 24) {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1);
+                text.push_str(pieces[(state >> 33) as usize % pieces.len()]);
+            }
+            let page = parse_page("p.md", text.clone(), &vocabulary, &mut Vec::new());
+            for link in &page.links {
+                if let Some(section) = link.section() {
+                    assert!(!vocabulary.section_name(section).is_empty(), "{text:?}");
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
 mod piece_tests {
     use crate::load::parse_page;
 
