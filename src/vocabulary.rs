@@ -166,6 +166,19 @@ pub fn route_of(kind: PageKind) -> Option<&'static str> {
     KIND_WORDS[kind as usize].route
 }
 
+/// Where a group of related pages comes on a page, first to last: a technique's tactics,
+/// its sub-techniques (`relation` `None`), its mitigations, its case studies; then, on the
+/// pages of other kinds, their techniques.
+pub fn group_order(relation: Option<RelationKind>, technique_side: bool) -> u8 {
+    match (technique_side, relation) {
+        (true, Some(RelationKind::TechniqueTactic)) => 1,
+        (true, None) => 2,
+        (true, Some(RelationKind::TechniqueMitigation)) => 3,
+        (true, Some(RelationKind::TechniqueCaseStudy)) => 4,
+        (false, _) => 5,
+    }
+}
+
 /// Metadata keys the importer writes and the lists show, beside the configurable ones in
 /// [`MetadataWords`]. ATLAS data fields, not a vault's choice.
 pub mod keys {

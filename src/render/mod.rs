@@ -13,7 +13,7 @@ use crate::config::SiteSettings;
 use crate::error::Result;
 use crate::graph::{Graph, PageId, PageKind, RelationKind, Resolution};
 use crate::timings::Timings;
-use crate::vocabulary::keys;
+use crate::vocabulary::{group_order, keys};
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -299,13 +299,7 @@ fn relation_groups<'g>(
     for r in graph.relations_of(id) {
         let technique_side = r.technique == id;
         let other = if technique_side { r.other } else { r.technique };
-        // Tactics, sub-techniques, mitigations, case studies; then the techniques of others.
-        let order = match (technique_side, r.kind) {
-            (true, RelationKind::TechniqueTactic) => 1,
-            (true, RelationKind::TechniqueMitigation) => 3,
-            (true, RelationKind::TechniqueCaseStudy) => 4,
-            (false, _) => 5,
-        };
+        let order = group_order(Some(r.kind), technique_side);
         let section = (order, vocabulary.listing_section(r.kind, technique_side));
         if !shown.contains(&other) {
             groups
@@ -317,7 +311,10 @@ fn relation_groups<'g>(
     for &child in &graph.children[id.0] {
         if !shown.contains(&child) {
             groups
-                .entry((2, vocabulary.kind(PageKind::SubTechnique).plural.as_str()))
+                .entry((
+                    group_order(None, true),
+                    vocabulary.kind(PageKind::SubTechnique).plural.as_str(),
+                ))
                 .or_default()
                 .push((child, None));
         }
