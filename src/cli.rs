@@ -29,9 +29,9 @@ pub enum Command {
     Init(InitArgs),
 }
 
-/// Where the site's settings are, and the flags that override any command's settings.
+/// Where the site's settings are.
 #[derive(Debug, clap::Args)]
-pub struct SiteArgs {
+pub struct SettingsArgs {
     /// The site folder: its atlas-kb.toml is read, its templates/ and static/ override the
     /// theme, and paths in the file start from it [default: the current folder].
     #[arg(long, value_name = "DIR")]
@@ -39,6 +39,13 @@ pub struct SiteArgs {
     /// Read the settings from this file instead of the site folder's atlas-kb.toml.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+}
+
+/// The settings of a command that reads the content, and the flag that moves its root.
+#[derive(Debug, clap::Args)]
+pub struct SiteArgs {
+    #[command(flatten)]
+    pub settings: SettingsArgs,
     /// The knowledge base folder (an Obsidian vault works as it is) [default: `root` in
     /// atlas-kb.toml, else content].
     #[arg(long, value_name = "DIR")]
@@ -102,13 +109,9 @@ pub struct ImportArgs {
     /// Overwrite files that an earlier import did not write.
     #[arg(long)]
     pub force: bool,
-    /// The site folder whose atlas-kb.toml names the sections and folders to write
-    /// [default: the current folder].
-    #[arg(long, value_name = "DIR")]
-    pub site: Option<PathBuf>,
-    /// Read the settings from this file instead of the site folder's atlas-kb.toml.
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    /// The settings whose vocabulary names the sections and folders written.
+    #[command(flatten)]
+    pub settings: SettingsArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -125,11 +128,18 @@ fn parse_level(s: &str) -> Result<(Code, Severity), String> {
     Ok((code.trim().parse()?, level.parse()?))
 }
 
+impl SettingsArgs {
+    /// The site folder's settings.
+    pub fn config(&self) -> atlas_kb::Result<Config> {
+        let site = self.site.clone().unwrap_or_else(|| PathBuf::from("."));
+        Config::load(&site, self.config.as_deref())
+    }
+}
+
 impl SiteArgs {
     /// The site folder's settings with `--root` applied.
     pub fn config(&self) -> atlas_kb::Result<Config> {
-        let site = self.site.clone().unwrap_or_else(|| PathBuf::from("."));
-        let mut config = Config::load(&site, self.config.as_deref())?;
+        let mut config = self.settings.config()?;
         if let Some(root) = &self.root {
             config.content.root = root.clone();
         }

@@ -3,7 +3,7 @@
 
 mod cli;
 
-use atlas_kb::{commands, Config, Error, ImportOptions, Outcome};
+use atlas_kb::{commands, Error, ImportOptions, Outcome};
 use clap::Parser;
 use cli::{Cli, Command};
 use std::process::ExitCode;
@@ -51,8 +51,7 @@ fn run(command: Command) -> Result<Outcome, Error> {
             commands::build(&config, args.strict)
         }
         Command::Import(args) => {
-            let site = args.site.unwrap_or_else(|| ".".into());
-            let config = Config::load(&site, args.config.as_deref())?;
+            let config = args.settings.config()?;
             let options = ImportOptions {
                 input: args.input,
                 out: args.out,
