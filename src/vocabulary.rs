@@ -47,10 +47,6 @@ impl PageKind {
         KIND_WORDS[self as usize].list_name
     }
 
-    /// Whether pages of this kind are the technique side of relations.
-    pub fn is_technique(self) -> bool {
-        matches!(self, PageKind::Technique | PageKind::SubTechnique)
-    }
 }
 
 impl fmt::Display for PageKind {
@@ -155,10 +151,12 @@ pub const ID_PREFIXES: [(&str, PageKind); 4] = [
     ("T", PageKind::Technique),
 ];
 
-/// The ATLAS website's route folders (`/techniques/AML.T0010`), each with the kinds of ID it
-/// takes.
+/// The ATLAS website's route folders (`/techniques/AML.T0010`), each once.
 pub fn route_folders() -> impl Iterator<Item = &'static str> {
-    ["techniques", "tactics", "mitigations", "studies"].into_iter()
+    let routes = KIND_WORDS.iter().filter_map(|k| k.route);
+    // Techniques and sub-techniques, next to each other, share theirs.
+    let mut last = None;
+    routes.filter(move |route| last.replace(*route) != Some(*route))
 }
 
 /// The route folder of the IDs of `kind`.
@@ -860,6 +858,12 @@ mod tests {
                 Some((relation, false))
             );
         }
+    }
+
+    #[test]
+    fn route_folders_each_once() {
+        let routes: Vec<&str> = route_folders().collect();
+        assert_eq!(routes, ["tactics", "techniques", "mitigations", "studies"]);
     }
 
     #[test]
