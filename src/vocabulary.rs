@@ -46,7 +46,6 @@ impl PageKind {
     pub fn list_name(self) -> &'static str {
         KIND_WORDS[self as usize].list_name
     }
-
 }
 
 impl fmt::Display for PageKind {
