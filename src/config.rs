@@ -299,12 +299,13 @@ impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for p in &self.problems {
             let mut text = Vec::new();
+            let line = crate::check::report::SourceLine::new(&p.line);
             let snippet = crate::check::report::Snippet {
                 heading: format!("error: {}", p.message),
                 path: &self.path,
                 span: p.span,
                 width: p.width,
-                line: Some(&p.line),
+                line: Some(&line),
                 help: p.help.as_deref(),
             };
             snippet.write(&mut text).map_err(|_| fmt::Error)?;

@@ -23,7 +23,14 @@ impl Span {
 #[derive(Debug, Clone)]
 pub struct LineIndex {
     starts: Vec<usize>,
+    /// For a text with a line longer than [`MARK_BYTES`]: (byte offset, characters before
+    /// it) every `MARK_BYTES` or so, so that a column on a long line costs a count of at most
+    /// that many bytes, not of the whole line before it. Empty for nearly every page.
+    marks: Vec<(usize, usize)>,
 }
+
+/// How far apart the marks of a text with long lines are, in bytes.
+const MARK_BYTES: usize = 4096;
 
 /// The index of the empty text: one line.
 impl Default for LineIndex {
@@ -40,7 +47,25 @@ impl LineIndex {
         let mut starts = Vec::with_capacity(lines);
         starts.push(0);
         starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
-        LineIndex { starts }
+        let longest = starts
+            .windows(2)
+            .map(|w| w[1] - w[0])
+            .chain(starts.last().map(|&last| text.len() - last))
+            .max()
+            .unwrap_or(0);
+        let marks = if longest > MARK_BYTES {
+            marks(text)
+        } else {
+            Vec::new()
+        };
+        LineIndex { starts, marks }
+    }
+
+    /// The characters in `text[..offset]`.
+    fn chars_before(&self, text: &str, offset: usize) -> usize {
+        let i = self.marks.partition_point(|&(at, _)| at <= offset);
+        let (at, count) = i.checked_sub(1).map_or((0, 0), |i| self.marks[i]);
+        count + text.get(at..offset).map_or(0, |s| s.chars().count())
     }
 
     /// The byte range of the line holding byte `offset`, without its `\n`.
@@ -80,7 +105,11 @@ impl LineIndex {
         let line = self.starts.partition_point(|&s| s <= offset) - 1;
         let start = self.starts[line];
         let end = offset.min(text.len());
-        let col = text.get(start..end).map_or(0, |s| s.chars().count());
+        let col = if end - start <= MARK_BYTES || self.marks.is_empty() {
+            text.get(start..end).map_or(0, |s| s.chars().count())
+        } else {
+            self.chars_before(text, end) - self.chars_before(text, start)
+        };
         Span::new(line as u32 + 1, col as u32 + 1)
     }
 
@@ -90,6 +119,24 @@ impl LineIndex {
         let start = *self.starts.get(i)?;
         let end = self.starts.get(i + 1).map_or(text.len(), |&e| e - 1);
         text.get(start..end).map(|l| l.trim_end_matches('\r'))
+    }
+}
+
+/// Character counts at char boundaries about every [`MARK_BYTES`] bytes of `text`.
+fn marks(text: &str) -> Vec<(usize, usize)> {
+    let mut marks = Vec::with_capacity(text.len() / MARK_BYTES + 1);
+    let (mut at, mut count) = (0, 0);
+    loop {
+        let mut next = at + MARK_BYTES;
+        if next >= text.len() {
+            return marks;
+        }
+        while !text.is_char_boundary(next) {
+            next += 1;
+        }
+        count += text[at..next].chars().count();
+        at = next;
+        marks.push((at, count));
     }
 }
 
@@ -107,6 +154,19 @@ mod tests {
         assert_eq!(index.line(text, 2), Some("çé[[x]]"));
         assert_eq!(index.line(text, 3), Some(""));
         assert_eq!(index.line(text, 4), None);
+    }
+
+    #[test]
+    fn columns_on_long_lines_count_characters_as_short_ones_do() {
+        let text = format!("x\n{}[[y]]\n{}\n", "é[[".repeat(3000), "a".repeat(9000));
+        let index = LineIndex::new(&text);
+        assert!(!index.marks.is_empty());
+        for (offset, _) in text.char_indices().step_by(97) {
+            let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+            let col = text[start..offset].chars().count() as u32 + 1;
+            assert_eq!(index.span(&text, offset).col, col, "at {offset}");
+        }
+        assert!(LineIndex::new("short\nlines\n").marks.is_empty());
     }
 
     #[test]

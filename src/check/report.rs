@@ -120,30 +120,90 @@ impl Reporter for Human {
         out: &mut dyn Write,
     ) -> io::Result<()> {
         // Formatting (each source line is copied, widths counted) is the cost, so diagnostics
-        // are formatted on all cores, in order, and written at once: stderr is unbuffered and
-        // stdout flushes per line, so writing piece by piece would cost a system call each.
-        let texts = diagnostics
-            .par_iter()
-            .map(|d| {
-                let mut text = Vec::new();
-                write_human(sources, d, &mut text)?;
-                Ok(text)
-            })
-            .collect::<io::Result<Vec<Vec<u8>>>>()?;
-        out.write_all(&texts.concat())
+        // are formatted on all cores, in order, a batch at a time, and each batch written at
+        // once: stderr is unbuffered and stdout flushes per line, so writing piece by piece
+        // would cost a system call each, and the whole report at once would hold it all in
+        // memory. Diagnostics come sorted by place: those on one line share its `SourceLine`.
+        for batch in diagnostics.chunks(REPORT_BATCH) {
+            let texts = batch
+                .par_chunk_by(|a, b| a.path == b.path && a.span.line == b.span.line)
+                .map(|same_line| {
+                    let first = &same_line[0];
+                    let line = sources
+                        .line(&first.path, first.span.line)
+                        .map(SourceLine::new);
+                    let mut text = Vec::new();
+                    for d in same_line {
+                        write_human(d, line.as_ref(), &mut text)?;
+                    }
+                    Ok(text)
+                })
+                .collect::<io::Result<Vec<Vec<u8>>>>()?;
+            out.write_all(&texts.concat())?;
+        }
+        Ok(())
     }
 }
 
-fn write_human(sources: &dyn Sources, d: &Diagnostic, out: &mut Vec<u8>) -> io::Result<()> {
+/// Diagnostics formatted before their text is written: a few megabytes of report.
+const REPORT_BATCH: usize = 8192;
+
+fn write_human(d: &Diagnostic, line: Option<&SourceLine>, out: &mut Vec<u8>) -> io::Result<()> {
     Snippet {
         heading: format!("{}[{}]: {}", d.severity, d.code, d.message),
         path: &d.path,
         span: d.span,
         width: d.width as usize,
-        line: sources.line(&d.path, d.span.line),
+        line,
         help: d.help.as_deref(),
     }
     .write(out)
+}
+
+/// Lines of up to this many characters are shown whole under a diagnostic; a longer one is
+/// shown as this many around the column, with `…` where it was cut, so that a report stays
+/// linear in its diagnostics however long the lines they point into.
+const SHOWN_CHARS: usize = 160;
+/// Of those, how many come before the column.
+const SHOWN_BEFORE: usize = 60;
+/// A long line keeps the byte offset of every this-many-th character.
+const STEP: usize = 256;
+
+/// A source line to show under diagnostics. For a long line it keeps where every
+/// [`STEP`]th character starts, so that each of many diagnostics on it finds its window
+/// without counting the whole line again.
+pub(crate) struct SourceLine<'a> {
+    text: &'a str,
+    chars: usize,
+    steps: Vec<usize>,
+}
+
+impl<'a> SourceLine<'a> {
+    pub fn new(text: &'a str) -> SourceLine<'a> {
+        let chars = text.chars().count();
+        let steps = if chars > SHOWN_CHARS {
+            text.char_indices()
+                .step_by(STEP)
+                .map(|(at, _)| at)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        SourceLine { text, chars, steps }
+    }
+
+    /// The byte offset of character `n` (the text's length for `n` past its end).
+    fn byte_of(&self, n: usize) -> usize {
+        if n >= self.chars {
+            return self.text.len();
+        }
+        let k = (n / STEP).min(self.steps.len().saturating_sub(1));
+        let (from_char, from_byte) = self.steps.get(k).map_or((0, 0), |&b| (k * STEP, b));
+        self.text[from_byte..]
+            .char_indices()
+            .nth(n - from_char)
+            .map_or(self.text.len(), |(at, _)| from_byte + at)
+    }
 }
 
 /// A problem shown as rustc shows one: a heading, `--> path:line:col`, the source line with
@@ -155,7 +215,7 @@ pub(crate) struct Snippet<'a> {
     /// Characters the carets cover (at least one is shown).
     pub width: usize,
     /// The text of line `span.line`, when it can be shown.
-    pub line: Option<&'a str>,
+    pub line: Option<&'a SourceLine<'a>>,
     pub help: Option<&'a str>,
 }
 
@@ -166,15 +226,31 @@ impl Snippet<'_> {
         let pad = " ".repeat(gutter);
         writeln!(out, "{}", self.heading)?;
         writeln!(out, "{pad}--> {}:{line}:{col}", self.path)?;
-        if let Some(text) = self.line {
+        if let Some(source) = self.line {
+            let column = col.saturating_sub(1) as usize;
+            // The characters shown: the whole line, or a window around the column.
+            let (from, to) = if source.chars <= SHOWN_CHARS {
+                (0, source.chars)
+            } else {
+                let from = column.saturating_sub(SHOWN_BEFORE).min(source.chars);
+                (from, (from + SHOWN_CHARS).min(source.chars))
+            };
+            let cut_before = from > 0;
+            let cut_after = to < source.chars;
+            let window = &source.text[source.byte_of(from)..source.byte_of(to)];
             // Tabs become one space so the carets stay under the characters they mark.
-            let shown: String = text
+            let mut shown: String = window
                 .chars()
                 .map(|c| if c == '\t' { ' ' } else { c })
                 .collect();
-            let len = shown.chars().count();
-            let start = col.saturating_sub(1) as usize;
-            let width = self.width.min(len.saturating_sub(start)).max(1);
+            if cut_before {
+                shown.insert(0, '…');
+            }
+            if cut_after {
+                shown.push('…');
+            }
+            let start = column.saturating_sub(from) + usize::from(cut_before);
+            let width = self.width.min(to.saturating_sub(column)).max(1);
             writeln!(out, "{pad} |")?;
             writeln!(out, "{line} | {}", shown.trim_end())?;
             writeln!(out, "{pad} | {}{}", " ".repeat(start), "^".repeat(width))?;
@@ -216,10 +292,12 @@ impl Reporter for Json {
                 help: d.help.as_deref(),
             })
             .collect();
-        // Serialized whole, then written at once: stdout flushes per line.
-        let mut text = serde_json::to_vec_pretty(&items)?;
-        text.push(b'\n');
-        out.write_all(&text)
+        // Through a buffer: stdout flushes per line, and a whole report in memory could be
+        // hundreds of megabytes.
+        let mut buffered = io::BufWriter::with_capacity(1 << 16, out);
+        serde_json::to_writer_pretty(&mut buffered, &items)?;
+        buffered.write_all(b"\n")?;
+        buffered.flush()
     }
 }
 

@@ -519,15 +519,17 @@ fn scan_wiki_links(
             i = found + 2;
             continue;
         }
-        let Some(close) = find_pair(&line[found + 2..], b']').map(|p| p + found + 2) else {
+        let close = find_pair(&line[found + 2..], b']').map(|p| p + found + 2);
+        let Some(close) = close else {
+            // No `]]` follows: neither this `[[` nor any after it closes, and one report of
+            // it says so (a line of a million `[[` is one problem, not half a million).
             diagnostics.push(malformed(
                 found,
                 line.len() - found,
                 "`[[` is never closed on this line".into(),
                 "a wiki link must close with `]]` on the same line",
             ));
-            i = found + 2;
-            continue;
+            break;
         };
         let inner = &line[found + 2..close];
         if let Some(nested) = rfind_pair(inner, b'[') {
@@ -799,6 +801,91 @@ enum Below {
     Description,
 }
 
+/// What links need of the line they are on, worked out once for all of them.
+#[derive(Default)]
+struct Row<'t> {
+    /// Byte range of the line, without its `\n`.
+    bounds: Range<usize>,
+    /// The label the line starts with, and the byte offset where it ends.
+    label: Option<(Label<'t>, usize)>,
+    /// Offsets of each ` — ` on the line, found when first needed.
+    dashes: Option<Vec<usize>>,
+    /// Offsets of each `|` without a `\\` before it, found when first needed.
+    pipes: Option<Vec<usize>>,
+}
+
+/// What separates an entry from its use text on its line.
+const NOTE_SEPARATOR: &str = " — ";
+
+impl<'t> Row<'t> {
+    fn new(text: &'t str, bounds: Range<usize>) -> Row<'t> {
+        let line = &text[bounds.clone()];
+        let label = line_label(line).map(|label| {
+            let end = label.rest.as_ptr() as usize - text.as_ptr() as usize;
+            (label, end)
+        });
+        Row {
+            bounds,
+            label,
+            dashes: None,
+            pipes: None,
+        }
+    }
+
+    /// The use text after the first ` — ` that follows byte `at`, up to the next link on
+    /// the line (`next_link`), the end of a table cell, or the end of the line: each entry's
+    /// text is its own, however many entries share the line.
+    fn note_after(
+        &mut self,
+        text: &'t str,
+        at: usize,
+        next_link: Option<usize>,
+        in_table: bool,
+    ) -> Option<&'t str> {
+        let line = &text[self.bounds.clone()];
+        let start = self.bounds.start;
+        let dashes = self.dashes.get_or_insert_with(|| {
+            line.match_indices(NOTE_SEPARATOR)
+                .map(|(i, _)| start + i)
+                .collect()
+        });
+        let dash = *dashes[dashes.partition_point(|&d| d < at)..].first()?;
+        let mut end = self.bounds.end;
+        if let Some(next) = next_link.filter(|&n| n < end) {
+            end = next;
+        }
+        if in_table {
+            let pipes = self.pipes(text);
+            if let Some(&pipe) = pipes[pipes.partition_point(|&p| p < dash)..].first() {
+                end = end.min(pipe);
+            }
+        }
+        let from = dash + NOTE_SEPARATOR.len();
+        let note = text.get(from..end.max(from))?.trim();
+        (!note.is_empty()).then_some(note)
+    }
+
+    /// Offsets of each `|` on the line without a `\\` before it.
+    fn pipes(&mut self, text: &str) -> &[usize] {
+        let line = &text[self.bounds.clone()];
+        let start = self.bounds.start;
+        self.pipes.get_or_insert_with(|| {
+            (0..line.len())
+                .filter(|&i| line.as_bytes()[i] == b'|' && !escaped(line, i))
+                .map(|i| start + i)
+                .collect()
+        })
+    }
+
+    /// The table column byte `at` of the line is in: the pipes before it, less the row's
+    /// leading one.
+    fn column(&mut self, text: &str, at: usize) -> Option<usize> {
+        let leading = text[self.bounds.clone()].trim_start().starts_with('|');
+        let before = self.pipes(text).partition_point(|&p| p < at);
+        before.checked_sub(usize::from(leading))
+    }
+}
+
 impl Sections<'_> {
     /// Sets the section and note of each link that is a relation entry. A line that starts
     /// with a label naming a section (`**Mitigated by:** [[x]], [[y]]`) makes its links
@@ -806,24 +893,45 @@ impl Sections<'_> {
     fn assign(&self, links: &mut [RawLink], link_text: &mut String) {
         let below = self.below_each_heading(links);
         let vocabulary = self.vocabulary;
-        for link in links.iter_mut() {
+        // What each link needs of its line and table, worked out once per line and table:
+        // one line may hold tens of thousands of links.
+        let mut row = Row::default();
+        let mut table_column: Option<(usize, Option<usize>)> = None;
+        // Where each link starts: a use text ends at the next link on its line.
+        let starts: Vec<usize> = links.iter().map(|l| l.range().start).collect();
+        for (i, link) in links.iter_mut().enumerate() {
             if !matches!(link.syntax, LinkSyntax::Wiki | LinkSyntax::Markdown) {
                 continue;
             }
             let range = link.range();
-            let line = self.lines.line_bounds(self.text, range.start);
-            let label = line_label(&self.text[line.start..range.start]);
-            let labelled = label.as_ref().and_then(|l| vocabulary.section_of(l.key));
+            let next_link = starts.get(i + 1).copied();
+            if !row.bounds.contains(&range.start) {
+                row = Row::new(self.text, self.lines.line_bounds(self.text, range.start));
+            }
+            // A label counts for the links after it, not for a link inside it.
+            let label = row
+                .label
+                .as_ref()
+                .filter(|(_, end)| *end <= range.start)
+                .map(|(label, _)| label.key);
+            let labelled = label.and_then(|key| vocabulary.section_of(key));
             let i = self.headings.partition_point(|h| h.offset <= range.start);
             let heading = i.checked_sub(1);
             let section = labelled.or_else(|| match heading.and_then(|h| below[h]) {
                 Some(Below::Entries(section)) => Some(section),
                 Some(Below::Steps(section)) => {
-                    let step_line = label
-                        .as_ref()
-                        .is_some_and(|l| vocabulary.is_step_key(l.key));
-                    let step_cell = inside(self.tables, range.start)
-                        .is_some_and(|table| self.in_step_column(table, range.start));
+                    let step_line = label.is_some_and(|key| vocabulary.is_step_key(key));
+                    let step_cell = inside(self.tables, range.start).is_some_and(|table| {
+                        let column = match table_column {
+                            Some((start, column)) if start == table.start => column,
+                            _ => {
+                                let column = self.step_column(table);
+                                table_column = Some((table.start, column));
+                                column
+                            }
+                        };
+                        column.is_none_or(|c| row.column(self.text, range.start) == Some(c))
+                    });
                     (step_line || step_cell).then_some(section)
                 }
                 Some(Below::EntryHeading(section)) => {
@@ -836,12 +944,9 @@ impl Sections<'_> {
                 continue;
             };
             link.section = Some(section);
-            let line_end = self.lines.line_bounds(self.text, range.end).end;
-            let after = &self.text[range.end..line_end];
-            let note = after
-                .split_once(" — ")
-                .map(|(_, note)| note.trim())
-                .filter(|n| !n.is_empty())
+            let in_table = inside(self.tables, range.start).is_some();
+            let note = row
+                .note_after(self.text, range.end, next_link, in_table)
                 .or_else(|| {
                     let h = heading?;
                     let entry = matches!(below[h], Some(Below::EntryHeading(_)))
@@ -850,6 +955,14 @@ impl Sections<'_> {
                 });
             link.note = note.map(|n| Piece::of(self.text, n, link_text));
         }
+    }
+
+    /// The column of `table` whose header is the step key (`| Step | Tactic | Technique |`),
+    /// if it has one.
+    fn step_column(&self, table: &Range<usize>) -> Option<usize> {
+        let header = self.lines.line_bounds(self.text, table.start);
+        table_cells(&self.text[header])
+            .position(|cell| self.vocabulary.is_step_key(cell.trim().trim_matches('*')))
     }
 
     /// For each heading, what the links below it (up to the next heading) are.
@@ -887,24 +1000,6 @@ impl Sections<'_> {
             below.push(this);
         }
         below
-    }
-
-    /// Whether byte `at` of `table` is in the column whose header is the step key
-    /// (`| Step | Tactic | Technique | Description |`), or the table has no such column.
-    fn in_step_column(&self, table: &Range<usize>, at: usize) -> bool {
-        let header = self.lines.line_bounds(self.text, table.start);
-        let column = table_cells(&self.text[header])
-            .position(|cell| self.vocabulary.is_step_key(cell.trim().trim_matches('*')));
-        let Some(column) = column else {
-            return true;
-        };
-        // The link's column: the pipes before it on its row, less the row's leading one.
-        let line = self.lines.line_bounds(self.text, at);
-        let before = &self.text[line.start..at];
-        let pipes = (0..before.len())
-            .filter(|&i| before.as_bytes()[i] == b'|' && !escaped(before, i))
-            .count();
-        pipes.checked_sub(usize::from(before.trim_start().starts_with('|'))) == Some(column)
     }
 
     /// The first paragraph under heading `h`, before any deeper heading.

@@ -6,6 +6,7 @@ mod bench_corpus;
 mod build;
 mod check;
 mod import;
+mod safety;
 mod settings;
 mod site;
 mod support;
