@@ -13,6 +13,16 @@ use crate::timings::Timings;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// A report that could not be written. When its reader went away (`atlas-kb check | head`)
+/// the run still did its job, and its outcome stands; any other failure to write is one.
+fn report_lost(e: std::io::Error, to: &'static str) -> Result<()> {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        Ok(())
+    } else {
+        Err(Error::io("cannot write report to", to, e))
+    }
+}
+
 /// How `check` prints its diagnostics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ReportFormat {
@@ -71,7 +81,7 @@ pub fn check(config: &Config, format: ReportFormat) -> Result<Outcome> {
     };
     written
         .and(out.flush())
-        .map_err(|e| Error::io("cannot write report to", "stdout", e))?;
+        .map_or_else(|e| report_lost(e, "stdout"), Ok)?;
     timings.mark("report");
     let outcome = if rules.fails(&diagnostics) {
         Outcome::ContentErrors
@@ -120,7 +130,7 @@ pub fn build(config: &Config, strict: bool) -> Result<Outcome> {
                 started.elapsed().as_secs_f64()
             )
         });
-    reported.map_err(|e| Error::io("cannot write report to", "stderr", e))?;
+    reported.map_or_else(|e| report_lost(e, "stderr"), Ok)?;
     timings.mark("report");
     let outcome = if strict && rules.fails(&diagnostics) {
         Outcome::ContentErrors
@@ -161,7 +171,7 @@ pub fn import(config: &Config, options: &ImportOptions) -> Result<Outcome> {
             }
             Ok(())
         });
-    written.map_err(|e| Error::io("cannot write report to", "stderr", e))?;
+    written.map_or_else(|e| report_lost(e, "stderr"), Ok)?;
     let failed = imported
         .diagnostics
         .iter()
@@ -183,6 +193,6 @@ pub fn init(dir: &Path) -> Result<Outcome> {
         .written
         .iter()
         .try_for_each(|path| writeln!(err, "wrote {}", path.display()));
-    said.map_err(|e| Error::io("cannot write report to", "stderr", e))?;
+    said.map_or_else(|e| report_lost(e, "stderr"), Ok)?;
     Ok(Outcome::Clean)
 }

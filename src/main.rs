@@ -6,6 +6,7 @@ mod cli;
 use atlas_kb::{commands, Error, ImportOptions, Outcome};
 use clap::Parser;
 use cli::{Cli, Command};
+use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -21,15 +22,17 @@ fn main() -> ExitCode {
             .into();
         }
     };
+    // Written without `eprintln!`, which panics when stderr is a closed pipe.
+    let mut stderr = std::io::stderr();
     match run(cli.command) {
         Ok(outcome) => outcome.into(),
         // The settings file's problems come each with its place, rustc-style.
         Err(Error::Config(problems)) => {
-            eprintln!("{problems}");
+            let _ = writeln!(stderr, "{problems}");
             Outcome::Failure.into()
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            let _ = writeln!(stderr, "error: {e}");
             Outcome::Failure.into()
         }
     }

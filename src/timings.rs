@@ -1,5 +1,6 @@
 //! Opt-in phase timings (`ATLAS_KB_TIMINGS=1`), printed to stderr, for profiling runs.
 
+use std::io::Write;
 use std::time::Instant;
 
 pub struct Timings {
@@ -23,7 +24,9 @@ impl Timings {
             let now = Instant::now();
             let cpu = cpu_seconds().unwrap_or(0.0);
             // CPU beside wall time shows how well a phase uses the cores.
-            eprintln!(
+            // Not `eprintln!`, which panics when stderr is a closed pipe.
+            let _ = writeln!(
+                std::io::stderr(),
                 "timing: {name:<10} {:>8.1} ms  cpu {:>8.1} ms  rss {:>6} MB",
                 (now - self.last).as_secs_f64() * 1e3,
                 (cpu - self.last_cpu) * 1e3,

@@ -66,3 +66,40 @@ fn huge_lines_check_and_build_with_linear_output() {
         );
     }
 }
+
+/// `atlas-kb check … | head`: the reader goes away while the report is written. The run
+/// ends quietly with the exit code of what it found (1: errors), never a panic (101); the
+/// same with stderr closed too, and for `build`, whose site is still written.
+#[test]
+fn a_closed_pipe_ends_the_run_quietly_with_its_exit_code() {
+    use std::process::{Command, Stdio};
+    let dir = TempDir::new("closed-pipe");
+    // 70,000 broken links in a table with bare pipes: megabytes of report, far more than
+    // a pipe holds, so the writes meet the closed pipe.
+    let links: Vec<String> = (0..70_000).map(|i| format!("[[x{i}|y]]")).collect();
+    dir.write(
+        "kb/table.md",
+        format!("# T\n\n| a | b |\n|---|---|\n| {} | z |\n", links.join(" ")),
+    );
+    let root = dir.path().join("kb");
+    let out = dir.path().join("site");
+    let runs: [(&[&str], i32); 3] = [
+        (&["check"], 1),
+        (&["check", "--format", "json"], 1),
+        (&["build", "--out", out.to_str().unwrap()], 0),
+    ];
+    for (args, expected) in runs {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_atlas-kb"))
+            .args(args)
+            .args(["--root", root.to_str().unwrap()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("atlas-kb runs");
+        drop(child.stdout.take());
+        drop(child.stderr.take());
+        let status = child.wait().expect("atlas-kb ends");
+        assert_eq!(status.code(), Some(expected), "{args:?}");
+    }
+    assert!(out.join("table.html").is_file());
+}
