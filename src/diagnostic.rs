@@ -76,7 +76,7 @@ codes! {
     AmbiguousLink = "ambiguous-link", Warning, "several pages tie for a link; the first by name was taken";
     MalformedLink = "malformed-link", Error, "link syntax that is not a link: unterminated, empty, unopened, or a bare wiki link in front matter";
     TablePipe = "table-pipe", Warning, "an unescaped `|` in a wiki link inside a table row, which splits the cell";
-    UnsafeLink = "unsafe-link", Warning, "a `javascript:`, `data:` or `vbscript:` link, rendered as text";
+    UnsafeLink = "unsafe-link", Warning, "a link with a scheme other than `http:`, `https:` or `mailto:`, rendered as text";
     UnknownId = "unknown-id", Error, "a route link to an ATLAS ID no page has";
     DuplicateId = "duplicate-id", Error, "two pages claim the same ATLAS ID";
     InvalidFrontMatter = "invalid-front-matter", Error, "front matter that is not valid YAML, not terminated, or has a repeated key";

@@ -197,6 +197,8 @@
     var list = document.getElementById("search-results");
     if (!input || !list) return;
     var form = input.form || input.parentNode;
+    // The box only searches: Enter opens the chosen result, never submits a form.
+    if (input.form) input.form.addEventListener("submit", function (e) { e.preventDefault(); });
     var active = -1;
     var shown = [];
 

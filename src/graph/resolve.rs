@@ -4,6 +4,7 @@
 use super::{AtlasId, Page, PageId};
 use crate::diagnostic::Code;
 use crate::load::{Heading, LinkSyntax, ParsedPage, RawLink};
+use crate::syntax::{url_kind, UrlKind};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
@@ -26,7 +27,8 @@ pub enum Resolution {
     Asset(String),
     /// Another site (`https:`, `mailto:`, ...).
     External,
-    /// `javascript:`, `data:` or `vbscript:`: never a live link.
+    /// A scheme other than `http:`, `https:` or `mailto:` (`javascript:`, `data:`, ...):
+    /// never a live link.
     Unsafe,
     /// Nothing; why, in words for the user.
     Broken(Box<Broken>),
@@ -735,29 +737,11 @@ fn mix(mut h: u64) -> u64 {
 /// for every markdown link).
 fn classify(dest: &str) -> Destination<'_> {
     let trimmed = dest.trim();
-    // Browsers ignore white space and control characters inside a scheme.
-    let compact_starts_with = |scheme: &str| {
-        let mut compact = trimmed
-            .chars()
-            .filter(|c| !c.is_whitespace() && !c.is_control())
-            .map(|c| c.to_ascii_lowercase());
-        scheme.chars().all(|s| compact.next() == Some(s))
-    };
-    if ["javascript:", "data:", "vbscript:"]
-        .iter()
-        .any(|s| compact_starts_with(s))
-    {
-        return Destination::Unsafe;
-    }
-    let scheme_len = trimmed.find(':').filter(|&i| {
-        i > 0
-            && trimmed[..i].starts_with(|c: char| c.is_ascii_alphabetic())
-            && trimmed[..i]
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
-    });
-    if scheme_len.is_some() || trimmed.starts_with("//") {
-        return Destination::External;
+    match url_kind(trimmed) {
+        UrlKind::Other => return Destination::Unsafe,
+        UrlKind::Web => return Destination::External,
+        UrlKind::Relative if trimmed.starts_with("//") => return Destination::External,
+        UrlKind::Relative => {}
     }
     for folder in crate::vocabulary::route_folders() {
         if let Some(rest) = trimmed
@@ -1098,6 +1082,10 @@ mod tests {
     fn classify_destinations() {
         assert!(matches!(classify("https://x.org"), Destination::External));
         assert!(matches!(classify("mailto:a@b"), Destination::External));
+        assert!(matches!(
+            classify("file:///etc/passwd"),
+            Destination::Unsafe
+        ));
         assert!(matches!(classify("//cdn.x/y"), Destination::External));
         assert!(matches!(
             classify(" JavaScript:alert(1)"),

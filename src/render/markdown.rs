@@ -7,7 +7,7 @@
 use super::url;
 use crate::graph::{Graph, PageId, Resolution};
 use crate::graph::{LinkSyntax, ParsedPage, RawLink};
-use crate::syntax::markdown_options;
+use crate::syntax::{markdown_options, url_kind, UrlKind};
 use pulldown_cmark::{CowStr, Event, Parser, Tag, TagEnd};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -121,18 +121,18 @@ pub fn render_body(graph: &Graph, id: PageId, out_path: &str) -> RenderedBody {
                 let found = markdown_at
                     .get(&original(range.start))
                     .map(|&i| &resolutions[i]);
-                match found.map(|r| ctx.target(r)) {
-                    Some(Target::Broken(why)) => {
-                        open_links.push(LinkEnd::Broken);
-                        events.push(Event::Html(broken_open(&why).into()));
-                    }
-                    Some(Target::Unsafe) => open_links.push(LinkEnd::Drop),
-                    target => {
-                        // Internal targets get the resolver's URL; external ones stay as written.
-                        let dest_url = match target {
-                            Some(Target::Url(href)) | Some(Target::Asset(href)) => href.into(),
-                            _ => dest_url,
-                        };
+                // Internal targets get the resolver's URL; an external one is written as the
+                // parser read it if the one URL classifier lets it be a link. A link the scan
+                // did not find (their parses can differ around wiki links) is text: a URL
+                // nobody checked is never written.
+                let href = match found.map(|r| ctx.target(r)) {
+                    Some(Target::Url(href)) | Some(Target::Asset(href)) => Ok(href.into()),
+                    Some(Target::External) if is_external(&dest_url) => Ok(dest_url),
+                    Some(Target::Broken(why)) => Err(Some(why)),
+                    Some(Target::External | Target::Unsafe) | None => Err(None),
+                };
+                match href {
+                    Ok(dest_url) => {
                         open_links.push(LinkEnd::Keep);
                         events.push(Event::Start(Tag::Link {
                             link_type,
@@ -141,6 +141,11 @@ pub fn render_body(graph: &Graph, id: PageId, out_path: &str) -> RenderedBody {
                             id: link_id,
                         }));
                     }
+                    Err(Some(why)) => {
+                        open_links.push(LinkEnd::Broken);
+                        events.push(Event::Html(broken_open(&why).into()));
+                    }
+                    Err(None) => open_links.push(LinkEnd::Drop),
                 }
             }
             Event::End(TagEnd::Link) => match open_links.pop() {
@@ -169,7 +174,7 @@ pub fn render_body(graph: &Graph, id: PageId, out_path: &str) -> RenderedBody {
                     }
                     // A remote image would be fetched by every reader (and can leak data in
                     // its URL): it becomes a link to the image instead.
-                    Some(Target::External) | None => {
+                    Some(Target::External) if is_external(&dest_url) => {
                         open_images.push(LinkEnd::Span);
                         let open =
                             format!("<a class=\"remote-image\" href=\"{}\">", escape(&dest_url));
@@ -179,7 +184,10 @@ pub fn render_body(graph: &Graph, id: PageId, out_path: &str) -> RenderedBody {
                         open_images.push(LinkEnd::Broken);
                         events.push(Event::Html(broken_open(&why).into()));
                     }
-                    Some(Target::Unsafe) => open_images.push(LinkEnd::Drop),
+                    // Unsafe, or not found by the scan: its text only.
+                    Some(Target::External | Target::Unsafe) | None => {
+                        open_images.push(LinkEnd::Drop)
+                    }
                 }
             }
             Event::End(TagEnd::Image) => match open_images.pop() {
@@ -302,6 +310,16 @@ enum LinkEnd {
     Span,
     Broken,
     Drop,
+}
+
+/// Whether an external destination may be written as a live URL: `http(s):`, `mailto:` or
+/// `//host/...`, by the one classifier.
+fn is_external(dest: &str) -> bool {
+    match url_kind(dest) {
+        UrlKind::Web => true,
+        UrlKind::Relative => dest.trim_start().starts_with("//"),
+        UrlKind::Other => false,
+    }
 }
 
 /// What a resolved link becomes in HTML.

@@ -144,6 +144,8 @@ pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Resul
 
 /// The home page's own text, if the vault has one at its root.
 const HOME_PAGE: &str = "index.md";
+/// Where the home page is written.
+const HOME_OUT: &str = "index.html";
 
 /// Context every template gets: the theme's (`site`) and where the page is.
 fn base_context(theme: &Theme, out_path: &str) -> tera::Context {
@@ -263,7 +265,8 @@ fn render_page<'g>(
     ctx.insert("backlinks", &backlinks);
     theme.render_into("page.html", &ctx, html)?;
     Ok(search::Entry {
-        u: url::encode_path(out_path),
+        // From the site's root, where the search script starts its URLs.
+        u: url::relative(HOME_OUT, out_path),
         t: view.title,
         k: &graph.vocabulary.kind(page.kind).label,
         b: search::body_excerpt(&body.text),
@@ -389,7 +392,7 @@ enum Job {
 /// Every generated page with its output path.
 fn generated_jobs(graph: &Graph, display: &DisplayOrder) -> Vec<(String, Job)> {
     let mut jobs = vec![
-        ("index.html".to_string(), Job::Home),
+        (HOME_OUT.to_string(), Job::Home),
         ("matrix.html".to_string(), Job::Matrix),
         ("404.html".to_string(), Job::NotFound),
     ];
@@ -460,7 +463,7 @@ fn render_job(
 }
 
 fn home(graph: &Graph, theme: &Theme) -> Result<Vec<u8>> {
-    let mut ctx = base_context(theme, "index.html");
+    let mut ctx = base_context(theme, HOME_OUT);
     // Each kind the knowledge base has, with its count and its list page.
     let counts: Vec<LinkView> = PageKind::ALL
         .iter()
@@ -484,7 +487,7 @@ fn home(graph: &Graph, theme: &Theme) -> Result<Vec<u8>> {
         .collect();
     let intro = graph
         .by_path_id(HOME_PAGE)
-        .map(|id| markdown::render_body(graph, id, "index.html").html);
+        .map(|id| markdown::render_body(graph, id, HOME_OUT).html);
     ctx.insert("counts", &counts);
     ctx.insert("intro", &intro);
     ctx.insert("title", &intro_title(graph, theme));

@@ -37,11 +37,20 @@ pub fn relative(from: &str, to: &str) -> String {
         }
     }
     let ups = from_dir[common..].matches('/').count();
-    let mut url = String::with_capacity(ups * 3 + to.len() - common);
+    let mut url = String::with_capacity(ups * 3 + to.len() - common + 2);
     for _ in 0..ups {
         url.push_str("../");
     }
     push_encoded(&mut url, &to[common..]);
+    // A first segment with a `:` would be read as a scheme (a page named
+    // `javascript:alert(1).md`): `./` in front keeps it a path.
+    if url
+        .split('/')
+        .next()
+        .is_some_and(|first| first.contains(':'))
+    {
+        url.insert_str(0, "./");
+    }
     url
 }
 
@@ -128,5 +137,11 @@ mod tests {
         assert_eq!(relative("ab/c.html", "a/d.html"), "../a/d.html");
         assert_eq!(relative("a/b.html", "a/b.html"), "b.html");
         assert_eq!(encode_path("x\u{7}y&z"), "xy%26z");
+        assert_eq!(
+            relative("a.html", "javascript:alert(1).html"),
+            "./javascript:alert(1).html"
+        );
+        assert_eq!(relative("a/b.html", "a/c:d/e.html"), "./c:d/e.html");
+        assert_eq!(relative("a/b.html", "x:y.html"), "../x:y.html");
     }
 }

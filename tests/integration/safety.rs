@@ -103,3 +103,155 @@ fn a_closed_pipe_ends_the_run_quietly_with_its_exit_code() {
     }
     assert!(out.join("table.html").is_file());
 }
+
+/// Every attribute of every page of a built site that can hold a URL holds a relative,
+/// `http(s):` or `mailto:` one; no element but the theme's own script loads script; no
+/// element has an event attribute. Returns what breaks that, as `page: what`.
+pub fn active_content(site: &std::path::Path) -> Vec<String> {
+    use scraper::{Html, Selector};
+    const URL_ATTRIBUTES: &[&str] = &[
+        "href",
+        "src",
+        "action",
+        "formaction",
+        "poster",
+        "data",
+        "cite",
+        "background",
+        "xlink:href",
+        "srcset",
+        "ping",
+        "manifest",
+        "icon",
+    ];
+    let all = Selector::parse("*").unwrap();
+    let mut found = Vec::new();
+    for (path, bytes) in crate::support::read_tree(site) {
+        if !path.ends_with(".html") {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        let doc = Html::parse_document(&text);
+        for element in doc.select(&all) {
+            let element = element.value();
+            for (name, value) in element.attrs() {
+                let lower = name.to_ascii_lowercase();
+                if lower.starts_with("on") {
+                    found.push(format!("{path}: {name}={value:?}"));
+                }
+                let url_like = URL_ATTRIBUTES.contains(&lower.as_str())
+                    || (lower == "content" && element.attr("http-equiv").is_some());
+                let url = value.split_once("url=").map_or(value, |(_, u)| u);
+                if url_like && !safe_url(url) {
+                    found.push(format!("{path}: <{} {name}={value:?}>", element.name()));
+                }
+            }
+            if element.name() == "script" {
+                let theirs = element
+                    .attr("src")
+                    .is_some_and(|s| s.ends_with("_atlas/search.js"));
+                if !theirs {
+                    found.push(format!("{path}: a script element"));
+                }
+            }
+            // The theme's search box is its one form.
+            let theme_form = element.name() == "form" && element.attr("class") == Some("search");
+            let embeds = matches!(
+                element.name(),
+                "iframe" | "object" | "embed" | "form" | "base"
+            );
+            if embeds && !theme_form {
+                found.push(format!("{path}: <{}>", element.name()));
+            }
+        }
+    }
+    found
+}
+
+/// Relative, `http(s):` or `mailto:`, read as a browser reads the scheme.
+fn safe_url(url: &str) -> bool {
+    let compact: String = url
+        .chars()
+        .filter(|c| !c.is_whitespace() && !c.is_control())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    match compact.split_once(':') {
+        None => true,
+        Some((scheme, _)) if scheme.contains(['/', '?', '#']) => true,
+        Some((scheme, _)) => matches!(scheme, "http" | "https" | "mailto"),
+    }
+}
+
+/// The payloads that got a live `javascript:` into pages before, and their kin: each is
+/// text in the built site, or a safe link, and `check` reports the ones it can see.
+#[test]
+fn no_script_from_links_reaches_the_site() {
+    let dir = TempDir::new("no-script-links");
+    let page = "\
+# Links that try to run script
+
+[[target|`]] [a](javascript:alert(1)) `
+
+<javascript:alert(2)>
+
+[b][r] and [[[]]][r]
+
+[r]: javascript:alert(3)
+
+![i](javascript:alert(4))
+
+| cell | other |
+|---|---|
+| [[target|b]] [c](javascript:alert(5)) | x |
+
+[d](&#106;avascript:alert(6)) [e](<java\tscript:alert(7)>) [f](JAVASCRIPT:alert(8))
+[g](data:text/html,<script>alert(9)</script>) [h](vbscript:alert(10)) [k](file:///etc/passwd)
+<vbscript:alert(11)> ![j](data:image/svg+xml,<svg onload=alert(12)>)
+
+[fine](https://example.org/) [mail](mailto:a@example.org) [[target]]
+";
+    dir.write("kb/links.md", page);
+    dir.write("kb/target.md", "# Target\n");
+    // A page whose name reads as a scheme, linked from the lists, search and backlinks.
+    dir.write(
+        "kb/javascript:alert(13).md",
+        "# Named like a scheme\n\nSee [[links]].\n",
+    );
+    dir.write("kb/other.md", "# Other\n\n[[javascript:alert(13)]]\n");
+    let root = dir.path().join("kb");
+    let out = dir.path().join("site");
+    let build = atlas_kb(&[
+        "build",
+        "--root",
+        root.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(build.code, Some(0), "{}", build.stderr);
+    assert_eq!(active_content(&out), Vec::<String>::new());
+    let html = std::fs::read_to_string(out.join("links.html")).unwrap();
+    // What remains of them is text.
+    assert!(!html.to_ascii_lowercase().contains("=\"javascript"), "{html}");
+    assert!(html.contains("<p>javascript:alert(2)</p>"), "{html}");
+    assert!(html.contains("href=\"https://example.org/\""));
+    assert!(html.contains("href=\"mailto:a@example.org\""));
+    let other = std::fs::read_to_string(out.join("other.html")).unwrap();
+    assert!(
+        other.contains("href=\"./javascript:alert(13).html\""),
+        "{other}"
+    );
+    let index = std::fs::read_to_string(out.join("_atlas/search-index.js")).unwrap();
+    assert!(
+        index.contains("\"u\":\"./javascript:alert(13).html\""),
+        "{index}"
+    );
+
+    // `check` warns about each unsafe destination it finds.
+    let run = crate::support::check_json(&root, &[]);
+    let unsafe_links = run
+        .diagnostics()
+        .iter()
+        .filter(|d| d.code == "unsafe-link")
+        .count();
+    assert!(unsafe_links >= 10, "{}", run.stdout);
+}
