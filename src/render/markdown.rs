@@ -17,12 +17,6 @@ use std::ops::Range;
 const OPEN: char = '\u{E000}';
 const CLOSE: char = '\u{E001}';
 
-/// Raw HTML tags kept (without attributes); every other tag is shown as text.
-const ALLOWED_TAGS: &[&str] = &[
-    "b", "br", "code", "del", "details", "em", "i", "kbd", "mark", "p", "s", "small", "strong",
-    "sub", "summary", "sup", "u",
-];
-
 /// How much of a body's plain text is collected: the search index keeps only its start.
 const PLAIN_TEXT_BYTES: usize = 2048;
 
@@ -84,6 +78,7 @@ pub fn render_body(graph: &Graph, id: PageId, out_path: &str) -> RenderedBody {
     let mut open_links: Vec<LinkEnd> = Vec::new();
     let mut open_images: Vec<LinkEnd> = Vec::new();
     let mut heading = 0usize;
+    let mut has_raw_html = false;
     // The title is indexed on its own; its H1 is left out of the body text.
     let mut in_title = false;
     for (event, range) in Parser::new_ext(&text, markdown_options()).into_offset_iter() {
@@ -200,7 +195,21 @@ pub fn render_body(graph: &Graph, id: PageId, out_path: &str) -> RenderedBody {
                 in_title = false;
                 events.push(Event::End(TagEnd::Heading(level)));
             }
-            Event::Html(h) | Event::InlineHtml(h) => events.push(Event::Html(sanitize(&h).into())),
+            // Raw HTML goes in as written, its wiki links made links, and the whole body is
+            // cleaned below: the pieces of raw HTML only make sense together.
+            Event::Html(h) | Event::InlineHtml(h) => {
+                has_raw_html = true;
+                let mut pieces = Vec::new();
+                split_placeholders(h, &[], &mut pieces, |i| {
+                    wiki_html(&ctx, source, &links[i], &resolutions[i])
+                });
+                for piece in pieces {
+                    match piece {
+                        Event::Text(t) | Event::Html(t) => events.push(Event::Html(t)),
+                        other => events.push(other),
+                    }
+                }
+            }
             Event::Code(c) => {
                 plain.push(&c);
                 events.push(Event::Code(c));
@@ -210,6 +219,9 @@ pub fn render_body(graph: &Graph, id: PageId, out_path: &str) -> RenderedBody {
     }
     let mut html = String::with_capacity(text.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    if has_raw_html {
+        html = super::sanitize::clean(&html);
+    }
     RenderedBody {
         html,
         text: plain.text,
@@ -513,36 +525,6 @@ fn block_id_at(text: &str, block_ids: &[&str]) -> Option<usize> {
     })
 }
 
-/// Keeps a few harmless tags (attributes dropped); shows all other HTML as text.
-fn sanitize(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut rest = html;
-    while let Some(lt) = rest.find('<') {
-        push_escaped_text(&mut out, &rest[..lt]);
-        let after = &rest[lt..];
-        let Some(gt) = after.find('>') else {
-            push_escaped_text(&mut out, after);
-            return out;
-        };
-        let tag = &after[1..gt];
-        let closing = tag.starts_with('/');
-        let name: String = tag
-            .trim_start_matches('/')
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .collect::<String>()
-            .to_ascii_lowercase();
-        if ALLOWED_TAGS.contains(&name.as_str()) {
-            let _ = write!(out, "<{}{}>", if closing { "/" } else { "" }, name);
-        } else {
-            push_escaped(&mut out, &after[..=gt]);
-        }
-        rest = &after[gt + 1..];
-    }
-    push_escaped_text(&mut out, rest);
-    out
-}
-
 /// Escapes text for HTML content and attribute values.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -558,25 +540,6 @@ fn push_escaped(out: &mut String, s: &str) {
         b'>' => Some("&gt;"),
         b'"' => Some("&quot;"),
         b'\'' => Some("&#39;"),
-        _ => None,
-    });
-}
-
-/// Appends `s` escaped like [`escape`] does, but keeping `&entity;` references of raw HTML
-/// text intact (and quotes as they are).
-fn push_escaped_text(out: &mut String, s: &str) {
-    push_replacing(out, s, |bytes, i| match bytes[i] {
-        b'&' => {
-            let tail = &bytes[i + 1..];
-            let name = tail
-                .iter()
-                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'#')
-                .count();
-            let reference = name > 0 && tail.get(name) == Some(&b';');
-            (!reference).then_some("&amp;")
-        }
-        b'<' => Some("&lt;"),
-        b'>' => Some("&gt;"),
         _ => None,
     });
 }
@@ -605,20 +568,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sanitize_keeps_plain_tags_and_shows_the_rest() {
-        assert_eq!(sanitize("<sup>1</sup>"), "<sup>1</sup>");
-        assert_eq!(sanitize("<sup class=\"x\">"), "<sup>");
-        assert_eq!(
-            sanitize("<script>alert(1)</script>"),
-            "&lt;script&gt;alert(1)&lt;/script&gt;"
-        );
-        assert_eq!(
-            sanitize("<a href=\"javascript:x\">"),
-            "&lt;a href=&quot;javascript:x&quot;&gt;"
-        );
-    }
-
-    #[test]
     fn escapes_mixed_text() {
         assert_eq!(escape(""), "");
         assert_eq!(escape("plain \u{e9}t\u{e9}"), "plain \u{e9}t\u{e9}");
@@ -627,18 +576,6 @@ mod tests {
             "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;"
         );
         assert_eq!(escape("&&\u{1F642}>"), "&amp;&amp;\u{1F642}&gt;");
-
-        let text = |s: &str| {
-            let mut out = String::from("|");
-            push_escaped_text(&mut out, s);
-            out
-        };
-        assert_eq!(
-            text("a &amp; b &#39; &x &; &a-b; 'q' \"d\" <i> \u{e9}&"),
-            "|a &amp; b &#39; &amp;x &amp;; &amp;a-b; 'q' \"d\" &lt;i&gt; \u{e9}&amp;"
-        );
-        assert_eq!(text("&copy;"), "|&copy;");
-        assert_eq!(text(""), "|");
     }
 
     fn words(start: &str, s: &str, cap: usize) -> String {

@@ -4,6 +4,7 @@
 pub mod markdown;
 pub mod output;
 mod reuse;
+mod sanitize;
 pub mod search;
 pub mod theme;
 pub mod url;

@@ -231,7 +231,10 @@ fn no_script_from_links_reaches_the_site() {
     assert_eq!(active_content(&out), Vec::<String>::new());
     let html = std::fs::read_to_string(out.join("links.html")).unwrap();
     // What remains of them is text.
-    assert!(!html.to_ascii_lowercase().contains("=\"javascript"), "{html}");
+    assert!(
+        !html.to_ascii_lowercase().contains("=\"javascript"),
+        "{html}"
+    );
     assert!(html.contains("<p>javascript:alert(2)</p>"), "{html}");
     assert!(html.contains("href=\"https://example.org/\""));
     assert!(html.contains("href=\"mailto:a@example.org\""));
@@ -254,4 +257,68 @@ fn no_script_from_links_reaches_the_site() {
         .filter(|d| d.code == "unsafe-link")
         .count();
     assert!(unsafe_links >= 10, "{}", run.stdout);
+}
+
+/// Raw HTML that tries to run script, load something or submit something: what is left is
+/// the notes markup the allowlist keeps, and wiki links inside raw HTML are links.
+#[test]
+fn no_script_from_raw_html_reaches_the_site() {
+    let dir = TempDir::new("no-script-html");
+    let page = r#"# Raw HTML
+
+<details open ontoggle="alert(1)"><summary>More [[target]]</summary>
+
+Markdown *inside* a details block.
+
+</details>
+
+<img src=x onerror="alert(2)"> <svg onload="alert(3)"><circle/></svg>
+<a href="jav&#x09;ascript:alert(4)">a</a> <a href="&#106;avascript:alert(5)">b</a>
+<iframe src="https://example.org"></iframe><object data="x.swf"></object><embed src="x">
+<base href="javascript:alert(6)//"><meta http-equiv="refresh" content="0;url=javascript:alert(7)">
+<form action="javascript:alert(8)"><button formaction="javascript:alert(9)">go</button></form>
+<style>@import 'javascript:alert(10)';</style><div style="background:url(javascript:alert(11))">d</div>
+<math><mtext><table><mglyph><style><img src=x onerror=alert(12)></style></mglyph></table></mtext></math>
+<noscript><p title="</noscript><img src=x onerror=alert(13)>"></noscript>
+<!--<script>alert(14)</script>--><script>alert(15)</script>
+<img src="https://example.org/pixel.png?secret" alt="pixel"><img src="diagram.png" alt="ours">
+<table><tr><td style="text-align: right">cell</td></tr></table> <kbd>Ctrl</kbd> x<sub>2</sub>
+"#;
+    dir.write("kb/html.md", page);
+    dir.write("kb/target.md", "# Target\n");
+    dir.write("kb/diagram.png", "png");
+    let root = dir.path().join("kb");
+    let out = dir.path().join("site");
+    let build = atlas_kb(&[
+        "build",
+        "--root",
+        root.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(build.code, Some(0), "{}", build.stderr);
+    assert_eq!(active_content(&out), Vec::<String>::new());
+    let html = std::fs::read_to_string(out.join("html.html")).unwrap();
+    let lower = html.to_ascii_lowercase();
+    for gone in [
+        "alert(",
+        "<iframe",
+        "<object",
+        "<embed",
+        "<svg",
+        "<math",
+        "<style",
+        "pixel.png",
+    ] {
+        assert!(!lower.contains(gone), "`{gone}` survived:\n{html}");
+    }
+    for kept in [
+        "<details open=\"\"><summary>More <a class=\"wikilink\" href=\"target.html\">target</a></summary>",
+        "<p>Markdown <em>inside</em> a details block.</p>",
+        "<img src=\"diagram.png\" alt=\"ours\">",
+        "<td style=\"text-align: right\">cell</td>",
+        "<kbd>Ctrl</kbd> x<sub>2</sub>",
+    ] {
+        assert!(html.contains(kept), "`{kept}` is missing:\n{html}");
+    }
 }
