@@ -1,22 +1,18 @@
 //! Writing the site safely (DESIGN.md section 7): everything goes into a fresh temporary
-//! folder beside the target, which then replaces the target in one rename. An existing target
-//! is replaced only if an earlier build marked it as its own.
+//! folder beside the target, which then takes the target's place in one atomic exchange
+//! (`renameat2` with `RENAME_EXCHANGE`). An existing target is replaced only if an earlier
+//! build marked it as its own. The live site is never changed before the exchange, so a
+//! process killed at any instant leaves either the complete previous site or the complete
+//! new one; the next build removes the staging and old folders such a kill leaves behind.
 //!
 //! What is unchanged since the previous build is kept rather than written again (see
-//! [`super::reuse`]): the staging folder is still complete before the swap, but an unchanged
-//! rebuild creates no new files and moves a handful of folders, and removing the previous
-//! build is then almost free. On some file systems (ext4 without a journal, seen on the
-//! benchmark machine) creating files soon after many were deleted is far slower than either.
-//!
-//! One departure from writing beside the target: folders kept whole are moved out of the
-//! target just before the swap, so for the time those renames take (~0.1 s for 4,000 folders
-//! on that machine) the old site lacks them. Any error after the first move returns them.
+//! [`super::reuse`]): an unchanged file is hard-linked from the previous build, never moved
+//! out of it, so both sites stay whole until the exchange.
 
 use super::reuse::{self, Digest, Previous, Written};
 use crate::error::{Error, Result};
 use crate::timings::Timings;
 use rayon::prelude::*;
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -35,12 +31,10 @@ pub fn check_target(out: &Path, content_root: &Path) -> Result<PathBuf> {
         reason: reason.to_string(),
     };
     let cwd = std::env::current_dir().map_err(|e| Error::io("cannot read", ".", e))?;
-    let absolute = normalize(&cwd.join(out));
-    let real = |p: &Path| p.canonicalize().unwrap_or_else(|_| normalize(p));
-    let target = match absolute.canonicalize() {
-        Ok(p) => p,
-        Err(_) => absolute.clone(),
-    };
+    let real = |p: &Path| resolve(p);
+    // Symlinks anywhere in the existing part of the path are resolved before any rule
+    // applies: `--out vault-link/site` is inside the vault.
+    let target = resolve(&cwd.join(out));
     let root = real(content_root);
     if target.parent().is_none() {
         return Err(refuse("it is the file system root"));
@@ -76,19 +70,101 @@ pub fn check_target(out: &Path, content_root: &Path) -> Result<PathBuf> {
     Ok(target)
 }
 
-/// `a/./b/../c` -> `a/c` without touching the file system.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            std::path::Component::ParentDir => {
-                out.pop();
+/// `path` (absolute) with every symlink in its existing part resolved: its longest existing
+/// ancestor made canonical, then the rest of its components, `..` taken lexically (nothing
+/// below the existing part exists, so no symlink can be there).
+fn resolve(path: &Path) -> PathBuf {
+    let components: Vec<std::path::Component> = path.components().collect();
+    for split in (0..=components.len()).rev() {
+        let existing: PathBuf = components[..split].iter().collect();
+        let Ok(mut resolved) = existing.canonicalize() else {
+            continue;
+        };
+        for c in &components[split..] {
+            match c {
+                std::path::Component::ParentDir => {
+                    resolved.pop();
+                }
+                std::path::Component::CurDir => {}
+                c => resolved.push(c),
             }
-            std::path::Component::CurDir => {}
-            c => out.push(c),
+        }
+        return resolved;
+    }
+    path.to_path_buf()
+}
+
+/// In debug builds (what the tests run), `ATLAS_KB_STOP_AT=<step>` aborts the process at that
+/// step of writing the site, as a kill would, so that a test can check what each instant
+/// leaves. Release builds never read it.
+fn stop_point(step: &str) {
+    #[cfg(debug_assertions)]
+    if std::env::var_os("ATLAS_KB_STOP_AT").is_some_and(|at| at == step) {
+        std::process::abort();
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = step;
+}
+
+/// The folders a build puts beside its target (`.<name>.atlas-kb-tmp-<pid>` while staging,
+/// `.<name>.atlas-kb-old-<pid>` for the previous build after the exchange), as (prefix).
+fn sibling_prefixes(name: &str) -> [String; 2] {
+    [
+        format!(".{name}.atlas-kb-tmp-"),
+        format!(".{name}.atlas-kb-old-"),
+    ]
+}
+
+/// Removes what interrupted builds left beside the target: staging and old folders that
+/// hold a build's marker and whose process is gone.
+fn remove_leftovers(parent: &Path, name: &str) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    let prefixes = sibling_prefixes(name);
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(file_name) = file_name.to_str() else {
+            continue;
+        };
+        let Some(pid) = prefixes
+            .iter()
+            .find_map(|p| file_name.strip_prefix(p.as_str()))
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let path = entry.path();
+        let ours = std::fs::symlink_metadata(path.join(MARKER)).is_ok_and(|m| m.is_file())
+            && std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir());
+        if ours && pid != std::process::id() && !process_alive(pid) {
+            let _ = remove_tree(&path);
         }
     }
-    out
+}
+
+/// Whether process `pid` is running (where that cannot be told: assumed so, and its folders
+/// are left alone).
+fn process_alive(pid: u32) -> bool {
+    #[cfg(unix)]
+    {
+        let Some(pid) = i32::try_from(pid)
+            .ok()
+            .and_then(rustix::process::Pid::from_raw)
+        else {
+            return false;
+        };
+        // Signal 0 tests for the process; a process of another user answers EPERM.
+        match rustix::process::test_kill_process(pid) {
+            Ok(()) => true,
+            Err(e) => e != rustix::io::Errno::SRCH,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+        true
+    }
 }
 
 /// A fresh folder beside the target that the build writes into; `finish` marks it and swaps
@@ -117,11 +193,20 @@ impl Staging {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "site".into());
-        let dir = parent.join(format!(".{name}.atlas-kb-tmp-{}", std::process::id()));
+        remove_leftovers(&parent, &name);
+        let dir = parent.join(format!(
+            "{}{}",
+            sibling_prefixes(&name)[0],
+            std::process::id()
+        ));
         if dir.exists() {
             remove_tree(&dir).map_err(|e| Error::io("cannot remove", &dir, e))?;
         }
         std::fs::create_dir(&dir).map_err(|e| Error::io("cannot create", &dir, e))?;
+        // Marked at once, so that a later build knows to remove it if this one is killed.
+        let marker = dir.join(MARKER);
+        std::fs::write(&marker, MARKER_HEADER)
+            .map_err(|e| Error::io("cannot write", &marker, e))?;
         Ok(Staging {
             dir,
             target: target.to_path_buf(),
@@ -156,6 +241,7 @@ impl Staging {
                 kept,
             });
         }
+        stop_point("writing");
         Ok(())
     }
 
@@ -175,37 +261,28 @@ impl Staging {
             Err(_) => Vec::new(),
         };
         written.par_sort_unstable_by(|a, b| a.rel.cmp(&b.rel));
-        let whole = match &self.previous {
-            Some(previous) => previous.whole_folders(&written),
-            None => Vec::new(),
-        };
-        let whole_set: HashSet<&str> = whole.iter().map(String::as_str).collect();
-        self.link_kept(&written, |rel| !inside(&whole_set, rel))?;
+        stop_point("written");
+        self.link_kept(&written)?;
+        stop_point("linked");
         let marker = self.dir.join(MARKER);
         std::fs::write(&marker, reuse::marker_text(MARKER_HEADER, &written))
             .map_err(|e| Error::io("cannot write", &marker, e))?;
         timings.mark("write");
+        stop_point("marked");
 
-        // From here to the swap, the target lacks the folders moved out of it: only renames
-        // happen in between.
-        let moved = self.move_whole(&whole, &written)?;
-        match swap_into_place(&self.dir, &self.target, &self.parent, &self.name) {
-            Ok(old) => {
-                self.finished = true;
-                timings.mark("swap");
-                if let Some(old) = old {
-                    remove_tree(&old)
-                        .map_err(|e| Error::io("cannot remove the previous build", &old, e))?;
-                }
-            }
-            Err(e) => {
-                self.give_back(&moved);
-                return Err(e);
-            }
+        let old = swap_into_place(&self.dir, &self.target, &self.parent, &self.name)?;
+        self.finished = true;
+        timings.mark("swap");
+        stop_point("swapped");
+        if let Some(old) = old {
+            remove_tree(&old)
+                .map_err(|e| Error::io("cannot remove the previous build", &old, e))?;
         }
-        // The marker's time says until when the build alone changed the site, and moving
-        // folders or removing the previous build's links changed some after it was written.
-        // Failing to touch it only means that the next build trusts the list for fewer files.
+        stop_point("removed");
+        // The marker's time says until when the build alone changed the site, and removing
+        // the previous build's links changed the link counts of kept files after it was
+        // written. Failing to touch it only means that the next build trusts the list for
+        // fewer files.
         let _ = std::fs::File::options()
             .write(true)
             .open(self.target.join(MARKER))
@@ -214,14 +291,14 @@ impl Staging {
         Ok(())
     }
 
-    /// Links the previous build's file for each kept file that `wanted` picks.
-    fn link_kept(&self, written: &[Written], wanted: impl Fn(&str) -> bool + Sync) -> Result<()> {
+    /// Links the previous build's file for each kept file.
+    fn link_kept(&self, written: &[Written]) -> Result<()> {
         let Some(previous) = &self.previous else {
             return Ok(());
         };
         written
             .par_iter()
-            .filter(|file| file.kept && wanted(&file.rel))
+            .filter(|file| file.kept)
             .try_for_each(|file| {
                 let (old, new) = (previous.dir.join(&file.rel), self.dir.join(&file.rel));
                 self.folders.make(&self.dir, &file.rel)?;
@@ -231,49 +308,6 @@ impl Staging {
                     .map_err(|e| Error::io("cannot write", &new, e))
             })
     }
-
-    /// Moves the folders the previous build holds whole into the staging folder; any that
-    /// cannot be moved has its files linked instead. Returns the folders moved. This is the
-    /// one step that changes the target before the swap; if the build fails after it,
-    /// `give_back` returns them, so the target is as it was.
-    fn move_whole(&self, whole: &[String], written: &[Written]) -> Result<Vec<String>> {
-        let Some(previous) = &self.previous else {
-            return Ok(Vec::new());
-        };
-        let (mut moved, mut unmoved) = (Vec::new(), HashSet::new());
-        for folder in whole {
-            let (from, to) = (previous.dir.join(folder), self.dir.join(folder));
-            // Nothing was written below `to`, so it was not created; its parent may not be.
-            let parent = to.parent().map_or(Ok(()), std::fs::create_dir_all);
-            if parent.is_ok() && std::fs::rename(&from, &to).is_ok() {
-                moved.push(folder.clone());
-            } else {
-                unmoved.insert(folder.as_str());
-            }
-        }
-        if !unmoved.is_empty() {
-            if let Err(e) = self.link_kept(written, |rel| inside(&unmoved, rel)) {
-                self.give_back(&moved);
-                return Err(e);
-            }
-        }
-        Ok(moved)
-    }
-
-    /// Returns folders moved from the target by `move_whole`, last first.
-    fn give_back(&self, moved: &[String]) {
-        if let Some(previous) = &self.previous {
-            for folder in moved.iter().rev() {
-                let _ = std::fs::rename(self.dir.join(folder), previous.dir.join(folder));
-            }
-        }
-    }
-}
-
-/// Whether `rel` lies below one of `folders`.
-fn inside(folders: &HashSet<&str>, rel: &str) -> bool {
-    rel.match_indices('/')
-        .any(|(slash, _)| folders.contains(&rel[..slash]))
 }
 
 /// The site's folders, and which of them exist in the staging folder yet.
@@ -321,26 +355,48 @@ impl Drop for Staging {
     }
 }
 
-/// Swaps the staging folder in for the target; returns where the previous build went, for
-/// the caller to remove.
+/// Puts the staging folder in the target's place; returns where the previous build went, for
+/// the caller to remove. Where the system can, the two are exchanged in one step, so the
+/// target always holds a whole site; elsewhere the target is moved aside first, and for the
+/// instant between the two renames there is none.
 fn swap_into_place(
     staging: &Path,
     target: &Path,
     parent: &Path,
     name: &str,
 ) -> Result<Option<PathBuf>> {
-    let old = parent.join(format!(".{name}.atlas-kb-old-{}", std::process::id()));
-    let had_old = target.exists();
-    if had_old {
-        std::fs::rename(target, &old).map_err(|e| Error::io("cannot move aside", target, e))?;
+    if !target.exists() {
+        return std::fs::rename(staging, target)
+            .map(|()| None)
+            .map_err(|e| Error::io("cannot move into place", target, e));
     }
-    if let Err(e) = std::fs::rename(staging, target) {
-        if had_old {
-            let _ = std::fs::rename(&old, target);
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{renameat_with, RenameFlags, CWD};
+        if renameat_with(CWD, staging, CWD, target, RenameFlags::EXCHANGE).is_ok() {
+            // The previous build now sits where the staging folder was: renamed to show it.
+            let old = parent.join(format!(
+                "{}{}",
+                sibling_prefixes(name)[1],
+                std::process::id()
+            ));
+            return Ok(Some(match std::fs::rename(staging, &old) {
+                Ok(()) => old,
+                Err(_) => staging.to_path_buf(),
+            }));
         }
+    }
+    let old = parent.join(format!(
+        "{}{}",
+        sibling_prefixes(name)[1],
+        std::process::id()
+    ));
+    std::fs::rename(target, &old).map_err(|e| Error::io("cannot move aside", target, e))?;
+    if let Err(e) = std::fs::rename(staging, target) {
+        let _ = std::fs::rename(&old, target);
         return Err(Error::io("cannot move into place", target, e));
     }
-    Ok(had_old.then_some(old))
+    Ok(Some(old))
 }
 
 /// Removes a folder tree, its sub-folders in parallel. A folder without sub-folders goes in

@@ -1,18 +1,15 @@
 //! What a build can keep of the previous one in the target folder (see [`super::output`]).
 //!
 //! A file whose bytes are unchanged is the previous build's file, hard-linked into the new
-//! one instead of written again. A folder whose every file is unchanged, and whose previous
-//! copy holds nothing else, is moved into the new build whole: one rename instead of a link
-//! for each file now and an unlink for each when the previous build is removed.
+//! one instead of written again. (Moving whole folders out of the previous build would be
+//! cheaper, but it would change the live site before the new one is in place.)
 //!
 //! To know which files are unchanged without reading them all again, the marker lists the
 //! digest and size of every file the build wrote (see [`Manifest`]). The list speaks only for
-//! files and folders unchanged since the marker was written; any other file is read and
-//! compared, and any other folder is listed, so a page edited by hand in the output, or a
-//! file added there, does not survive the next build.
+//! files unchanged since the marker was written; any other file is read and compared, so a
+//! page edited by hand in the output does not survive the next build, and a file added there
+//! is not carried into it.
 
-use rayon::prelude::*;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// A 128-bit digest of a file's bytes, and its size.
@@ -166,130 +163,5 @@ impl Previous {
             Some(listed) if self.untouched(&metadata) => listed == digest,
             _ => std::fs::read(&old).is_ok_and(|old| old == bytes),
         }
-    }
-
-    /// The folders of the new build that the previous one holds exactly: every file kept,
-    /// and nothing else there, all the way down. Only the largest are given (none inside
-    /// another), sorted. The site root itself is never one: the new marker goes there.
-    pub(super) fn whole_folders(&self, written: &[Written]) -> Vec<String> {
-        let new = Tree::of(written.iter().map(|w| (w.rel.as_str(), w.kept)));
-        let old = Tree::of(self.manifest.0.iter().map(|(rel, _)| (rel.as_str(), true)));
-        let listed_alike: Vec<bool> = new
-            .folders
-            .par_iter()
-            .map(|folder| {
-                folder.all_kept && {
-                    let listed = old.index.get(folder.path).map(|&i| old.folders[i].entries);
-                    self.lists_only(folder.path, folder.entries, listed)
-                }
-            })
-            .collect();
-        // A folder is whole when it and every folder below it are alike. Children have
-        // longer paths, so going from the longest path down settles them first.
-        let mut whole = listed_alike;
-        let mut deepest_first: Vec<usize> = (0..new.folders.len()).collect();
-        deepest_first.sort_unstable_by_key(|&i| std::cmp::Reverse(new.folders[i].path.len()));
-        for i in deepest_first {
-            if let (false, Some(parent)) = (whole[i], new.folders[i].parent) {
-                whole[parent] = false;
-            }
-        }
-        let mut largest: Vec<String> = new
-            .folders
-            .iter()
-            .enumerate()
-            .filter(|&(i, folder)| whole[i] && folder.parent.is_none_or(|p| !whole[p]))
-            .map(|(_, folder)| folder.path.to_string())
-            .collect();
-        largest.sort_unstable();
-        largest
-    }
-
-    /// Whether the previous build's `folder` is a real folder with `entries` entries and no
-    /// more. The caller knows that each entry the new build puts there exists in it, so the
-    /// count decides. A folder unchanged since the marker holds what the manifest lists
-    /// (`listed`); any other is read.
-    fn lists_only(&self, folder: &str, entries: u32, listed: Option<u32>) -> bool {
-        let path = self.dir.join(folder);
-        let Ok(metadata) = std::fs::symlink_metadata(&path) else {
-            return false;
-        };
-        if !metadata.is_dir() {
-            return false;
-        }
-        if self.untouched(&metadata) && listed.is_some() {
-            return listed == Some(entries);
-        }
-        std::fs::read_dir(&path).is_ok_and(|listing| {
-            let mut found = 0u32;
-            for entry in listing {
-                if entry.is_err() {
-                    return false;
-                }
-                found += 1;
-            }
-            found == entries
-        })
-    }
-}
-
-/// The folders of a list of file paths, each with how many entries (files and folders) it
-/// holds directly, and whether every file below it is kept.
-struct Tree<'a> {
-    folders: Vec<Folder<'a>>,
-    index: HashMap<&'a str, usize>,
-}
-
-struct Folder<'a> {
-    path: &'a str,
-    /// `None` for a folder at the site root.
-    parent: Option<usize>,
-    entries: u32,
-    all_kept: bool,
-}
-
-impl<'a> Tree<'a> {
-    fn of(files: impl Iterator<Item = (&'a str, bool)>) -> Tree<'a> {
-        let mut tree = Tree {
-            folders: Vec::new(),
-            index: HashMap::new(),
-        };
-        for (rel, kept) in files {
-            // A file at the root belongs to no folder that could be moved.
-            let Some(slash) = rel.rfind('/').filter(|&i| i > 0) else {
-                continue;
-            };
-            let folder = tree.folder(&rel[..slash]);
-            tree.folders[folder].entries += 1;
-            let mut up = Some(folder);
-            // A folder already marked has all its ancestors marked.
-            while let Some(i) = up.filter(|&i| !kept && tree.folders[i].all_kept) {
-                tree.folders[i].all_kept = false;
-                up = tree.folders[i].parent;
-            }
-        }
-        tree
-    }
-
-    /// The folder at `path`, added with its ancestors if new.
-    fn folder(&mut self, path: &'a str) -> usize {
-        if let Some(&i) = self.index.get(path) {
-            return i;
-        }
-        let parent = path
-            .rfind('/')
-            .filter(|&i| i > 0)
-            .map(|slash| self.folder(&path[..slash]));
-        if let Some(parent) = parent {
-            self.folders[parent].entries += 1;
-        }
-        self.folders.push(Folder {
-            path,
-            parent,
-            entries: 0,
-            all_kept: true,
-        });
-        self.index.insert(path, self.folders.len() - 1);
-        self.folders.len() - 1
     }
 }

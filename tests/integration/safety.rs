@@ -322,3 +322,98 @@ Markdown *inside* a details block.
         assert!(html.contains(kept), "`{kept}` is missing:\n{html}");
     }
 }
+
+/// A build killed at each step of writing the site (`ATLAS_KB_STOP_AT`, read by debug builds
+/// only, aborts the process there as `kill -9` would) leaves the output folder holding the
+/// whole previous site or the whole new one; the next build removes what it left beside
+/// the target and writes the same site as a fresh build.
+#[test]
+fn a_build_killed_at_any_step_leaves_a_whole_site() {
+    use crate::support::{copy_fixture, read_tree};
+    use std::process::Command;
+    for step in [
+        "writing", "written", "linked", "marked", "swapped", "removed",
+    ] {
+        let (dir, vault) = copy_fixture("site-basic");
+        let out = dir.path().join("out");
+        let build = |out: &std::path::Path, stop: Option<&str>| {
+            let mut command = Command::new(env!("CARGO_BIN_EXE_atlas-kb"));
+            command.args([
+                "build",
+                "--root",
+                vault.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ]);
+            if let Some(step) = stop {
+                command.env("ATLAS_KB_STOP_AT", step);
+            }
+            command.output().expect("atlas-kb runs").status
+        };
+        assert!(build(&out, None).success());
+        let previous = read_tree(&out);
+        let note = vault.join("notes/overview.md");
+        let text = std::fs::read_to_string(&note).unwrap();
+        std::fs::write(
+            &note,
+            format!("{text}\nA line the killed build was adding.\n"),
+        )
+        .unwrap();
+        let fresh = dir.path().join("fresh");
+        assert!(build(&fresh, None).success());
+        let next = read_tree(&fresh);
+
+        let killed = build(&out, Some(step));
+        assert_eq!(killed.code(), None, "{step}: the build was to be stopped");
+        let left = read_tree(&out);
+        assert!(
+            left == previous || left == next,
+            "{step}: the output is neither the previous site nor the new one"
+        );
+        let expected = if matches!(step, "swapped" | "removed") {
+            &next
+        } else {
+            &previous
+        };
+        assert!(
+            &left == expected,
+            "{step}: not the site expected at this step"
+        );
+
+        assert!(build(&out, None).success(), "{step}: the next build");
+        assert!(read_tree(&out) == next, "{step}: the next build's site");
+        let mut beside: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        beside.sort();
+        assert_eq!(beside, ["fresh", "out", "vault"], "{step}: leftovers");
+    }
+}
+
+/// `--out` through a symlink to the content root (or to a folder inside it) is refused like
+/// the content root itself.
+#[cfg(unix)]
+#[test]
+fn an_output_folder_through_a_symlink_into_the_content_is_refused() {
+    let (dir, vault) = crate::support::copy_fixture("site-basic");
+    std::os::unix::fs::symlink(&vault, dir.path().join("vault-link")).unwrap();
+    std::os::unix::fs::symlink(vault.join("notes"), dir.path().join("notes-link")).unwrap();
+    for out in ["vault-link/site", "notes-link/../site", "vault-link"] {
+        let out = dir.path().join(out);
+        let run = atlas_kb(&[
+            "build",
+            "--root",
+            vault.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(run.code, Some(2), "{}: {}", out.display(), run.stderr);
+        assert!(
+            run.stderr.contains("refusing to write to"),
+            "{}",
+            run.stderr
+        );
+    }
+    assert!(!vault.join("site").exists());
+}
