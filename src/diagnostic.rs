@@ -85,6 +85,7 @@ codes! {
     AsymmetricRelation = "asymmetric-relation", Warning, "a relation listed on one side only";
     MissingParentPage = "missing-parent-page", Warning, "a sub-technique whose parent technique has no page";
     OrphanPage = "orphan-page", Off, "a page no other page links to";
+    ReservedPath = "reserved-path", Warning, "a content file that would land where the build writes its own (the theme's `_atlas/` folder, a generated page); it is not published";
     InvalidAtlasData = "invalid-atlas-data", Error, "an object in ATLAS.yaml that import cannot use as given: a missing or mistyped field, an unknown object type, a duplicate ID or a reference to no object";
 }
 

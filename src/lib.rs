@@ -29,6 +29,7 @@ mod exit_codes;
 pub mod graph;
 mod import;
 mod init;
+mod layout;
 mod load;
 mod render;
 mod source;

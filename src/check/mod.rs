@@ -4,6 +4,7 @@ pub mod report;
 
 use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::graph::{AtlasId, Graph, LinkRef, PageId, Relation, Resolution};
+use crate::layout::{self, Generated};
 use crate::load::LinkSyntax;
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -66,6 +67,7 @@ pub fn check(graph: &Graph, rules: &Rules) -> Vec<Diagnostic> {
             .par_iter()
             .filter_map(|relation| relation_diagnostic(graph, relation)),
     );
+    found.extend(reserved_paths(graph));
     if rules.severity(Code::OrphanPage) != Severity::Off {
         found.par_extend(
             graph
@@ -221,4 +223,31 @@ fn relation_diagnostic(graph: &Graph, relation: &Relation) -> Option<Diagnostic>
             missing_on.source.path
         )),
     )
+}
+
+/// Content files that would land where the build writes its own: not published.
+fn reserved_paths(graph: &Graph) -> Vec<Diagnostic> {
+    let generated = Generated::new(graph);
+    let pages = graph
+        .pages
+        .iter()
+        .filter(|p| !p.generated && p.source.path != layout::HOME_TEXT)
+        .map(|p| (p.source.path.as_str(), layout::page_path(p)));
+    let assets = graph.assets.iter().map(|a| (a.as_str(), a.clone()));
+    pages
+        .chain(assets)
+        .filter_map(|(file, out)| {
+            let why = generated.owner(&out)?;
+            Some(
+                Diagnostic::new(
+                    Code::ReservedPath,
+                    file,
+                    crate::source::Span::new(1, 1),
+                    1,
+                    format!("`{file}` is not published: `{out}` is where the build writes {why}"),
+                )
+                .with_help("rename it or move it to another folder"),
+            )
+        })
+        .collect()
 }

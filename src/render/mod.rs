@@ -13,6 +13,7 @@ pub mod views;
 use crate::config::SiteSettings;
 use crate::error::Result;
 use crate::graph::{Graph, PageId, PageKind, RelationKind, Resolution};
+use crate::layout::{self, list_path, tag_slug};
 use crate::timings::Timings;
 use crate::vocabulary::{group_order, keys};
 use rayon::prelude::*;
@@ -20,7 +21,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
 pub use theme::Theme;
-use views::{list_path, tag_slug, DisplayOrder, Group, LinkView, PageView, TagView};
+use views::{DisplayOrder, Group, LinkView, PageView, TagView};
 
 pub struct BuildOptions<'a> {
     pub out: &'a Path,
@@ -35,13 +36,14 @@ pub struct BuildOptions<'a> {
 pub struct BuildReport {
     pub pages: usize,
     pub files: usize,
-    /// Generated pages skipped because a content page has the same output path.
+    /// Content files left out because a content page has the same output path.
     pub shadowed: Vec<String>,
 }
 
 /// Renders `graph` and replaces `opts.out` with the result. Every output path is decided
-/// first (content pages win over assets, assets over generated pages), then pages are
-/// rendered and written in one parallel pass, so the site is never held in memory whole.
+/// first (the theme and generated pages first, then content pages, then other content
+/// files), then pages are rendered and written in one parallel pass, so the site is never
+/// held in memory whole.
 pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Result<BuildReport> {
     let target = output::check_target(opts.out, opts.root)?;
     let theme = Theme::load(
@@ -50,37 +52,40 @@ pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Resul
         opts.site.base_url.clone(),
     )?;
 
-    // A root `index.md` is the home page's text, not a page of its own.
-    let home_page = graph.by_path_id(HOME_PAGE);
+    // A root `index.md` is the home page's text, not a page of its own. Content that would
+    // land where the build writes its own files (the theme, generated pages) is left out,
+    // as `check` reports (reserved-path); of two content files at one path, the page wins.
+    let home_page = graph.by_path_id(layout::HOME_TEXT);
+    let generated = layout::Generated::new(graph);
     let pages: Vec<(PageId, String)> = (0..graph.pages.len())
         .into_par_iter()
         .map(PageId)
         .filter(|&id| Some(id) != home_page)
-        .map(|id| (id, url::page_path(graph.page(id))))
+        .map(|id| (id, layout::page_path(graph.page(id))))
+        .filter(|(_, path)| generated.owner(path).is_none())
         .collect();
     let mut taken: HashSet<String> = pages.par_iter().map(|(_, p)| p.to_lowercase()).collect();
     let mut shadowed = Vec::new();
-    let mut claim = |path: &str| {
-        let free = taken.insert(path.to_lowercase());
-        if !free {
-            shadowed.push(path.to_string());
-        }
-        free
-    };
-    let assets: Vec<&String> = graph.assets.iter().filter(|a| claim(a)).collect();
-    let display = DisplayOrder::new(graph);
-    let jobs: Vec<(String, Job)> = generated_jobs(graph, &display)
-        .into_iter()
-        .filter(|(path, _)| claim(path))
+    let assets: Vec<&String> = graph
+        .assets
+        .iter()
+        .filter(|a| generated.owner(a).is_none())
+        .filter(|a| {
+            let free = taken.insert(a.to_lowercase());
+            if !free {
+                shadowed.push(a.to_string());
+            }
+            free
+        })
         .collect();
+    let display = DisplayOrder::new(graph);
+    let jobs: Vec<(String, Job)> = generated_jobs(graph, &display);
     let statics: Vec<(String, &[u8])> = theme
         .static_files
         .iter()
-        .map(|(name, bytes)| (format!("{}/{name}", url::THEME_DIR), bytes.as_slice()))
-        .filter(|(path, _)| claim(path))
+        .map(|(name, bytes)| (format!("{}/{name}", layout::THEME_DIR), bytes.as_slice()))
         .collect();
-    let index_path = format!("{}/search-index.js", url::THEME_DIR);
-    let write_index = claim(&index_path);
+    let index_path = layout::SEARCH_INDEX.to_string();
 
     let paths = pages
         .par_iter()
@@ -126,15 +131,13 @@ pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Resul
     for (path, bytes) in &statics {
         staging.write(path, bytes)?;
     }
-    if write_index {
-        entries.par_sort_unstable_by(|a, b| a.u.cmp(&b.u));
-        staging.write(&index_path, &search::index_js(&entries))?;
-    }
+    entries.par_sort_unstable_by(|a, b| a.u.cmp(&b.u));
+    staging.write(&index_path, &search::index_js(&entries))?;
     assets
         .par_iter()
         .try_for_each(|asset| staging.copy(&opts.root.join(asset), asset))?;
     timings.mark("files");
-    let files = pages.len() + assets.len() + jobs.len() + statics.len() + usize::from(write_index);
+    let files = pages.len() + assets.len() + jobs.len() + statics.len() + 1;
     staging.finish(timings)?;
     Ok(BuildReport {
         pages: pages.len(),
@@ -143,17 +146,12 @@ pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Resul
     })
 }
 
-/// The home page's own text, if the vault has one at its root.
-const HOME_PAGE: &str = "index.md";
-/// Where the home page is written.
-const HOME_OUT: &str = "index.html";
-
 /// Context every template gets: the theme's (`site`) and where the page is.
 fn base_context(theme: &Theme, out_path: &str) -> tera::Context {
     let mut ctx = theme.context.clone();
     let root = url::root_prefix(out_path);
     ctx.insert("root", &root);
-    ctx.insert("theme", &format!("{root}{}", url::THEME_DIR));
+    ctx.insert("theme", &format!("{root}{}", layout::THEME_DIR));
     ctx.insert("path", out_path);
     if let Some(base) = &theme.base_url {
         ctx.insert(
@@ -230,11 +228,7 @@ fn render_page<'g>(
         .tags
         .iter()
         .map(|t| LinkView {
-            href: format!(
-                "{}tags/{}.html",
-                url::root_prefix(out_path),
-                url::encode_path(&tag_slug(t))
-            ),
+            href: url::relative(out_path, &layout::tag_path(&tag_slug(t))),
             id: None,
             name: t,
             title: t.as_str().into(),
@@ -267,7 +261,7 @@ fn render_page<'g>(
     theme.render_into("page.html", &ctx, html)?;
     Ok(search::Entry {
         // From the site's root, where the search script starts its URLs.
-        u: url::relative(HOME_OUT, out_path),
+        u: url::relative(layout::HOME, out_path),
         t: view.title,
         k: &graph.vocabulary.kind(page.kind).label,
         b: search::body_excerpt(&body.text),
@@ -393,15 +387,21 @@ enum Job {
 /// Every generated page with its output path.
 fn generated_jobs(graph: &Graph, display: &DisplayOrder) -> Vec<(String, Job)> {
     let mut jobs = vec![
-        (HOME_OUT.to_string(), Job::Home),
-        ("matrix.html".to_string(), Job::Matrix),
-        ("404.html".to_string(), Job::NotFound),
+        (layout::HOME.to_string(), Job::Home),
+        (layout::MATRIX.to_string(), Job::Matrix),
+        (layout::NOT_FOUND.to_string(), Job::NotFound),
     ];
     jobs.extend(PageKind::ALL.map(|k| (list_path(k), Job::List(k))));
     let mut routes: Vec<(String, Job)> = graph
         .by_id
         .values()
-        .filter_map(|&p| url::route_path(graph.page(p)).map(|r| (r, Job::Route(p))))
+        .filter_map(|&p| {
+            let page = graph.page(p);
+            let route = layout::route_path(page)?;
+            // No redirect where the page of that ID is itself.
+            (route.to_lowercase() != layout::page_path(page).to_lowercase())
+                .then_some((route, Job::Route(p)))
+        })
         .collect();
     routes.sort_by(|a, b| a.0.cmp(&b.0));
     jobs.extend(routes);
@@ -428,7 +428,7 @@ fn render_job(
                 .base_url
                 .as_ref()
                 .map_or_else(|| "/".to_string(), |base| format!("{base}/"));
-            ctx.insert("theme", &format!("{root}{}", url::THEME_DIR));
+            ctx.insert("theme", &format!("{root}{}", layout::THEME_DIR));
             ctx.insert("root", &root);
             theme.render("404.html", &ctx)?.into_bytes()
         }
@@ -436,7 +436,7 @@ fn render_job(
             let mut ctx = base_context(theme, path);
             // The route's canonical address is its page's.
             if let Some(base) = &theme.base_url {
-                let page = url::encode_path(&url::page_path(graph.page(*p)));
+                let page = url::encode_path(&layout::page_path(graph.page(*p)));
                 ctx.insert("canonical", &format!("{base}/{page}"));
             }
             ctx.insert("target", &LinkView::new(graph, path, *p, None));
@@ -464,7 +464,7 @@ fn render_job(
 }
 
 fn home(graph: &Graph, theme: &Theme) -> Result<Vec<u8>> {
-    let mut ctx = base_context(theme, HOME_OUT);
+    let mut ctx = base_context(theme, layout::HOME);
     // Each kind the knowledge base has, with its count and its list page.
     let counts: Vec<LinkView> = PageKind::ALL
         .iter()
@@ -487,8 +487,8 @@ fn home(graph: &Graph, theme: &Theme) -> Result<Vec<u8>> {
         })
         .collect();
     let intro = graph
-        .by_path_id(HOME_PAGE)
-        .map(|id| markdown::render_body(graph, id, HOME_OUT).html);
+        .by_path_id(layout::HOME_TEXT)
+        .map(|id| markdown::render_body(graph, id, layout::HOME).html);
     ctx.insert("counts", &counts);
     ctx.insert("intro", &intro);
     ctx.insert("title", &intro_title(graph, theme));
@@ -505,7 +505,7 @@ fn intro_title(graph: &Graph, theme: &Theme) -> String {
             .to_string()
     };
     graph
-        .page_by_path(HOME_PAGE)
+        .page_by_path(layout::HOME_TEXT)
         .map(|p| p.name.clone())
         .unwrap_or_else(site_title)
 }
@@ -513,7 +513,7 @@ fn intro_title(graph: &Graph, theme: &Theme) -> String {
 /// Tactics as columns in matrix order (their `sidebar_position`), techniques under each,
 /// sub-techniques nested under their parent.
 fn matrix(graph: &Graph, theme: &Theme, display: &DisplayOrder) -> Result<Vec<u8>> {
-    let from = "matrix.html";
+    let from = layout::MATRIX;
     let mut tactics: Vec<PageId> = (0..graph.pages.len())
         .map(PageId)
         .filter(|p| graph.page(*p).kind == PageKind::Tactic)
@@ -696,8 +696,8 @@ fn tag_jobs(graph: &Graph, display: &DisplayOrder) -> Vec<(String, Job)> {
             href: url::encode_path(&format!("{slug}.html")),
             count: pages.len(),
         });
-        jobs.push((format!("tags/{slug}.html"), Job::Tag { name, pages }));
+        jobs.push((layout::tag_path(&slug), Job::Tag { name, pages }));
     }
-    jobs.push(("tags/index.html".to_string(), Job::TagIndex(index)));
+    jobs.push((layout::tags_index(), Job::TagIndex(index)));
     jobs
 }

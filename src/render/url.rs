@@ -1,22 +1,7 @@
 //! The site's URL layout (DESIGN.md section 6). Every URL in a page is relative to that page,
 //! so the folder works from `file://`, any static host, or a CI artifact.
 
-use crate::graph::{Anchor, Graph, Page, PageId};
-
-/// Where the theme's own files and the search index go; content cannot collide with it
-/// because dot-less underscore folders are rare in vaults and checked for at build time.
-pub const THEME_DIR: &str = "_atlas";
-
-/// The output path of a page: its content path with `.html`.
-pub fn page_path(page: &Page) -> String {
-    format!("{}.html", page.stem_path())
-}
-
-/// The redirect page an ATLAS website route becomes: `techniques/AML.T0010.html`.
-pub fn route_path(page: &Page) -> Option<String> {
-    let id = page.atlas_id.as_ref()?;
-    Some(format!("{}/{id}.html", id.route_folder()))
-}
+use crate::graph::{Anchor, Graph, PageId};
 
 /// `../` repeated once per folder above `path` (a `/`-separated output path).
 pub fn root_prefix(path: &str) -> String {

@@ -103,24 +103,3 @@ impl DisplayOrder {
         self.0[page.0]
     }
 }
-
-/// The list page of a kind: `list/techniques.html`.
-pub fn list_path(kind: PageKind) -> String {
-    format!("list/{}.html", kind.list_name())
-}
-
-/// Tag names to file names: lower case, anything but letters and digits becomes `-`.
-pub fn tag_slug(tag: &str) -> String {
-    let slug: String = tag
-        .trim_start_matches('#')
-        .to_lowercase()
-        .chars()
-        .map(|c| if c.is_alphanumeric() { c } else { '-' })
-        .collect();
-    let slug = slug.trim_matches('-').to_string();
-    if slug.is_empty() {
-        "tag".into()
-    } else {
-        slug
-    }
-}

@@ -479,6 +479,7 @@ fn every_code_at_its_exact_position() {
             "malformed-link malformed-link.md:6:30",
             "malformed-link malformed-link.md:7:15",
             "malformed-link malformed-link.md:8:29",
+            "reserved-path matrix.md:1:1",
             "missing-parent-page relations/absent-parent/sub-technique.md:2:1",
             "asymmetric-relation relations/mitigation.md:10:3",
             "asymmetric-relation relations/technique.md:8:3",
@@ -545,6 +546,12 @@ fn every_code_at_its_exact_position() {
         "warning",
         "label names `AML.T0017` but the link goes to `AML.T0010` (`relations/technique`)",
         Some("no page has `AML.T0017`"),
+    );
+    expect(
+        "reserved-path matrix.md:1:1",
+        "warning",
+        "`matrix.md` is not published: `matrix.html` is where the build writes the matrix",
+        Some("rename it or move it to another folder"),
     );
     expect(
         "malformed-link malformed-link.md:2:9",

@@ -417,3 +417,44 @@ fn an_output_folder_through_a_symlink_into_the_content_is_refused() {
     }
     assert!(!vault.join("site").exists());
 }
+
+/// Content cannot replace the theme's files or a page the build generates: such files are
+/// not published, and `check` names each.
+#[test]
+fn content_cannot_replace_the_theme_or_generated_pages() {
+    let dir = TempDir::new("reserved");
+    dir.write("kb/_atlas/search.js", "alert('from the vault')");
+    dir.write("kb/_atlas/style.css", "body { display: none }");
+    dir.write("kb/matrix.md", "# Not the matrix\n");
+    dir.write("kb/list/techniques.md", "# Not the list\n");
+    dir.write(
+        "kb/page.md",
+        "---\ntitle: \"AML.T0010: Page\"\n---\n# Page\n",
+    );
+    let root = dir.path().join("kb");
+    let out = dir.path().join("site");
+    let run = crate::support::check_json(&root, &[]);
+    assert_eq!(
+        crate::support::positions(&run.diagnostics()),
+        [
+            "reserved-path _atlas/search.js:1:1",
+            "reserved-path _atlas/style.css:1:1",
+            "reserved-path list/techniques.md:1:1",
+            "reserved-path matrix.md:1:1",
+        ]
+    );
+    let build = atlas_kb(&[
+        "build",
+        "--root",
+        root.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(build.code, Some(0), "{}", build.stderr);
+    let script = std::fs::read_to_string(out.join("_atlas/search.js")).unwrap();
+    assert!(!script.contains("from the vault") && script.contains("ATLAS_SEARCH_INDEX"));
+    let style = std::fs::read_to_string(out.join("_atlas/style.css")).unwrap();
+    assert!(!style.contains("display: none }"));
+    let matrix = std::fs::read_to_string(out.join("matrix.html")).unwrap();
+    assert!(!matrix.contains("Not the matrix"));
+}
