@@ -46,6 +46,7 @@ pub(crate) fn load(config: &Config, texts: Texts, timings: &mut Timings) -> Resu
         &config.content.root,
         &vocabulary,
         &config.content.exclude,
+        config.build.allow_active_assets,
         texts,
     )?;
     timings.mark("load");

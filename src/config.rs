@@ -69,6 +69,9 @@ pub struct ContentSettings {
 pub struct BuildSettings {
     /// Where `build` writes the site (replaced as a whole).
     pub out: PathBuf,
+    /// Publish attachments that can run script when opened (HTML, JavaScript, SVG with
+    /// script), which are left out by default.
+    pub allow_active_assets: bool,
 }
 
 /// `[check]`: the level of each diagnostic code.
@@ -111,6 +114,7 @@ impl Config {
             },
             build: BuildSettings {
                 out: site_dir.join("public"),
+                allow_active_assets: false,
             },
             check: CheckSettings::default(),
             vocabulary: Vocabulary::default(),
@@ -338,7 +342,7 @@ type Key<'i> = Spanned<std::borrow::Cow<'i, str>>;
 const TOP_KEYS: &[&str] = &["site", "content", "build", "check", "schema"];
 const SITE_KEYS: &[&str] = &["title", "description", "base_url", "language"];
 const CONTENT_KEYS: &[&str] = &["root", "exclude"];
-const BUILD_KEYS: &[&str] = &["out"];
+const BUILD_KEYS: &[&str] = &["out", "allow_active_assets"];
 const CHECK_KEYS: &[&str] = &["deny_warnings", "levels"];
 const SCHEMA_KEYS: &[&str] = &["kinds", "relations", "metadata"];
 const KIND_KEYS: &[&str] = &["replace", "folders", "types", "tags", "label", "plural"];
@@ -519,7 +523,11 @@ impl Reader {
                 }
                 "build" => {
                     for (key, value) in self.entries(table, "build", BUILD_KEYS) {
-                        if let Some(out) = self.word(value, key) {
+                        if key == "allow_active_assets" {
+                            if let Some(allow) = self.boolean(value, key) {
+                                config.build.allow_active_assets = allow;
+                            }
+                        } else if let Some(out) = self.word(value, key) {
                             config.build.out = config.site_dir.join(out);
                         }
                     }
@@ -757,6 +765,8 @@ pub fn annotated() -> String {
     line("[build]");
     line("# Where `atlas-kb build` writes the site; the folder is replaced as a whole.");
     line("out = \"public\"");
+    line("# Publish attachments that can run script when opened (.html, .js, SVG with script).");
+    line("allow_active_assets = false");
     line("");
     line("[check]");
     line("# Warnings fail `atlas-kb check` (and `atlas-kb build --strict`) as errors do.");

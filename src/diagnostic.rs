@@ -85,6 +85,7 @@ codes! {
     AsymmetricRelation = "asymmetric-relation", Warning, "a relation listed on one side only";
     MissingParentPage = "missing-parent-page", Warning, "a sub-technique whose parent technique has no page";
     OrphanPage = "orphan-page", Off, "a page no other page links to";
+    ActiveAsset = "active-asset", Warning, "an attachment that can run script when opened (HTML, JavaScript, an SVG with script); it is not published unless the settings allow it";
     ReservedPath = "reserved-path", Warning, "a content file that would land where the build writes its own (the theme's `_atlas/` folder, a generated page); it is not published";
     InvalidAtlasData = "invalid-atlas-data", Error, "an object in ATLAS.yaml that import cannot use as given: a missing or mistyped field, an unknown object type, a duplicate ID or a reference to no object";
 }
@@ -145,6 +146,13 @@ impl Diagnostic {
             message,
             help: None,
         }
+    }
+
+    /// The same diagnostic at another level than its code's default (a `[check.levels]`
+    /// setting for the code still decides).
+    pub fn at_level(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
     }
 
     /// The same diagnostic with a help line.

@@ -31,6 +31,11 @@ impl Rules {
             .unwrap_or(code.default_severity())
     }
 
+    /// The level the settings set for `code`, if they set one.
+    fn set_for(&self, code: Code) -> Option<Severity> {
+        self.overrides.get(&code).copied()
+    }
+
     /// Whether these diagnostics fail the run.
     pub fn fails(&self, diagnostics: &[Diagnostic]) -> bool {
         diagnostics.iter().any(|d| {
@@ -68,6 +73,15 @@ pub fn check(graph: &Graph, rules: &Rules) -> Vec<Diagnostic> {
             .filter_map(|relation| relation_diagnostic(graph, relation)),
     );
     found.extend(reserved_paths(graph));
+    found.extend(graph.active_assets.iter().map(|(path, why, published)| {
+        let message = if *published {
+            format!("`{path}` can run script when opened ({why}); it is published because `allow_active_assets` is set")
+        } else {
+            format!("`{path}` can run script when opened ({why}); it is not published")
+        };
+        Diagnostic::new(Code::ActiveAsset, path, crate::source::Span::new(1, 1), 1, message)
+            .with_help("publish it anyway with `allow_active_assets = true` under `[build]` in atlas-kb.toml")
+    }));
     if rules.severity(Code::OrphanPage) != Severity::Off {
         found.par_extend(
             graph
@@ -87,7 +101,11 @@ pub fn check(graph: &Graph, rules: &Rules) -> Vec<Diagnostic> {
         );
     }
     for d in &mut found {
-        d.severity = rules.severity(d.code);
+        // A diagnostic made at another level than its code's default keeps it, unless the
+        // settings set the code's level.
+        if let Some(severity) = rules.set_for(d.code) {
+            d.severity = severity;
+        }
     }
     found.retain(|d| d.severity != Severity::Off);
     // Stable, as `dedup` needs equal diagnostics next to each other in a fixed order.

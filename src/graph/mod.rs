@@ -121,6 +121,9 @@ pub struct Graph {
     pub diagnostics: Vec<Diagnostic>,
     /// The words the pages were read with.
     pub vocabulary: Vocabulary,
+    /// Attachments that can run script when opened: path, why, and whether the settings
+    /// publish them anyway (unpublished ones are not in `assets`).
+    pub active_assets: Vec<(String, String, bool)>,
 }
 
 impl Graph {
@@ -130,8 +133,8 @@ impl Graph {
             root: _,
             pages: parsed,
             assets,
-            excluded,
-            excluded_by,
+            withheld,
+            active,
             mut diagnostics,
         } = vault;
         let mut pages: Vec<Page> = parsed
@@ -166,7 +169,7 @@ impl Graph {
         // Map builds over every page (the index has four, in two pairs): they share the threads.
         let folded = resolve::FoldedPaths::new(&pages);
         let (index, by_path) = rayon::join(
-            || resolve::Index::new(&pages, &folded, &assets, (&excluded, &excluded_by), by_id),
+            || resolve::Index::new(&pages, &folded, &assets, &withheld, by_id),
             || {
                 pages
                     .iter()
@@ -248,6 +251,7 @@ impl Graph {
             by_path,
             diagnostics,
             vocabulary,
+            active_assets: active,
         }
     }
 

@@ -121,12 +121,11 @@ pub struct Index<'f> {
     /// Folded folder path (no trailing `/`) -> number of pages anywhere below it.
     folders: FxHashMap<&'f str, usize>,
     pub by_id: FxHashMap<AtlasId, PageId>,
-    /// Files the settings exclude: folded path (pages without `.md`) -> path as on disk.
-    excluded: FxHashMap<String, String>,
-    /// Folded file name -> folded paths of excluded files of that name.
-    excluded_by_name: FxHashMap<String, Vec<String>>,
-    /// The settings file that excludes them.
-    excluded_by: String,
+    /// Files that are not published (excluded, or able to run script): folded path (pages
+    /// without `.md`) -> (path as on disk, why).
+    withheld: FxHashMap<String, (String, String)>,
+    /// Folded file name -> folded paths of withheld files of that name.
+    withheld_by_name: FxHashMap<String, Vec<String>>,
 }
 
 /// Case- and normalization-insensitive form of a path. Borrowed when the path is already
@@ -169,7 +168,7 @@ impl<'f> Index<'f> {
         pages: &[Page],
         folded: &'f FoldedPaths,
         assets: &[String],
-        (excluded, excluded_by): (&[String], &str),
+        withheld: &[(String, String)],
         by_id: FxHashMap<AtlasId, PageId>,
     ) -> Self {
         // Four maps over every page, built as two pairs on two threads.
@@ -216,18 +215,17 @@ impl<'f> Index<'f> {
             suggestions: std::sync::OnceLock::new(),
             children,
             by_id,
-            excluded: FxHashMap::default(),
-            excluded_by_name: FxHashMap::default(),
-            excluded_by: excluded_by.to_string(),
+            withheld: FxHashMap::default(),
+            withheld_by_name: FxHashMap::default(),
         };
-        for path in excluded {
+        for (path, why) in withheld {
             let key = fold(strip_md(path)).into_owned();
             index
-                .excluded_by_name
+                .withheld_by_name
                 .entry(last_component(&key).to_string())
                 .or_default()
                 .push(key.clone());
-            index.excluded.insert(key, path.clone());
+            index.withheld.insert(key, (path.clone(), why.clone()));
         }
         for asset in assets {
             let key = fold(asset).into_owned();
@@ -379,14 +377,11 @@ impl Resolver<'_, '_> {
                 }
             }
         }
-        if let Some(path) = self.excluded(page_key, !relative && !rooted) {
+        if let Some((path, why)) = self.withheld(page_key, !relative && !rooted) {
             return Broken::resolution(
                 Code::BrokenLink,
                 format!("no page matches `{target}`"),
-                Some(format!(
-                    "`{path}` is excluded by the `exclude` setting in `{}`",
-                    self.index.excluded_by
-                )),
+                Some(format!("`{path}` is {why}")),
             );
         }
         let help = if self.suggest {
@@ -401,27 +396,27 @@ impl Resolver<'_, '_> {
         )
     }
 
-    /// The excluded file a link that found nothing would have reached: the one at `key`
-    /// (folded, without `.md`), or with `by_suffix`, the shortest whose path ends with it.
-    fn excluded(&self, key: &str, by_suffix: bool) -> Option<&str> {
-        if self.index.excluded.is_empty() {
+    /// The withheld file a link that found nothing would have reached, and why it is
+    /// withheld: the one at `key` (folded, without `.md`), or with `by_suffix`, the shortest
+    /// whose path ends with it.
+    fn withheld(&self, key: &str, by_suffix: bool) -> Option<&(String, String)> {
+        if self.index.withheld.is_empty() {
             return None;
         }
-        if let Some(path) = self.index.excluded.get(key) {
-            return Some(path);
+        if let Some(found) = self.index.withheld.get(key) {
+            return Some(found);
         }
         if !by_suffix {
             return None;
         }
         let suffix = format!("/{key}");
         self.index
-            .excluded_by_name
+            .withheld_by_name
             .get(last_component(key))?
             .iter()
             .filter(|k| k.ends_with(&suffix))
             .min_by_key(|k| (k.len(), k.as_str()))
-            .and_then(|k| self.index.excluded.get(k.as_str()))
-            .map(String::as_str)
+            .and_then(|k| self.index.withheld.get(k.as_str()))
     }
 
     /// Obsidian's rule for a bare or partial path: pages whose path ends with it.

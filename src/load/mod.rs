@@ -1,6 +1,7 @@
 //! Stage one: walk the content root, read every page (in parallel) and parse each page on its
 //! own. Nothing here looks at another page; that is the graph's job.
 
+mod asset;
 pub mod front_matter;
 pub mod scan;
 
@@ -331,11 +332,13 @@ pub struct Vault {
     pub pages: Vec<Box<ParsedPage>>,
     /// Other files (images, attachments), relative paths, sorted.
     pub assets: Vec<String>,
-    /// Files the settings exclude (pages and others), relative paths, sorted: never read,
-    /// only named when a link leads to one.
-    pub excluded: Vec<String>,
-    /// Where the exclusion was set (the settings file), to say so.
-    pub excluded_by: String,
+    /// Files that are not published, with why (relative paths, sorted): those the settings
+    /// exclude (never read), and attachments that can run script when the settings do not
+    /// allow them. Only named when a link leads to one.
+    pub withheld: Vec<(String, String)>,
+    /// Attachments that can run script when opened (relative paths, sorted), with why, and
+    /// whether the settings publish them anyway.
+    pub active: Vec<(String, String, bool)>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -345,6 +348,7 @@ pub fn load(
     root: &Path,
     vocabulary: &Vocabulary,
     exclude: &Exclude,
+    publish_active: bool,
     texts: Texts,
 ) -> Result<Vault> {
     let canonical_root = root
@@ -359,7 +363,7 @@ pub fn load(
     // the number of open files is.
     let (found, batches) = std::sync::mpsc::sync_channel::<Vec<FoundPage>>(16);
     let (walked, parsed) = std::thread::scope(|scope| {
-        let walker = scope.spawn(|| walk(&canonical_root, exclude, found));
+        let walker = scope.spawn(|| walk(&canonical_root, exclude, publish_active, found));
         let parsed: Vec<(Box<ParsedPage>, Vec<Diagnostic>)> = batches
             .into_iter()
             .par_bridge()
@@ -373,7 +377,8 @@ pub fn load(
     });
     let Walked {
         assets,
-        excluded,
+        withheld,
+        active,
         mut diagnostics,
     } = match walked {
         Ok(walked) => walked,
@@ -394,8 +399,8 @@ pub fn load(
         root: canonical_root,
         pages,
         assets,
-        excluded,
-        excluded_by: exclude.source().to_string(),
+        withheld,
+        active,
         diagnostics,
     })
 }
@@ -510,10 +515,20 @@ const BATCH_FOLDERS: usize = 8;
 /// Sends the pages to `pages` in batches of a few folders as they are found, and returns the
 /// other files (sorted) and the walk's diagnostics. Dot folders and dot files are skipped, as
 /// Obsidian does; a symlink is followed only while it stays inside the root.
-fn walk(root: &Path, exclude: &Exclude, pages: SyncSender<Vec<FoundPage>>) -> Walked {
+fn walk(
+    root: &Path,
+    exclude: &Exclude,
+    publish_active: bool,
+    pages: SyncSender<Vec<FoundPage>>,
+) -> Walked {
     let mut diagnostics = Vec::new();
     let mut assets = Vec::new();
-    let mut excluded = Vec::new();
+    let mut withheld = Vec::new();
+    let mut active = Vec::new();
+    let excluded_why = format!(
+        "excluded by the `exclude` setting in `{}`",
+        exclude.source()
+    );
     // The depth of the excluded folder the walk is in, if any: all below it is excluded.
     let mut excluded_from: Option<usize> = None;
     let mut batch: Vec<FoundPage> = Vec::new();
@@ -605,7 +620,7 @@ fn walk(root: &Path, exclude: &Exclude, pages: SyncSender<Vec<FoundPage>>) -> Wa
                     folders.push(None);
                 }
             } else if entry.file_type().is_file() {
-                excluded.push(relative(root, entry.path()));
+                withheld.push((relative(root, entry.path()), excluded_why.clone()));
             }
             continue;
         }
@@ -617,6 +632,17 @@ fn walk(root: &Path, exclude: &Exclude, pages: SyncSender<Vec<FoundPage>>) -> Wa
             continue;
         }
         if !entry.file_type().is_file() {
+            // A FIFO, a device or a socket: reading one could block or never end.
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::UnreadableFile,
+                    &relative(root, entry.path()),
+                    Span::new(1, 1),
+                    1,
+                    format!("{} is not a regular file; skipped", special_kind(&entry)),
+                )
+                .at_level(crate::diagnostic::Severity::Warning),
+            );
             continue;
         }
         let rel = relative(root, entry.path());
@@ -650,25 +676,70 @@ fn walk(root: &Path, exclude: &Exclude, pages: SyncSender<Vec<FoundPage>>) -> Wa
                 }
             }
         } else {
-            assets.push(rel);
+            match asset::active(entry.path()) {
+                Ok(None) => assets.push(rel),
+                Ok(Some(why)) => {
+                    if publish_active {
+                        assets.push(rel.clone());
+                    } else {
+                        let withheld_why = format!(
+                            "not published: {why} (`allow_active_assets` under `[build]` in atlas-kb.toml publishes it)"
+                        );
+                        withheld.push((rel.clone(), withheld_why));
+                    }
+                    active.push((rel, why, publish_active));
+                }
+                // Reported, and left out of the site rather than failing the build.
+                Err(e) => diagnostics.push(Diagnostic::new(
+                    Code::UnreadableFile,
+                    &rel,
+                    Span::new(1, 1),
+                    1,
+                    format!("cannot read file: {e}; it is not published"),
+                )),
+            }
         }
     }
     send(&mut batch);
     assets.sort();
-    excluded.sort();
+    withheld.sort();
+    active.sort();
     Walked {
         assets,
-        excluded,
+        withheld,
+        active,
         diagnostics,
     }
+}
+
+/// What kind of file that is not a regular file an entry is, in words.
+fn special_kind(entry: &walkdir::DirEntry) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let kind = entry.file_type();
+        if kind.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+    }
+    let _ = entry;
+    "this"
 }
 
 /// What the walk found besides pages (which it sends as it goes).
 struct Walked {
     /// Other files, sorted.
     assets: Vec<String>,
-    /// Excluded files, sorted.
-    excluded: Vec<String>,
+    /// Files not published, with why, sorted.
+    withheld: Vec<(String, String)>,
+    /// Attachments that can run script, with why and whether published, sorted.
+    active: Vec<(String, String, bool)>,
     diagnostics: Vec<Diagnostic>,
 }
 

@@ -470,6 +470,7 @@ fn every_code_at_its_exact_position() {
             "broken-anchor broken-anchor.md:5:26",
             "broken-link broken-link.md:3:16",
             "duplicate-id ids/second.md:3:1",
+            "active-asset img/pixel.svg:1:1",
             "invalid-front-matter invalid-front-matter.md:3:9",
             "label-id-mismatch label-id-mismatch.md:3:3",
             "label-id-mismatch label-id-mismatch.md:4:3",
@@ -546,6 +547,12 @@ fn every_code_at_its_exact_position() {
         "warning",
         "label names `AML.T0017` but the link goes to `AML.T0010` (`relations/technique`)",
         Some("no page has `AML.T0017`"),
+    );
+    expect(
+        "active-asset img/pixel.svg:1:1",
+        "warning",
+        "`img/pixel.svg` can run script when opened (it holds an `onload` attribute); it is not published",
+        Some("publish it anyway with `allow_active_assets = true` under `[build]` in atlas-kb.toml"),
     );
     expect(
         "reserved-path matrix.md:1:1",

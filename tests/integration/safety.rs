@@ -437,7 +437,8 @@ fn content_cannot_replace_the_theme_or_generated_pages() {
     assert_eq!(
         crate::support::positions(&run.diagnostics()),
         [
-            "reserved-path _atlas/search.js:1:1",
+            // A script is not published anyway: it can run when opened.
+            "active-asset _atlas/search.js:1:1",
             "reserved-path _atlas/style.css:1:1",
             "reserved-path list/techniques.md:1:1",
             "reserved-path matrix.md:1:1",
@@ -457,4 +458,118 @@ fn content_cannot_replace_the_theme_or_generated_pages() {
     assert!(!style.contains("display: none }"));
     let matrix = std::fs::read_to_string(out.join("matrix.html")).unwrap();
     assert!(!matrix.contains("Not the matrix"));
+}
+
+/// Attachments that can run script when opened are not published (links to them are
+/// broken links that say why) unless the settings allow them; a FIFO is a warning and
+/// never read; an attachment that cannot be read is reported and left out of the build.
+#[test]
+fn active_unreadable_and_special_attachments() {
+    let dir = TempDir::new("attachments");
+    dir.write(
+        "kb/page.md",
+        "# Page\n\n[a](a.html) [[bad.svg]] ![[good.svg]] [s](s.js)\n",
+    );
+    dir.write("kb/a.html", "<script>alert(1)</script>");
+    dir.write("kb/s.js", "alert(2)");
+    dir.write(
+        "kb/bad.svg",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(3)</script></svg>",
+    );
+    dir.write(
+        "kb/good.svg",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"><rect width=\"1\" height=\"1\"/></svg>",
+    );
+    let fifo = dir.path().join("kb/pipe.fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+    let root = dir.path().join("kb");
+    let run = crate::support::check_json(&root, &[]);
+    let found: Vec<(String, String)> = run
+        .diagnostics()
+        .iter()
+        .map(|d| (d.at(), d.severity.clone()))
+        .collect();
+    let at = |s: &str, level: &str| (s.to_string(), level.to_string());
+    assert_eq!(
+        found,
+        [
+            at("active-asset a.html:1:1", "warning"),
+            at("active-asset bad.svg:1:1", "warning"),
+            at("broken-link page.md:3:1", "error"),
+            at("broken-link page.md:3:13", "error"),
+            at("broken-link page.md:3:39", "error"),
+            at("unreadable-file pipe.fifo:1:1", "warning"),
+            at("active-asset s.js:1:1", "warning"),
+        ]
+    );
+    let help = run.diagnostics()[2].help.clone().unwrap_or_default();
+    assert!(
+        help.starts_with("`a.html` is not published: a browser runs the script"),
+        "{help}"
+    );
+
+    let out = dir.path().join("site");
+    let build = atlas_kb(&[
+        "build",
+        "--root",
+        root.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(build.code, Some(0), "{}", build.stderr);
+    for (file, published) in [
+        ("a.html", false),
+        ("s.js", false),
+        ("bad.svg", false),
+        ("good.svg", true),
+        ("pipe.fifo", false),
+    ] {
+        assert_eq!(out.join(file).exists(), published, "{file}");
+    }
+
+    // Allowed by the settings: published, and still named.
+    dir.write(
+        "atlas-kb.toml",
+        "[content]\nroot = \"kb\"\n[build]\nallow_active_assets = true\n",
+    );
+    let run = crate::support::atlas_kb_in(dir.path(), &["check", "--format", "json"]);
+    let active: Vec<String> = run
+        .diagnostics()
+        .iter()
+        .filter(|d| d.code == "active-asset")
+        .map(|d| d.message.clone())
+        .collect();
+    assert_eq!(active.len(), 3);
+    assert!(active[0].ends_with("it is published because `allow_active_assets` is set"));
+    let built = crate::support::atlas_kb_in(dir.path(), &["build"]);
+    assert_eq!(built.code, Some(0), "{}", built.stderr);
+    assert!(dir.path().join("public/bad.svg").is_file());
+
+    // A file that cannot be read (where permissions bind: not for root).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let locked = dir.write("kb/locked.png", "png");
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+        if std::fs::File::open(&locked).is_err() {
+            let run = crate::support::check_json(&root, &[]);
+            assert!(run
+                .diagnostics()
+                .iter()
+                .any(|d| d.at() == "unreadable-file locked.png:1:1"));
+            let out = dir.path().join("site2");
+            let build = atlas_kb(&[
+                "build",
+                "--root",
+                root.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ]);
+            assert_eq!(build.code, Some(0), "{}", build.stderr);
+            assert!(!out.join("locked.png").exists());
+        } else {
+            eprintln!("skipped the unreadable attachment: permissions do not bind this user");
+        }
+    }
 }
