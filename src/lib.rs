@@ -29,6 +29,11 @@ mod exit_codes;
 pub mod graph;
 mod import;
 mod init;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod invariants;
+#[cfg(all(test, not(fuzzing)))]
+mod invariants;
 mod layout;
 mod load;
 mod render;

@@ -54,10 +54,7 @@ pub fn import(opts: &ImportOptions, vocabulary: &Vocabulary) -> Result<ImportRep
     let file = opts.input.display().to_string();
     let text = String::from_utf8(bytes)
         .map_err(|_| Error::Import(format!("`{file}` is not ATLAS data: it is not UTF-8 text")))?;
-    let (data, mut diagnostics) = parse::parse(&text, &file)?;
-    let (pages, more) = pages::build(&data, &file, vocabulary);
-    diagnostics.extend(more);
-    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let (pages, diagnostics) = pages_from_text(&text, &file, vocabulary)?;
 
     write::write_pages(&opts.out, &pages, opts.force)?;
 
@@ -76,6 +73,20 @@ pub fn import(opts: &ImportOptions, vocabulary: &Vocabulary) -> Result<ImportRep
         written,
         diagnostics,
     })
+}
+
+/// The pages the ATLAS data `text` (read from `file`) becomes, and the problems with single
+/// objects, sorted.
+pub(crate) fn pages_from_text(
+    text: &str,
+    file: &str,
+    vocabulary: &Vocabulary,
+) -> Result<(Vec<pages::Page>, Vec<Diagnostic>)> {
+    let (data, mut diagnostics) = parse::parse(text, file)?;
+    let (pages, more) = pages::build(&data, file, vocabulary);
+    diagnostics.extend(more);
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    Ok((pages, diagnostics))
 }
 
 #[cfg(test)]

@@ -104,6 +104,12 @@ pub fn scan_body(
             span: lines.span(text, at),
         })
         .collect();
+    // A markdown link written inside a wiki link (`[[[v](x)]]`) is part of that link's
+    // text: the renderer replaces the wiki link whole, so it is no link of its own.
+    if !found.links.is_empty() {
+        let wiki: Vec<Range<usize>> = found.links.iter().map(RawLink::range).collect();
+        markdown_links.retain(|l| inside(&wiki, l.start as usize).is_none());
+    }
     let mut links = found.links;
     links.append(&mut markdown_links);
     links.sort_by_key(|l| l.start);

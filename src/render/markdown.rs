@@ -22,6 +22,10 @@ const PLAIN_TEXT_BYTES: usize = 2048;
 
 pub struct RenderedBody {
     pub html: String,
+    /// Whether the body held raw HTML (and went through the sanitizer); read by the checks
+    /// of `invariants`.
+    #[cfg_attr(not(any(test, fuzzing)), allow(dead_code))]
+    pub raw_html: bool,
     /// The start of the body's plain text (at least the search excerpt), title left out.
     pub text: String,
 }
@@ -200,6 +204,10 @@ pub fn render_body(graph: &Graph, id: PageId, out_path: &str) -> RenderedBody {
             Event::Html(h) | Event::InlineHtml(h) => {
                 has_raw_html = true;
                 let mut pieces = Vec::new();
+                let h = match show_raw_text_tags(&h) {
+                    Cow::Borrowed(_) => h,
+                    Cow::Owned(shown) => shown.into(),
+                };
                 split_placeholders(h, &[], &mut pieces, |i| {
                     wiki_html(&ctx, source, &links[i], &resolutions[i])
                 });
@@ -224,6 +232,7 @@ pub fn render_body(graph: &Graph, id: PageId, out_path: &str) -> RenderedBody {
     }
     RenderedBody {
         html,
+        raw_html: has_raw_html,
         text: plain.text,
     }
 }
@@ -523,6 +532,53 @@ fn block_id_at(text: &str, block_ids: &[&str]) -> Option<usize> {
         let before = trimmed.strip_suffix(id)?.strip_suffix(" ^")?;
         Some(before.len())
     })
+}
+
+/// Elements whose content an HTML parser reads as plain text up to their end tag: one left
+/// open in a note (a quoted `<script>`) would swallow the rest of the page.
+const RAW_TEXT_TAGS: &[&str] = &[
+    "script",
+    "style",
+    "textarea",
+    "title",
+    "xmp",
+    "iframe",
+    "noembed",
+    "noframes",
+    "noscript",
+    "plaintext",
+];
+
+/// Raw HTML with the start tags of [`RAW_TEXT_TAGS`] shown as text (their `<` escaped), so
+/// that the sanitizer never reads the rest of the page as their content.
+fn show_raw_text_tags(html: &str) -> Cow<'_, str> {
+    let bytes = html.as_bytes();
+    let opens_one = |at: usize| {
+        RAW_TEXT_TAGS.iter().any(|tag| {
+            let end = at + 1 + tag.len();
+            bytes
+                .get(at + 1..end)
+                .is_some_and(|name| name.eq_ignore_ascii_case(tag.as_bytes()))
+                && bytes
+                    .get(end)
+                    .is_none_or(|&b| b.is_ascii_whitespace() || b == b'>' || b == b'/')
+        })
+    };
+    let starts: Vec<usize> = memchr::memchr_iter(b'<', bytes)
+        .filter(|&at| opens_one(at))
+        .collect();
+    if starts.is_empty() {
+        return Cow::Borrowed(html);
+    }
+    let mut out = String::with_capacity(html.len() + 3 * starts.len());
+    let mut done = 0;
+    for at in starts {
+        out.push_str(&html[done..at]);
+        out.push_str("&lt;");
+        done = at + 1;
+    }
+    out.push_str(&html[done..]);
+    Cow::Owned(out)
 }
 
 /// Escapes text for HTML content and attribute values.
