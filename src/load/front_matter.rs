@@ -140,41 +140,138 @@ pub fn parse(
         }
     };
     let mut front = FrontMatter::default();
+    // A known field of the wrong type is left out, and said so at its value.
+    let mut wrong: Vec<(String, &str, &str)> = Vec::new();
     for (key, value) in pairs {
+        let mut text = |field: &mut Option<String>| {
+            *field = scalar(&value);
+            if field.is_none() && !value.is_null() {
+                wrong.push((key.clone(), "text", kind_of(&value)));
+            }
+        };
         match key.as_str() {
-            "id" => front.id = scalar(value),
-            "title" => front.title = scalar(value),
-            "sidebar_label" => front.sidebar_label = scalar(value),
-            "sidebar_position" => front.sidebar_position = value.as_f64(),
-            "type" => front.page_type = scalar(value),
-            "tags" => front.tags = list(value),
-            "aliases" | "alias" => front.aliases = list(value),
-            "description" => front.description = scalar(value),
-            "created" | "date" => front.created = scalar(value),
-            "updated" | "modified" | "last_modified" => front.updated = scalar(value),
-            "atlas" => front.atlas = scalar(value),
+            "id" => text(&mut front.id),
+            "title" => text(&mut front.title),
+            "sidebar_label" => text(&mut front.sidebar_label),
+            "type" => text(&mut front.page_type),
+            "description" => text(&mut front.description),
+            "created" | "date" => text(&mut front.created),
+            "updated" | "modified" | "last_modified" => text(&mut front.updated),
+            "atlas" => text(&mut front.atlas),
+            "sidebar_position" => {
+                front.sidebar_position = value.as_f64();
+                if front.sidebar_position.is_none() && !value.is_null() {
+                    wrong.push((key, "a number", kind_of(&value)));
+                }
+            }
+            "tags" | "aliases" | "alias" => {
+                let (items, complete) = list(&value);
+                if !complete {
+                    wrong.push((key.clone(), "text or a list of text", kind_of(&value)));
+                }
+                if key == "tags" {
+                    front.tags = items;
+                } else {
+                    front.aliases = items;
+                }
+            }
             _ => front.extra.push((key, value)),
         }
+    }
+    for (key, expected, found) in wrong {
+        diagnostics.push(wrong_type(text, split, lines, path, &key, expected, found));
     }
     front
 }
 
 /// A scalar as text (numbers and booleans too); `None` for null, lists and maps.
-fn scalar(value: Value) -> Option<String> {
+fn scalar(value: &Value) -> Option<String> {
     match value {
-        Value::String(s) => Some(s),
+        Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
         Value::Bool(b) => Some(b.to_string()),
         _ => None,
     }
 }
 
-/// A list of scalars; a lone scalar counts as a one-item list (`tags: draft`).
-fn list(value: Value) -> Vec<String> {
+/// A list of scalars; a lone scalar counts as a one-item list (`tags: draft`). The flag is
+/// false when something that is not text was left out (a mapping, a nested list).
+fn list(value: &Value) -> (Vec<String>, bool) {
     match value {
-        Value::Sequence(items) => items.into_iter().filter_map(scalar).collect(),
-        other => scalar(other).into_iter().collect(),
+        Value::Sequence(items) => {
+            let kept: Vec<String> = items.iter().filter_map(scalar).collect();
+            let empty = items.iter().filter(|i| i.is_null()).count();
+            let complete = kept.len() + empty == items.len();
+            (kept, complete)
+        }
+        Value::Null => (Vec::new(), true),
+        other => match scalar(other) {
+            Some(one) => (vec![one], true),
+            None => (Vec::new(), false),
+        },
     }
+}
+
+/// How a value that is not what its field needs reads to a user.
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Sequence(items) if items.iter().all(|i| scalar(i).is_some() || i.is_null()) => {
+            "a list"
+        }
+        Value::Sequence(_) => "a list holding more than text",
+        Value::Mapping(_) => "a mapping",
+        Value::Tagged(_) => "a tagged value",
+        Value::Bool(_) => "true or false",
+        _ => "text",
+    }
+}
+
+/// The warning for field `key` whose value is not what it must be, at the value: on the
+/// key's top-level line, after `key:`, or at the key when the value starts below it.
+fn wrong_type(
+    text: &str,
+    split: &Split,
+    lines: &LineIndex,
+    path: &str,
+    key: &str,
+    expected: &str,
+    found: &str,
+) -> Diagnostic {
+    let yaml = &text[split.yaml.clone()];
+    let mut at = split.yaml.start;
+    let mut width = 1;
+    let mut offset = 0;
+    for line in yaml.split_inclusive('\n') {
+        let bare = line.trim_end();
+        let quoted = [key.to_string(), format!("\"{key}\""), format!("'{key}'")];
+        let found_key = quoted.iter().find_map(|k| {
+            let rest = bare
+                .strip_prefix(k.as_str())?
+                .trim_start()
+                .strip_prefix(':')?;
+            Some((k.chars().count(), rest))
+        });
+        if let Some((key_width, rest)) = found_key {
+            let value = rest.trim();
+            if value.is_empty() {
+                at = split.yaml.start + offset;
+                width = key_width;
+            } else {
+                at = split.yaml.start + offset + (bare.len() - rest.trim_start().len());
+                width = value.chars().count();
+            }
+            break;
+        }
+        offset += line.len();
+    }
+    Diagnostic::new(
+        Code::InvalidFrontMatter,
+        path,
+        lines.span(text, at),
+        width,
+        format!("front matter `{key}` must be {expected}, not {found}; it is left out"),
+    )
+    .at_level(crate::diagnostic::Severity::Warning)
 }
 
 /// serde_yaml reports a repeated key at the start of its mapping; users need the repeat.

@@ -701,6 +701,37 @@ fn front_matter_problems_at_the_files_own_line_and_column() {
             "malformed-link links.md:6:7",
             "invalid-front-matter unterminated.md:1:1",
             "broken-link unterminated.md:6:24",
+            "invalid-front-matter wrong-types.md:2:8",
+            "invalid-front-matter wrong-types.md:3:9",
+            "invalid-front-matter wrong-types.md:4:1",
+            "invalid-front-matter wrong-types.md:7:19",
+        ]
+    );
+    let wrong_types: Vec<_> = found
+        .iter()
+        .filter(|d| d.path == "wrong-types.md")
+        .map(|d| (d.severity.as_str(), d.message.as_str()))
+        .collect();
+    assert_eq!(
+        wrong_types,
+        [
+            (
+                "warning",
+                "front matter `title` must be text, not a list; it is left out"
+            ),
+            (
+                "warning",
+                "front matter `tags` must be text or a list of text, not a mapping; it is left out"
+            ),
+            (
+                "warning",
+                "front matter `aliases` must be text or a list of text, not a list holding more \
+                 than text; it is left out"
+            ),
+            (
+                "warning",
+                "front matter `sidebar_position` must be a number, not text; it is left out"
+            ),
         ]
     );
     let d = find(&found, "invalid-front-matter duplicate-key.md:4:1");
@@ -728,6 +759,10 @@ fn front_matter_fields_and_quoted_links() {
     );
     assert_eq!(page("titled.md").source.front.tags, ["one", "two"]);
     assert!(page("plain.md").source.front.title.is_none());
+    let wrong = &page("wrong-types.md").source.front;
+    assert!(wrong.title.is_none() && wrong.tags.is_empty() && wrong.sidebar_position.is_none());
+    assert_eq!(wrong.aliases, ["fine"]);
+    assert_eq!(wrong.description.as_deref(), Some("42"));
     assert_eq!(target(&g, "plain.md", "[[titled]]"), "titled.md");
     assert_eq!(target(&g, "empty.md", "[[plain]]"), "plain.md");
     // Quoted values that are exactly one wiki link are links; the span is the link itself.
