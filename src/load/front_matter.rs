@@ -194,18 +194,20 @@ fn scalar(value: &Value) -> Option<String> {
     }
 }
 
-/// A list of scalars; a lone scalar counts as a one-item list (`tags: draft`). The flag is
-/// false when something that is not text was left out (a mapping, a nested list).
+/// A list of strings; a lone string counts as a one-item list (`tags: draft`). The flag is
+/// false when something that is not text was left out: a number (`aliases: 3`; Obsidian
+/// takes neither numeric tags nor numeric aliases), a mapping, a nested list.
 fn list(value: &Value) -> (Vec<String>, bool) {
+    let text = |v: &Value| v.as_str().map(str::to_string);
     match value {
         Value::Sequence(items) => {
-            let kept: Vec<String> = items.iter().filter_map(scalar).collect();
+            let kept: Vec<String> = items.iter().filter_map(text).collect();
             let empty = items.iter().filter(|i| i.is_null()).count();
             let complete = kept.len() + empty == items.len();
             (kept, complete)
         }
         Value::Null => (Vec::new(), true),
-        other => match scalar(other) {
+        other => match text(other) {
             Some(one) => (vec![one], true),
             None => (Vec::new(), false),
         },
@@ -215,13 +217,12 @@ fn list(value: &Value) -> (Vec<String>, bool) {
 /// How a value that is not what its field needs reads to a user.
 fn kind_of(value: &Value) -> &'static str {
     match value {
-        Value::Sequence(items) if items.iter().all(|i| scalar(i).is_some() || i.is_null()) => {
-            "a list"
-        }
+        Value::Sequence(items) if items.iter().all(|i| i.is_string() || i.is_null()) => "a list",
         Value::Sequence(_) => "a list holding more than text",
         Value::Mapping(_) => "a mapping",
         Value::Tagged(_) => "a tagged value",
         Value::Bool(_) => "true or false",
+        Value::Number(_) => "a number",
         _ => "text",
     }
 }

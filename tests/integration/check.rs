@@ -699,6 +699,7 @@ fn front_matter_problems_at_the_files_own_line_and_column() {
             "invalid-front-matter duplicate-key.md:4:1",
             "invalid-front-matter invalid-yaml.md:5:2",
             "malformed-link links.md:6:7",
+            "invalid-front-matter number-alias.md:2:10",
             "invalid-front-matter unterminated.md:1:1",
             "broken-link unterminated.md:6:24",
             "invalid-front-matter wrong-types.md:2:8",
@@ -709,12 +710,16 @@ fn front_matter_problems_at_the_files_own_line_and_column() {
     );
     let wrong_types: Vec<_> = found
         .iter()
-        .filter(|d| d.path == "wrong-types.md")
+        .filter(|d| d.path.ends_with("types.md") || d.path == "number-alias.md")
         .map(|d| (d.severity.as_str(), d.message.as_str()))
         .collect();
     assert_eq!(
         wrong_types,
         [
+            (
+                "warning",
+                "front matter `aliases` must be text or a list of text, not a number; it is left out"
+            ),
             (
                 "warning",
                 "front matter `title` must be text, not a list; it is left out"
