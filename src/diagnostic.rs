@@ -73,7 +73,7 @@ macro_rules! codes {
 codes! {
     BrokenLink = "broken-link", Error, "a link whose target is no page or file";
     BrokenAnchor = "broken-anchor", Error, "a link to a heading or block id its target does not have";
-    AmbiguousLink = "ambiguous-link", Warning, "several pages tie for a link; the first by name was taken";
+    AmbiguousLink = "ambiguous-link", Warning, "several pages tie for a link; the one spelt as written, else the first by path, was taken";
     MalformedLink = "malformed-link", Error, "link syntax that is not a link: unterminated, empty, unopened, or a bare wiki link in front matter";
     TablePipe = "table-pipe", Warning, "an unescaped `|` in a wiki link inside a table row, which splits the cell";
     UnsafeLink = "unsafe-link", Warning, "a link with a scheme other than `http:`, `https:` or `mailto:`, rendered as text";

@@ -158,10 +158,18 @@ fn link_diagnostics(graph: &Graph, at: LinkRef, out: &mut Vec<Diagnostic>) {
                             names[0]
                         ),
                     )
-                    .with_help(format!(
-                        "candidates: {}; write more of the path to choose",
-                        names.join(", ")
-                    )),
+                    .with_help(if case_twins(&names) {
+                        format!(
+                            "{} differ only in letter case, which links (and Windows and macOS) \
+                             do not tell apart; rename one",
+                            names.join(" and ")
+                        )
+                    } else {
+                        format!(
+                            "candidates: {}; write more of the path to choose",
+                            names.join(", ")
+                        )
+                    }),
                 );
             }
             let target = graph.page(*page);
@@ -268,4 +276,10 @@ fn reserved_paths(graph: &Graph) -> Vec<Diagnostic> {
             )
         })
         .collect()
+}
+
+/// Whether the paths name the same page but for letter case or Unicode normalization.
+fn case_twins(paths: &[&str]) -> bool {
+    let folded = |p: &str| crate::graph::fold(p).into_owned();
+    paths.windows(2).all(|w| folded(w[0]) == folded(w[1]))
 }

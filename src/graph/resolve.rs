@@ -8,6 +8,7 @@ use crate::syntax::{url_kind, UrlKind};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 use unicode_normalization::UnicodeNormalization;
 
 /// Where a link leads. There is one for every link (~1M at 100k pages), so the rare large
@@ -107,6 +108,9 @@ impl FoldedPaths {
 pub struct Index<'f> {
     /// Folded path -> page.
     exact: FxHashMap<&'f str, PageId>,
+    /// Folded path -> its pages, for the rare paths that several pages differ from only in
+    /// case or normalization (`Same.md` beside `same.md`).
+    twins: FxHashMap<&'f str, Vec<PageId>>,
     /// Folded file name -> pages of that name.
     by_name: FxHashMap<&'f str, Vec<PageId>>,
     /// Lower-case NFC asset path -> the path as on disk.
@@ -159,6 +163,13 @@ fn last_component(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
+/// Whether a page's file name is spelt as the link `written` names it, case and all: among
+/// pages that tie for a link, that one is taken.
+fn spelt_as(written: &str) -> impl Fn(&str) -> bool + '_ {
+    let name = last_component(strip_md(written.trim_end_matches('/')));
+    move |path| last_component(strip_md(path)) == name
+}
+
 fn folder_of(path: &str) -> &str {
     path.rfind('/').map_or("", |i| &path[..i])
 }
@@ -179,17 +190,28 @@ impl<'f> Index<'f> {
                 .filter(|(_, page)| !page.generated)
                 .map(|(i, _)| (folded.0[i].as_str(), PageId(i)))
         };
-        let ((exact, by_name), (children, folders)) = rayon::join(
+        let ((exact, by_name, twins), (children, folders)) = rayon::join(
             || {
-                let mut exact =
+                let mut exact: FxHashMap<&str, PageId> =
                     FxHashMap::with_capacity_and_hasher(pages.len(), Default::default());
                 let mut by_name: FxHashMap<&str, Vec<PageId>> =
                     FxHashMap::with_capacity_and_hasher(pages.len(), Default::default());
+                let mut twins: FxHashMap<&str, Vec<PageId>> = FxHashMap::default();
                 for (key, id) in ids() {
-                    exact.entry(key).or_insert(id);
+                    match exact.entry(key) {
+                        Entry::Occupied(first) => {
+                            twins
+                                .entry(key)
+                                .or_insert_with(|| vec![*first.get()])
+                                .push(id);
+                        }
+                        Entry::Vacant(slot) => {
+                            slot.insert(id);
+                        }
+                    }
                     by_name.entry(last_component(key)).or_default().push(id);
                 }
-                (exact, by_name)
+                (exact, by_name, twins)
             },
             || {
                 let mut children: FxHashMap<&str, Vec<PageId>> = FxHashMap::default();
@@ -207,6 +229,7 @@ impl<'f> Index<'f> {
         );
         let mut index = Index {
             exact,
+            twins,
             by_name,
             assets: FxHashMap::default(),
             assets_by_name: FxHashMap::default(),
@@ -354,14 +377,16 @@ impl Resolver<'_, '_> {
         };
         let page_key = strip_md(key);
         if let Some(&page) = self.index.exact.get(page_key) {
-            return self.with_anchor(page, subpath, markdown, Box::default());
+            let (page, tied) = self.twins_of(page, target);
+            return self.with_anchor(page, subpath, markdown, tied);
         }
         if let Some(asset) = self.index.assets.get(key) {
             return Resolution::Asset(asset.clone());
         }
         if !relative && !rooted {
             let source_folder = self.index.folder(from);
-            if let Some(resolution) = self.by_suffix(page_key, source_folder, subpath, markdown) {
+            let found = self.by_suffix(page_key, target, source_folder, subpath, markdown);
+            if let Some(resolution) = found {
                 return resolution;
             }
             let name = last_component(key);
@@ -423,6 +448,7 @@ impl Resolver<'_, '_> {
     fn by_suffix(
         &self,
         key: &str,
+        written: &str,
         source_folder: &str,
         subpath: Option<&str>,
         markdown: bool,
@@ -446,17 +472,15 @@ impl Resolver<'_, '_> {
             .iter()
             .find(|p| self.index.folder(**p) == source_folder)
         {
-            return Some(self.with_anchor(own, subpath, markdown, Box::default()));
+            let (own, tied) = self.twins_of(own, written);
+            return Some(self.with_anchor(own, subpath, markdown, tied));
         }
         let path_len = |p: &PageId| self.pages[p.0].source.path.chars().count();
         let shortest = matching.iter().map(path_len).min().unwrap_or(0);
         matching.retain(|p| path_len(p) == shortest);
-        matching.sort_by(|a, b| {
-            self.pages[a.0]
-                .source
-                .path
-                .cmp(&self.pages[b.0].source.path)
-        });
+        let spelt = spelt_as(written);
+        let path = |p: &PageId| self.pages[p.0].source.path.as_str();
+        matching.sort_by_key(|p| (!spelt(path(p)), path(p)));
         let chosen = matching[0];
         let tied = if matching.len() > 1 {
             matching.into_boxed_slice()
@@ -464,6 +488,20 @@ impl Resolver<'_, '_> {
             Box::default()
         };
         Some(self.with_anchor(chosen, subpath, markdown, tied))
+    }
+
+    /// The page a link to `page` takes when other pages differ from it only in case, and
+    /// all of them, the chosen first; empty when it has no twin. The twin spelt as the link
+    /// is chosen, else the first by path.
+    fn twins_of(&self, page: PageId, written: &str) -> (PageId, Box<[PageId]>) {
+        let Some(twins) = self.index.twins.get(self.index.folded[page.0].as_str()) else {
+            return (page, Box::default());
+        };
+        let spelt = spelt_as(written);
+        let path = |p: &PageId| self.pages[p.0].source.path.as_str();
+        let mut tied = twins.clone();
+        tied.sort_by_key(|p| (!spelt(path(p)), path(p)));
+        (tied[0], tied.into_boxed_slice())
     }
 
     fn with_anchor(

@@ -579,3 +579,70 @@ fn active_unreadable_and_special_attachments() {
         }
     }
 }
+
+/// Two pages whose names differ only in case: every link that could mean either is an
+/// `ambiguous-link` warning, and takes the one spelt as written, else the first by path.
+/// (Written at test time: such a pair cannot be checked out on Windows or macOS.)
+#[test]
+fn pages_differing_only_in_case_make_links_ambiguous() {
+    let dir = TempDir::new("case-twins");
+    dir.write("kb/Same.md", "# Upper\n");
+    dir.write("kb/same.md", "# Lower\n");
+    dir.write("kb/notes/Deep.md", "# Upper\n");
+    dir.write("kb/notes/deep.md", "# Lower\n");
+    dir.write(
+        "kb/page.md",
+        "[[same]] [[Same]] [[SAME]] [x](same.md) [[deep]] [[other]]\n",
+    );
+    dir.write("kb/other.md", "# Other\n");
+    let root = dir.path().join("kb");
+    let run = crate::support::check_json(&root, &[]);
+    let found: Vec<(String, String, String)> = run
+        .diagnostics()
+        .iter()
+        .map(|d| {
+            (
+                d.at(),
+                d.message.clone(),
+                d.help.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let twins = |at: &str, took: &str, written: &str, pair: &str| {
+        (
+            format!("ambiguous-link page.md:1:{at}"),
+            format!("`{written}` matches 2 pages equally; took `{took}`"),
+            format!(
+                "{pair} differ only in letter case, which links (and Windows and macOS) do not \
+                 tell apart; rename one"
+            ),
+        )
+    };
+    assert_eq!(
+        found,
+        [
+            twins("1", "same.md", "same", "same.md and Same.md"),
+            twins("10", "Same.md", "Same", "Same.md and same.md"),
+            twins("19", "Same.md", "SAME", "Same.md and same.md"),
+            twins("28", "same.md", "same.md", "same.md and Same.md"),
+            twins(
+                "41",
+                "notes/deep.md",
+                "deep",
+                "notes/deep.md and notes/Deep.md"
+            ),
+        ]
+    );
+    let out = dir.path().join("site");
+    let build = atlas_kb(&[
+        "build",
+        "--root",
+        root.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(build.code, Some(0), "{}", build.stderr);
+    let page = std::fs::read_to_string(out.join("page.html")).unwrap();
+    assert!(page.contains("href=\"same.html\""), "{page}");
+    assert!(page.contains("href=\"Same.html\""), "{page}");
+}
