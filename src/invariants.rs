@@ -280,7 +280,19 @@ mod tests {
         "    indented\n",
         "[^1]",
         "[^1]: n\n",
+        "[[",
+        "]]",
+        "](x)",
     ];
+
+    /// Pages the fuzzer found breaking an invariant, kept so that they stay fixed.
+    #[test]
+    fn fuzz_findings_hold_the_invariants() {
+        for text in ["[[[v](x)]]", "[-[[](2)]]"] {
+            let run = run_page(text);
+            assert_eq!(violations(&run), Vec::<String>::new(), "{text}");
+        }
+    }
 
     #[test]
     fn import_reads_back_what_it_writes_or_refuses() {

@@ -104,11 +104,18 @@ pub fn scan_body(
             span: lines.span(text, at),
         })
         .collect();
-    // A markdown link written inside a wiki link (`[[[v](x)]]`) is part of that link's
-    // text: the renderer replaces the wiki link whole, so it is no link of its own.
+    // A markdown link written inside a wiki link (`[[[v](x)]]`), or one that only the
+    // masked brackets let end inside one (`[-[[](2)]]`), is no link: the renderer replaces
+    // the wiki link whole, taking the link's start or end with it. One that holds a wiki
+    // link whole (`[see [[x]]](y)`) stays.
     if !found.links.is_empty() {
         let wiki: Vec<Range<usize>> = found.links.iter().map(RawLink::range).collect();
-        markdown_links.retain(|l| inside(&wiki, l.start as usize).is_none());
+        markdown_links.retain(|l| {
+            let range = l.range();
+            let last = range.end.saturating_sub(1).max(range.start);
+            inside(&wiki, range.start).is_none()
+                && inside(&wiki, last).is_none_or(|w| w.start >= range.start && w.end <= range.end)
+        });
     }
     let mut links = found.links;
     links.append(&mut markdown_links);
