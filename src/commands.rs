@@ -9,6 +9,7 @@ use crate::exit_codes::Outcome;
 use crate::graph::Graph;
 use crate::import::ImportOptions;
 use crate::load::Texts;
+use crate::syntax::terminal_safe;
 use crate::timings::Timings;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -120,14 +121,19 @@ pub fn build(config: &Config, strict: bool) -> Result<Outcome> {
         .and_then(|_| report::summary(&diagnostics, pages, &mut err))
         .and_then(|_| {
             for path in &built.shadowed {
-                writeln!(err, "note: a content page has the output path `{path}`; the generated page was left out")?;
+                writeln!(
+                    err,
+                    "note: a content page has the output path `{}`; the generated page was \
+                     left out",
+                    terminal_safe(path)
+                )?;
             }
             writeln!(
                 err,
                 "built {} pages ({} files) into {} in {:.2}s",
                 built.pages,
                 built.files,
-                config.build.out.display(),
+                terminal_safe(&config.build.out.display().to_string()),
                 started.elapsed().as_secs_f64()
             )
         });
@@ -164,7 +170,7 @@ pub fn import(config: &Config, options: &ImportOptions) -> Result<Outcome> {
                 err,
                 "imported {} pages into {}:",
                 imported.written.len(),
-                options.out.display()
+                terminal_safe(&options.out.display().to_string())
             )?;
             for (kind, count) in &imported.counts {
                 let plural = config.vocabulary.kind(*kind).plural.to_lowercase();
@@ -193,7 +199,7 @@ pub fn init(dir: &Path) -> Result<Outcome> {
     let said = report
         .written
         .iter()
-        .try_for_each(|path| writeln!(err, "wrote {}", path.display()));
+        .try_for_each(|path| writeln!(err, "wrote {}", terminal_safe(&path.display().to_string())));
     said.map_or_else(|e| report_lost(e, "stderr"), Ok)?;
     Ok(Outcome::Clean)
 }

@@ -50,7 +50,7 @@ pub use exit_codes::Outcome;
 pub use import::{ImportOptions, ImportReport};
 pub use init::InitReport;
 pub use source::{LineIndex, Span};
-pub use syntax::github_slug;
+pub use syntax::{github_slug, terminal_safe};
 
 /// Reads the content root of `config` into a graph: every page parsed, every link resolved.
 pub fn load_graph(config: &Config) -> Result<graph::Graph> {

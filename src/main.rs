@@ -3,7 +3,7 @@
 
 mod cli;
 
-use atlas_kb::{commands, Error, ImportOptions, Outcome};
+use atlas_kb::{commands, terminal_safe, Error, ImportOptions, Outcome};
 use clap::Parser;
 use cli::{Cli, Command};
 use std::io::Write;
@@ -28,11 +28,11 @@ fn main() -> ExitCode {
         Ok(outcome) => outcome.into(),
         // The settings file's problems come each with its place, rustc-style.
         Err(Error::Config(problems)) => {
-            let _ = writeln!(stderr, "{problems}");
+            let _ = writeln!(stderr, "{}", terminal_safe(&problems.to_string()));
             Outcome::Failure.into()
         }
         Err(e) => {
-            let _ = writeln!(stderr, "error: {e}");
+            let _ = writeln!(stderr, "error: {}", terminal_safe(&e.to_string()));
             Outcome::Failure.into()
         }
     }

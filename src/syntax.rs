@@ -1,9 +1,11 @@
 //! The markdown dialect that both the scan and the renderer parse, the element ids both
 //! agree on, and the one rule for which URLs a page may hold: what one finds as a heading, a
 //! table or a link, the other renders in the same place, every anchor `check` accepts lands
-//! on an id the page has, and every URL in the output passes [`url_kind`].
+//! on an id the page has, and every URL in the output passes [`url_kind`]. Also which
+//! characters of a page are never shown raw, in the site or in a terminal.
 
 use pulldown_cmark::Options;
+use std::borrow::Cow;
 
 /// The markdown extensions used both when scanning and when rendering, so both see the same
 /// code spans, tables and links.
@@ -86,6 +88,87 @@ pub fn url_kind(url: &str) -> UrlKind {
         }
     }
     UrlKind::Relative
+}
+
+/// The control characters that reach neither a page nor a terminal: all but tab and
+/// newline (C0, DEL, C1). A page may hold them, by accident or to attack what shows it.
+pub fn is_unshown_control(c: char) -> bool {
+    c.is_control() && c != '\t' && c != '\n'
+}
+
+/// `text` without [`is_unshown_control`] characters, for a page: a carriage return before a
+/// newline goes, a lone one becomes a newline. Borrowed when there are none, as nearly always.
+pub fn without_controls(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unshown_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut kept = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' if chars.peek() != Some(&'\n') => kept.push('\n'),
+            c if is_unshown_control(c) => {}
+            c => kept.push(c),
+        }
+    }
+    Cow::Owned(kept)
+}
+
+/// [`without_controls`] over a finished page's UTF-8 bytes, in place. The bytes are first
+/// scanned in blocks the compiler vectorizes, since the whole site passes through here.
+pub fn strip_controls(page: &mut Vec<u8>) {
+    // C0 but tab and newline, DEL, and 0xC2: the first byte of every C1 control (and of
+    // some printable characters, which the exact pass below leaves alone).
+    let suspect = |b: u8| (b < 0x20 && b != b'\t' && b != b'\n') | (b == 0x7f) | (b == 0xc2);
+    let found = page
+        .chunks(64)
+        .any(|block| block.iter().fold(false, |any, &b| any | suspect(b)));
+    if !found {
+        return;
+    }
+    let Ok(text) = std::str::from_utf8(page) else {
+        return;
+    };
+    if let Cow::Owned(kept) = without_controls(text) {
+        *page = kept.into_bytes();
+    }
+}
+
+/// Whether `c` reorders the text around it (the bidirectional embeddings, overrides and
+/// isolates): shown in a terminal, it can make a name read as another.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Whether a terminal is shown `c` escaped: controls it would act on and bidi controls.
+fn shown_escaped(c: char) -> bool {
+    is_unshown_control(c) || is_bidi_control(c)
+}
+
+/// Writes `c` for a terminal, itself or escaped as `\u{1b}`, and says how many characters
+/// that took.
+pub fn terminal_char(c: char, out: &mut String) -> usize {
+    if shown_escaped(c) {
+        let before = out.len();
+        out.extend(c.escape_unicode());
+        out.len() - before
+    } else {
+        out.push(c);
+        1
+    }
+}
+
+/// `text` for a terminal: controls (which could move the cursor, recolour, retitle the
+/// window) and bidi controls written as `\u{1b}`. Borrowed when there are none.
+pub fn terminal_safe(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(shown_escaped) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        terminal_char(c, &mut out);
+    }
+    Cow::Owned(out)
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::graph::Graph;
 use crate::source::{LineIndex, Span};
+use crate::syntax::{terminal_char, terminal_safe};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -224,8 +225,8 @@ impl Snippet<'_> {
         let Span { line, col } = self.span;
         let gutter = line.to_string().len();
         let pad = " ".repeat(gutter);
-        writeln!(out, "{}", self.heading)?;
-        writeln!(out, "{pad}--> {}:{line}:{col}", self.path)?;
+        writeln!(out, "{}", terminal_safe(&self.heading))?;
+        writeln!(out, "{pad}--> {}:{line}:{col}", terminal_safe(self.path))?;
         if let Some(source) = self.line {
             let column = col.saturating_sub(1) as usize;
             // The characters shown: the whole line, or a window around the column.
@@ -235,28 +236,43 @@ impl Snippet<'_> {
                 let from = column.saturating_sub(SHOWN_BEFORE).min(source.chars);
                 (from, (from + SHOWN_CHARS).min(source.chars))
             };
-            let cut_before = from > 0;
-            let cut_after = to < source.chars;
             let window = &source.text[source.byte_of(from)..source.byte_of(to)];
-            // Tabs become one space so the carets stay under the characters they mark.
-            let mut shown: String = window
-                .chars()
-                .map(|c| if c == '\t' { ' ' } else { c })
-                .collect();
-            if cut_before {
-                shown.insert(0, '…');
+            let marked = column.saturating_sub(from)..column.saturating_sub(from) + self.width;
+            // Tabs become one space and controls their escapes, with the carets moved to
+            // stay under the characters they mark.
+            let mut shown = String::with_capacity(window.len() + 8);
+            let (mut start, mut width) = (0, 0);
+            if from > 0 {
+                shown.push('…');
+                start += 1;
             }
-            if cut_after {
+            for (i, c) in window.chars().enumerate() {
+                let took = if c == '\t' {
+                    shown.push(' ');
+                    1
+                } else {
+                    terminal_char(c, &mut shown)
+                };
+                if i < marked.start {
+                    start += took;
+                } else if i < marked.end {
+                    width += took;
+                }
+            }
+            if to < source.chars {
                 shown.push('…');
             }
-            let start = column.saturating_sub(from) + usize::from(cut_before);
-            let width = self.width.min(to.saturating_sub(column)).max(1);
             writeln!(out, "{pad} |")?;
             writeln!(out, "{line} | {}", shown.trim_end())?;
-            writeln!(out, "{pad} | {}{}", " ".repeat(start), "^".repeat(width))?;
+            writeln!(
+                out,
+                "{pad} | {}{}",
+                " ".repeat(start),
+                "^".repeat(width.max(1))
+            )?;
         }
         if let Some(help) = self.help {
-            writeln!(out, "{pad} = help: {help}")?;
+            writeln!(out, "{pad} = help: {}", terminal_safe(help))?;
         }
         writeln!(out)
     }

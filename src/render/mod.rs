@@ -113,6 +113,7 @@ pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Resul
                 // no allocation once the buffer has grown to the largest page.
                 .map_init(Vec::new, |html, (id, path)| {
                     let entry = render_page(graph, &theme, &display, *id, path, html)?;
+                    crate::syntax::strip_controls(html);
                     staging.write(path, html)?;
                     Ok(entry)
                 })
@@ -120,7 +121,8 @@ pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Resul
         },
         || {
             jobs.par_iter().try_for_each(|(path, job)| {
-                let html = render_job(graph, &theme, &display, path, job)?;
+                let mut html = render_job(graph, &theme, &display, path, job)?;
+                crate::syntax::strip_controls(&mut html);
                 staging.write(path, &html)
             })
         },
@@ -262,7 +264,10 @@ fn render_page<'g>(
     Ok(search::Entry {
         // From the site's root, where the search script starts its URLs.
         u: url::relative(layout::HOME, out_path),
-        t: view.title,
+        t: match crate::syntax::without_controls(&view.title) {
+            std::borrow::Cow::Borrowed(_) => view.title,
+            cleaned => std::borrow::Cow::Owned(cleaned.into_owned()),
+        },
         k: &graph.vocabulary.kind(page.kind).label,
         b: search::body_excerpt(&body.text),
     })

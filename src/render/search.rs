@@ -20,8 +20,13 @@ pub struct Entry<'a> {
     pub b: String,
 }
 
+/// The start of a page's text, without the control characters no page shows.
 pub fn body_excerpt(text: &str) -> String {
-    text.chars().take(BODY_CHARS).collect()
+    let excerpt: String = text.chars().take(BODY_CHARS).collect();
+    match crate::syntax::without_controls(&excerpt) {
+        Cow::Borrowed(_) => excerpt,
+        cleaned => cleaned.into_owned(),
+    }
 }
 
 pub fn index_js(entries: &[Entry]) -> Vec<u8> {

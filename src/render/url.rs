@@ -90,9 +90,6 @@ fn push_encoded(out: &mut String, path: &str) {
     }
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for c in path.chars() {
-        if c.is_control() {
-            continue;
-        }
         if needs_escape(c) {
             let mut buf = [0u8; 4];
             for b in c.encode_utf8(&mut buf).bytes() {
@@ -121,7 +118,7 @@ mod tests {
         assert_eq!(relative("c.html", "a/b/d e.html"), "a/b/d%20e.html");
         assert_eq!(relative("ab/c.html", "a/d.html"), "../a/d.html");
         assert_eq!(relative("a/b.html", "a/b.html"), "b.html");
-        assert_eq!(encode_path("x\u{7}y&z"), "xy%26z");
+        assert_eq!(encode_path("x\u{7}y&z"), "x%07y%26z");
         assert_eq!(
             relative("a.html", "javascript:alert(1).html"),
             "./javascript:alert(1).html"

@@ -646,3 +646,91 @@ fn pages_differing_only_in_case_make_links_ambiguous() {
     assert!(page.contains("href=\"same.html\""), "{page}");
     assert!(page.contains("href=\"Same.html\""), "{page}");
 }
+
+/// Control characters (but tab and newline) never reach the site, and reach the terminal
+/// only escaped: a file name or a line holding `ESC [31m` cannot recolour or retitle it.
+#[test]
+fn control_characters_are_removed_from_pages_and_escaped_for_terminals() {
+    let dir = TempDir::new("controls");
+    dir.write(
+        "kb/page.md",
+        "---\ntitle: \"Bell\\a and \\x1b[2J clear\"\n---\n# Head\u{1}ing\n\nNUL:\0. \
+         Escape:\u{1b}]0;title\u{7}. C1:\u{85}\u{9b}31m. DEL:\u{7f}. Lone\rreturn.\n\n\
+         \u{1b}[31m [[gone]] and\ttab\n",
+    );
+    dir.write("kb/evil\u{1b}[31mred.md", "[[also gone]]\n");
+    let root = dir.path().join("kb");
+    let human = atlas_kb(&["check", "--root", root.to_str().unwrap()]);
+    assert_eq!(human.code, Some(1));
+    assert!(!human.stdout.contains('\u{1b}'), "{}", human.stdout);
+    let report: Vec<&str> = human.stdout.lines().collect();
+    assert_eq!(
+        report[..6],
+        [
+            "error[broken-link]: no page matches `also gone`",
+            " --> evil\\u{1b}[31mred.md:1:1",
+            "  |",
+            "1 | [[also gone]]",
+            "  | ^^^^^^^^^^^^^",
+            "",
+        ]
+    );
+    assert_eq!(
+        report[6..10],
+        [
+            "error[broken-link]: no page matches `gone`",
+            " --> page.md:8:7",
+            "  |",
+            "8 | \\u{1b}[31m [[gone]] and tab",
+        ],
+        "{}",
+        human.stdout
+    );
+    // The carets stay under the link, past the escape.
+    assert_eq!(report[10], "  |            ^^^^^^^^");
+
+    let out = dir.path().join("site");
+    let build = atlas_kb(&[
+        "build",
+        "--root",
+        root.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(build.code, Some(0), "{}", build.stderr);
+    assert!(!build.stderr.contains('\u{1b}'), "{}", build.stderr);
+    let published = walk_files(&out)
+        .into_iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "html" || e == "js"));
+    for file in published {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        let control = text
+            .chars()
+            .find(|c| c.is_control() && *c != '\t' && *c != '\n');
+        assert_eq!(control, None, "{}", file.display());
+    }
+    let page = std::fs::read_to_string(out.join("page.html")).unwrap();
+    assert!(page.contains("<title>Bell and [2J clear"), "{page}");
+    assert!(
+        page.contains("NUL:. Escape:]0;title. C1:31m. DEL:. Lone\nreturn."),
+        "{page}"
+    );
+    let index = std::fs::read_to_string(out.join("_atlas/search-index.js")).unwrap();
+    assert!(index.contains("\"t\":\"Bell and [2J clear\""), "{index}");
+    assert!(!index.contains("\\u00"), "{index}");
+    // The odd file is published under its own name, and linked percent-encoded.
+    assert!(out.join("evil\u{1b}[31mred.html").is_file());
+}
+
+fn walk_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk_files(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
