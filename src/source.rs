@@ -113,6 +113,15 @@ impl LineIndex {
         Span::new(line as u32 + 1, col as u32 + 1)
     }
 
+    /// The byte offset where 1-based line `line` starts (the text's end for a line past
+    /// the last).
+    pub fn line_start(&self, text: &str, line: u32) -> usize {
+        let i = (line as usize).saturating_sub(1);
+        self.starts
+            .get(i)
+            .map_or(text.len(), |&s| s.min(text.len()))
+    }
+
     /// The text of 1-based line `line`, without its line end.
     pub fn line<'t>(&self, text: &'t str, line: u32) -> Option<&'t str> {
         let i = (line as usize).checked_sub(1)?;

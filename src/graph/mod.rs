@@ -15,7 +15,7 @@ pub use crate::vocabulary::RelationKind;
 use crate::vocabulary::Vocabulary;
 pub use id::{AtlasId, PageKind};
 use rayon::prelude::*;
-pub use resolve::{fold, Anchor, Broken, Resolution};
+pub use resolve::{fold, route, Anchor, Broken, Resolution};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;

@@ -776,23 +776,21 @@ fn classify(dest: &str) -> Destination<'_> {
         UrlKind::Relative if trimmed.starts_with("//") => return Destination::External,
         UrlKind::Relative => {}
     }
-    for folder in crate::vocabulary::route_folders() {
-        if let Some(rest) = trimmed
-            .strip_prefix('/')
-            .and_then(|r| r.strip_prefix(folder))
-        {
-            if let Some(id) = rest.strip_prefix('/') {
-                let id = id.trim_end_matches('/');
-                if !id.contains('/') && !id.is_empty() {
-                    return Destination::Route {
-                        folder,
-                        id: percent_decode(id),
-                    };
-                }
-            }
-        }
+    match route(trimmed) {
+        Some((folder, id)) => Destination::Route { folder, id },
+        None => Destination::Path(percent_decode(trimmed)),
     }
-    Destination::Path(percent_decode(trimmed))
+}
+
+/// The route folder and ID of an ATLAS route link's path (`/techniques/AML.T0010`), as
+/// atlas.mitre.org writes them; `None` for any other path.
+pub fn route(path: &str) -> Option<(&'static str, Cow<'_, str>)> {
+    let rest = path.strip_prefix('/')?;
+    crate::vocabulary::route_folders().find_map(|folder| {
+        let id = rest.strip_prefix(folder)?.strip_prefix('/')?;
+        let id = id.trim_end_matches('/');
+        (!id.contains('/') && !id.is_empty()).then(|| (folder, percent_decode(id)))
+    })
 }
 
 /// `%20` -> ` `; invalid escapes are kept as written. Borrowed when there is no `%`.

@@ -6,7 +6,7 @@
 use super::locate::{index, key, Locator, Seg, YamlPath};
 use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::error::{Error, Result};
-use crate::source::Span;
+use crate::source::{LineIndex, Span};
 use serde_yaml::{Mapping, Value};
 use std::collections::HashSet;
 
@@ -114,6 +114,7 @@ pub(crate) fn parse(text: &str, file: &str) -> Result<(AtlasData, Vec<Diagnostic
         data: AtlasData::default(),
         diagnostics: Vec::new(),
         seen: HashSet::new(),
+        said_missing: Vec::new(),
     };
 
     let root_path: YamlPath = Vec::new();
@@ -139,6 +140,7 @@ pub(crate) fn parse(text: &str, file: &str) -> Result<(AtlasData, Vec<Diagnostic
                     Some(m) => {
                         for field in ["tactics", "techniques"] {
                             if !m.contains_key(field) {
+                                p.said_missing.push(field);
                                 let span = p.locator.object(&path, None);
                                 p.report(
                                     span,
@@ -164,6 +166,8 @@ pub(crate) fn parse(text: &str, file: &str) -> Result<(AtlasData, Vec<Diagnostic
         Some(_) => return Err(not_atlas("`matrices` is not a list")),
         None => return Err(not_atlas("there is no `matrices` list")),
     }
+    p.missing_sections(text);
+    p.route_links(text);
     Ok((p.data, p.diagnostics))
 }
 
@@ -174,6 +178,8 @@ struct Parser<'a> {
     diagnostics: Vec<Diagnostic>,
     /// IDs already taken, for duplicates.
     seen: HashSet<String>,
+    /// Lists a matrix lacks, already reported.
+    said_missing: Vec<&'static str>,
 }
 
 /// The object type a list under this key holds, for objects without an `object-type`.
@@ -192,6 +198,120 @@ impl Parser<'_> {
         let mut d = Diagnostic::new(Code::InvalidAtlasData, self.file, span, 1, message);
         d.severity = severity;
         self.diagnostics.push(d);
+    }
+
+    /// Every ATLAS release has tactics, techniques, mitigations and case studies; a file
+    /// without some (most often one cut short, which can still parse) is said so at its
+    /// last line, with where the data has them.
+    fn missing_sections(&mut self, text: &str) {
+        let found = [
+            (
+                "tactics",
+                self.data.tactics.is_empty(),
+                "a matrix's `tactics:` list",
+            ),
+            (
+                "techniques",
+                self.data.techniques.is_empty(),
+                "a matrix's `techniques:` list",
+            ),
+            (
+                "mitigations",
+                self.data.mitigations.is_empty(),
+                "a matrix's `mitigations:` list",
+            ),
+            (
+                "case studies",
+                self.data.case_studies.is_empty(),
+                "a top-level `case-studies:` list",
+            ),
+        ];
+        let last = LineIndex::new(text).span(text, text.trim_end().len());
+        let last = Span::new(last.line, 1);
+        for (what, none, where_kept) in found {
+            if !none || self.said_missing.contains(&what) {
+                continue;
+            }
+            let mut d = Diagnostic::new(
+                Code::InvalidAtlasData,
+                self.file,
+                last,
+                1,
+                format!("the file has no {what}; ATLAS data keeps them in {where_kept}"),
+            )
+            .with_help(format!(
+                "pages are written for what the file has; if it was cut short (it ends at \
+                 line {}), download it again",
+                last.line
+            ));
+            d.severity = Severity::Warning;
+            self.diagnostics.push(d);
+        }
+    }
+
+    /// Route links in descriptions (`[x](/techniques/AML.T0010)`) to IDs the file does not
+    /// have: the page would hold a broken link. Each is said at its place in the YAML.
+    fn route_links(&mut self, text: &str) {
+        let data = &self.data;
+        let ids: HashSet<&str> = data
+            .tactics
+            .iter()
+            .chain(data.techniques.iter().map(|t| &t.common))
+            .chain(data.mitigations.iter().map(|m| &m.common))
+            .chain(data.case_studies.iter().map(|c| &c.common))
+            .map(|c| c.id.as_str())
+            .collect();
+        // Each piece of prose, with whose it is and the line it is written from.
+        let mut prose: Vec<(&str, &str, Span)> = Vec::new();
+        for common in data
+            .tactics
+            .iter()
+            .chain(data.techniques.iter().map(|t| &t.common))
+        {
+            prose.push((&common.id, &common.description, common.span));
+        }
+        for m in &data.mitigations {
+            prose.push((&m.common.id, &m.common.description, m.common.span));
+            for u in &m.techniques {
+                prose.push((&m.common.id, &u.use_text, u.span));
+            }
+        }
+        for cs in &data.case_studies {
+            prose.push((&cs.common.id, &cs.common.description, cs.common.span));
+            for step in &cs.procedure {
+                prose.push((&cs.common.id, &step.description, step.span));
+            }
+        }
+        let lines = LineIndex::new(text);
+        let mut found = Vec::new();
+        for (owner, words, from) in prose {
+            for link in route_destinations(words) {
+                let path = link.split('#').next().unwrap_or(&link);
+                let Some((_, id)) = crate::graph::route(path) else {
+                    continue;
+                };
+                if ids.contains(&*id) {
+                    continue;
+                }
+                let start = lines.line_start(text, from.line);
+                let at = text[start..]
+                    .find(path)
+                    .map_or(from, |i| lines.span(text, start + i));
+                let mut d = Diagnostic::new(
+                    Code::InvalidAtlasData,
+                    self.file,
+                    at,
+                    path.chars().count(),
+                    format!("`{owner}` links `{path}`, but the file has no object `{id}`"),
+                )
+                .with_help(
+                    "the page will hold a broken link; ATLAS data links only IDs it defines",
+                );
+                d.severity = Severity::Warning;
+                found.push(d);
+            }
+        }
+        self.diagnostics.extend(found);
     }
 
     fn missing_top(&mut self, field: &str) {
@@ -635,6 +755,17 @@ impl Parser<'_> {
 
 /// A scalar as text: strings as they are, numbers and booleans written out (a date stays the
 /// string YAML wrote). Mappings, lists and null are not text.
+/// The destinations of the links in a piece of markdown prose.
+fn route_destinations(markdown: &str) -> Vec<String> {
+    use pulldown_cmark::{Event, Parser, Tag};
+    Parser::new_ext(markdown, crate::syntax::markdown_options())
+        .filter_map(|event| match event {
+            Event::Start(Tag::Link { dest_url, .. }) => Some(dest_url.into_string()),
+            _ => None,
+        })
+        .collect()
+}
+
 fn text(v: Option<&Value>) -> Option<String> {
     match v? {
         Value::String(s) => Some(s.clone()),

@@ -462,3 +462,49 @@ fn imported_release_checks_clean_and_builds_its_matrix_in_order() {
     assert_eq!(columns, order);
     assert_eq!(site.dead_links(), Vec::<(String, String, &str)>::new());
 }
+
+/// A release cut short where it still parses imports what it has, with exit 0, and says what
+/// is missing at the line the file ends: it is never taken silently for a whole release.
+#[test]
+fn a_release_cut_short_is_imported_with_a_warning() {
+    let Ok(text) = fs::read_to_string(ATLAS_YAML) else {
+        println!("skipped: ../shared not found");
+        return;
+    };
+    let dir = TempDir::new("import-cut");
+    let end = text
+        .find("\ncase-studies:\n")
+        .expect("top-level case studies")
+        + 1;
+    let last_line = text[..end].lines().count();
+    let cut = dir.write("ATLAS.yaml", &text[..end]);
+    let out = dir.path().join("kb");
+    let run = crate::support::atlas_kb(&[
+        "import",
+        cut.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let head: Vec<&str> = run.stderr.lines().take(6).collect();
+    let at = format!("--> {}:{last_line}:1", cut.display());
+    assert_eq!(
+        head[0],
+        "warning[invalid-atlas-data]: the file has no case studies; ATLAS data keeps them in \
+         a top-level `case-studies:` list"
+    );
+    assert!(head[1].ends_with(&at), "{}", run.stderr);
+    assert_eq!(
+        head[5].trim_start(),
+        format!(
+            "= help: pages are written for what the file has; if it was cut short (it ends \
+             at line {last_line}), download it again"
+        )
+    );
+    assert!(
+        run.stderr.contains("      0  case studies"),
+        "{}",
+        run.stderr
+    );
+    assert!(out.join("frameworks/atlas/mitigations").is_dir());
+}
