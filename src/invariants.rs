@@ -288,7 +288,13 @@ mod tests {
     /// Pages the fuzzer found breaking an invariant, kept so that they stay fixed.
     #[test]
     fn fuzz_findings_hold_the_invariants() {
-        for text in ["[[[v](x)]]", "[-[[](2)]]"] {
+        for text in [
+            "[[[v](x)]]",
+            "[-[[](2)]]",
+            "<script></script><a [[g]]\n[]()",
+            "<a title=\"[[g]]\" [[h]]\n\n[[i]] [x](y)\n",
+            "<div>\n<a x='\n\n[[g]]\n",
+        ] {
             let run = run_page(text);
             assert_eq!(violations(&run), Vec::<String>::new(), "{text}");
         }

@@ -83,6 +83,7 @@ pub fn render_body(graph: &Graph, id: PageId, out_path: &str) -> RenderedBody {
     let mut open_images: Vec<LinkEnd> = Vec::new();
     let mut heading = 0usize;
     let mut has_raw_html = false;
+    let mut raw_tags = TagState::default();
     // The title is indexed on its own; its H1 is left out of the body text.
     let mut in_title = false;
     for (event, range) in Parser::new_ext(&text, markdown_options()).into_offset_iter() {
@@ -208,8 +209,13 @@ pub fn render_body(graph: &Graph, id: PageId, out_path: &str) -> RenderedBody {
                     Cow::Borrowed(_) => h,
                     Cow::Owned(shown) => shown.into(),
                 };
+                let in_tags = raw_tags.placeholders_in_tags(&h);
                 split_placeholders(h, &[], &mut pieces, |i| {
-                    wiki_html(&ctx, source, &links[i], &resolutions[i])
+                    if in_tags.contains(&i) {
+                        source.text[links[i].range()].to_string()
+                    } else {
+                        wiki_html(&ctx, source, &links[i], &resolutions[i])
+                    }
                 });
                 for piece in pieces {
                     match piece {
@@ -217,6 +223,14 @@ pub fn render_body(graph: &Graph, id: PageId, out_path: &str) -> RenderedBody {
                         other => events.push(other),
                     }
                 }
+            }
+            // A block that leaves a tag open would make the markup after it (links, broken
+            // link spans) that tag's attributes: the tag is closed where the block ends.
+            Event::End(TagEnd::HtmlBlock) => {
+                if let Some(close) = raw_tags.close() {
+                    events.push(Event::Html(close.into()));
+                }
+                events.push(Event::End(TagEnd::HtmlBlock));
             }
             Event::Code(c) => {
                 plain.push(&c);
@@ -548,6 +562,76 @@ const RAW_TEXT_TAGS: &[&str] = &[
     "noscript",
     "plaintext",
 ];
+
+/// Where raw HTML, read piece after piece, is: in text or inside a tag (between `<` and `>`,
+/// quoted attribute values respected). A wiki link inside a tag is part of an attribute and is
+/// put back as written; made a link, its markup would become attributes of the tag around it.
+#[derive(Default)]
+struct TagState {
+    in_tag: bool,
+    /// The quote of the attribute value being read.
+    quote: Option<u8>,
+    /// The last byte in the tag that was not white space: a quote opens a value after `=`.
+    last: u8,
+}
+
+impl TagState {
+    /// Reads on through `html` and gives the indexes of the placeholders inside tags.
+    fn placeholders_in_tags(&mut self, html: &str) -> Vec<usize> {
+        let mut open = [0u8; 4];
+        let open = OPEN.encode_utf8(&mut open).as_bytes();
+        let bytes = html.as_bytes();
+        let mut found = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i..].starts_with(open) {
+                i += open.len();
+                let digits = bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+                if self.in_tag {
+                    found.extend(html[i..i + digits].parse::<usize>().ok());
+                }
+                i += digits;
+                continue;
+            }
+            let b = bytes[i];
+            match (self.in_tag, self.quote) {
+                (false, _) => {
+                    let next = bytes.get(i + 1).copied().unwrap_or(b' ');
+                    if b == b'<' && (next.is_ascii_alphabetic() || b"/!?".contains(&next)) {
+                        self.in_tag = true;
+                        self.last = b'<';
+                    }
+                }
+                (true, Some(q)) => {
+                    if b == q {
+                        self.quote = None;
+                        self.last = b;
+                    }
+                }
+                (true, None) => match b {
+                    b'"' | b'\'' if self.last == b'=' => self.quote = Some(b),
+                    b'>' => self.in_tag = false,
+                    b if b.is_ascii_whitespace() => {}
+                    b => self.last = b,
+                },
+            }
+            i += 1;
+        }
+        found
+    }
+
+    /// What ends a tag left open, if one is.
+    fn close(&mut self) -> Option<&'static str> {
+        let close = match (self.in_tag, self.quote) {
+            (false, _) => None,
+            (true, Some(b'"')) => Some("\">"),
+            (true, Some(_)) => Some("'>"),
+            (true, None) => Some(">"),
+        };
+        *self = TagState::default();
+        close
+    }
+}
 
 /// Raw HTML with the start tags of [`RAW_TEXT_TAGS`] shown as text (their `<` escaped), so
 /// that the sanitizer never reads the rest of the page as their content.
