@@ -71,6 +71,17 @@ pub fn check_json(root: &Path, extra: &[&str]) -> Run {
     atlas_kb(&args)
 }
 
+/// Runs `atlas-kb build --root root --out out`.
+pub fn build_into(root: &Path, out: &Path) -> Run {
+    atlas_kb(&[
+        "build",
+        "--root",
+        root.to_str().expect("UTF-8 path"),
+        "--out",
+        out.to_str().expect("UTF-8 path"),
+    ])
+}
+
 /// One diagnostic of the JSON report.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
