@@ -294,6 +294,9 @@ mod tests {
             "<script></script><a [[g]]\n[]()",
             "<a title=\"[[g]]\" [[h]]\n\n[[i]] [x](y)\n",
             "<div>\n<a x='\n\n[[g]]\n",
+            "[[[[T]t]]](1)",
+            "[[a`]] [x](y) `",
+            "# H [[a]b]]\n[[page#H ab]]",
         ] {
             let run = run_page(text);
             assert_eq!(violations(&run), Vec::<String>::new(), "{text}");

@@ -141,10 +141,13 @@ pub fn scan_body(
 }
 
 /// Where the brackets of wiki links are, to be masked for the markdown parse: `[[` becomes
-/// `,,` and `]]` becomes `@@`, so the parser sees no brackets there. Scanning a wiki link's
-/// brackets as candidate markdown links was about half of the parser's time, and a wiki
-/// link is no markdown link: the renderer hides wiki links from the parser too (as
-/// placeholders), so `[[a]](b)` is a wiki link followed by text for both.
+/// `,,` and `]]` becomes `@@`, so the parser sees no brackets there, and inside, the brackets
+/// and parentheses that could open or close a link become `,` (not backticks, backslashes or
+/// `<`: code spans must be found as on the page as written, see `scan_body`). Scanning a wiki
+/// link's brackets as candidate markdown links was about half of the parser's time, and a
+/// wiki link is no markdown link: the renderer hides wiki links from the parser whole (as
+/// placeholders), so `[[a]](b)` is a wiki link followed by text for both, and in
+/// `[[[[T]t]]](1)` neither sees the `]` inside the link close the `[` before it.
 ///
 /// The masks are ASCII punctuation like the brackets, so emphasis around them reads the
 /// same; they have no meaning of their own in CommonMark, not even in autolinks; and a
@@ -182,14 +185,16 @@ impl Masks {
         out.clear();
         out.reserve(text.len() - body_start);
         let mut cursor = body_start;
-        for &at in &self.0 {
-            out.push_str(&text[cursor..at]);
-            out.push_str(if text.as_bytes()[at] == b'[' {
-                ",,"
-            } else {
-                "@@"
-            });
-            cursor = at + 2;
+        for pair in self.0.chunks_exact(2) {
+            let (open, close) = (pair[0], pair[1]);
+            out.push_str(&text[cursor..open]);
+            out.push_str(",,");
+            out.extend(text[open + 2..close].chars().map(|c| match c {
+                '[' | ']' | '(' | ')' => ',',
+                c => c,
+            }));
+            out.push_str("@@");
+            cursor = close + 2;
         }
         out.push_str(&text[cursor..]);
         Some(out)
