@@ -167,7 +167,11 @@ pub fn parse(
             "tags" | "aliases" | "alias" => {
                 let (items, complete) = list(&value);
                 if !complete {
-                    wrong.push((key.clone(), "text or a list of text", kind_of(&value)));
+                    let found = match value {
+                        Value::Sequence(_) => "a list holding more than text",
+                        _ => kind_of(&value),
+                    };
+                    wrong.push((key.clone(), "text or a list of text", found));
                 }
                 if key == "tags" {
                     front.tags = items;
@@ -217,8 +221,7 @@ fn list(value: &Value) -> (Vec<String>, bool) {
 /// How a value that is not what its field needs reads to a user.
 fn kind_of(value: &Value) -> &'static str {
     match value {
-        Value::Sequence(items) if items.iter().all(|i| i.is_string() || i.is_null()) => "a list",
-        Value::Sequence(_) => "a list holding more than text",
+        Value::Sequence(_) => "a list",
         Value::Mapping(_) => "a mapping",
         Value::Tagged(_) => "a tagged value",
         Value::Bool(_) => "true or false",

@@ -703,9 +703,9 @@ fn front_matter_problems_at_the_files_own_line_and_column() {
             "invalid-front-matter unterminated.md:1:1",
             "broken-link unterminated.md:6:24",
             "invalid-front-matter wrong-types.md:2:8",
-            "invalid-front-matter wrong-types.md:3:9",
+            "invalid-front-matter wrong-types.md:3:7",
             "invalid-front-matter wrong-types.md:4:1",
-            "invalid-front-matter wrong-types.md:7:19",
+            "invalid-front-matter wrong-types.md:7:21",
         ]
     );
     let wrong_types: Vec<_> = found
