@@ -297,6 +297,8 @@ mod tests {
             "[[[[T]t]]](1)",
             "[[a`]] [x](y) `",
             "# H [[a]b]]\n[[page#H ab]]",
+            "```[[`]]\n\nSee [[b]].\n",
+            "[[a]]\n\n| [[b]] |\n|---|\n| [[c\\|d]] |\n",
         ] {
             let run = run_page(text);
             assert_eq!(violations(&run), Vec::<String>::new(), "{text}");

@@ -6,6 +6,7 @@
 
 use pulldown_cmark::Options;
 use std::borrow::Cow;
+use std::ops::Range;
 
 /// The markdown extensions used both when scanning and when rendering, so both see the same
 /// code spans, tables and links.
@@ -14,6 +15,98 @@ pub fn markdown_options() -> Options {
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_TASKLISTS
+}
+
+/// The wiki links of a page, masked for the markdown parse that both the scan and the
+/// renderer run, so that both see the same blocks, code and links: `[[` becomes `,,`, `]]`
+/// becomes `@@`, and inside, what could open or close a link, a table cell or a tag
+/// (`[ ] ( ) | < >`) becomes `,`. Backticks and backslashes stay: code spans are found as on
+/// the page as written (a code span that swallows a `[[` wins over the wiki link).
+///
+/// The text keeps its length, so offsets in the parse are offsets in the page. The masks
+/// are ASCII punctuation like the brackets, so emphasis around them reads the same; they mean
+/// nothing in CommonMark, not even in autolinks; a heading's slug drops them as it drops
+/// brackets. (Scanning a wiki link's brackets as candidate markdown links was also about
+/// half of the parser's time.)
+#[derive(Default)]
+pub struct WikiMasks(Vec<usize>);
+
+/// The characters inside a wiki link that become commas.
+const MASKED: [bool; 256] = {
+    let mut masked = [false; 256];
+    let mut i = 0;
+    while i < 7 {
+        masked[b"[]()|<>"[i] as usize] = true;
+        i += 1;
+    }
+    masked
+};
+
+impl WikiMasks {
+    /// The masks of wiki links spanning `ranges` (each from its `[[` to the end of its
+    /// `]]`), in page order.
+    pub fn of(ranges: impl Iterator<Item = Range<usize>>) -> WikiMasks {
+        let mut at = Vec::new();
+        for range in ranges {
+            at.push(range.start);
+            at.push(range.end - 2);
+        }
+        WikiMasks(at)
+    }
+
+    /// Whether nothing is masked.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether both mask the same brackets outside `code` (sorted ranges).
+    pub fn same_outside(&self, other: &WikiMasks, code: &[Range<usize>]) -> bool {
+        let outside = |m: &&usize| {
+            let i = code.partition_point(|r| r.end <= **m);
+            code.get(i).is_none_or(|r| r.start > **m)
+        };
+        self.0
+            .iter()
+            .filter(outside)
+            .eq(other.0.iter().filter(outside))
+    }
+
+    /// `text[from..]` with the masks applied, into `out`; `None` when nothing is masked.
+    pub fn apply<'a>(&self, text: &str, from: usize, out: &'a mut String) -> Option<&'a str> {
+        if self.0.is_empty() {
+            return None;
+        }
+        out.clear();
+        out.reserve(text.len() - from);
+        let mut cursor = from;
+        for pair in self.0.chunks_exact(2) {
+            let (open, close) = (pair[0], pair[1]);
+            out.push_str(&text[cursor..open]);
+            out.push_str(",,");
+            // Copied a run at a time: the masked characters are rare in a link.
+            let inner = &text[open + 2..close];
+            let mut run = 0;
+            while let Some(k) = inner.as_bytes()[run..]
+                .iter()
+                .position(|&b| MASKED[b as usize])
+            {
+                out.push_str(&inner[run..run + k]);
+                out.push(',');
+                run += k + 1;
+            }
+            out.push_str(&inner[run..]);
+            out.push_str("@@");
+            cursor = close + 2;
+        }
+        out.push_str(&text[cursor..]);
+        Some(out)
+    }
+
+    /// Whether any mask falls in `range`.
+    pub fn any_in(&self, range: &Range<usize>) -> bool {
+        let i = self.0.partition_point(|&at| at + 2 <= range.start);
+        self.0.get(i).is_some_and(|&at| at < range.end)
+    }
 }
 
 /// Element ids the default theme puts on every page; a heading named `Main` becomes `main-1`

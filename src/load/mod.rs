@@ -94,6 +94,16 @@ impl RawLink {
         self.start as usize..self.end as usize
     }
 
+    /// For a wiki link or embed, the byte range from its `[[` to the end of its `]]` (an
+    /// embed's `!` left out): what the markdown parse sees masked.
+    pub fn wiki_brackets(&self) -> Option<Range<usize>> {
+        match self.syntax {
+            LinkSyntax::Wiki => Some(self.range()),
+            LinkSyntax::Embed => Some(self.start as usize + 1..self.end as usize),
+            _ => None,
+        }
+    }
+
     /// The relation section the link is an entry of (`Mitigations`, `Procedure`, ...), if
     /// any; [`Vocabulary::section_name`] names it.
     pub fn section(&self) -> Option<SectionId> {

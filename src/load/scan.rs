@@ -3,12 +3,12 @@
 //!
 //! pulldown-cmark finds code, tables, markdown links and headings; wiki links are not
 //! CommonMark, so they are scanned in the raw text, outside the code ranges it reported, and
-//! their brackets are masked for its parse (see `Masks`).
+//! their brackets are masked for its parse (see `syntax::WikiMasks`).
 
 use super::{BlockId, Heading, LinkSyntax, MetaField, Piece, RawLink};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::LineIndex;
-use crate::syntax::{github_slug, markdown_options, RESERVED_IDS};
+use crate::syntax::{github_slug, markdown_options, WikiMasks, RESERVED_IDS};
 use crate::vocabulary::{SectionId, Vocabulary};
 use pulldown_cmark::{Event, HeadingLevel, LinkType, Parser, Tag, TagEnd};
 use std::ops::Range;
@@ -31,12 +31,12 @@ pub fn scan_body(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Scanned {
     // Wiki links come first, found as if the page had no code, so that the markdown parser
-    // can be given the body with their brackets masked (see `Masks`). Code never depends on
+    // can be given the body with their brackets masked (see `WikiMasks`). Code never depends on
     // brackets, so the code ranges the parse reports are those of the page as written; if
     // one of them holds a `[[` (which the scan may have read as a link), the scan runs
     // again, outside code.
     let mut found = scan_lines(text, body_start, lines, path, &[], link_text);
-    let masks = Masks::of(&found.links);
+    let masks = WikiMasks::of(found.links.iter().filter_map(RawLink::wiki_brackets));
     let mut markdown = parse_markdown(text, body_start, lines, &masks, link_text);
     let holds_open = |r: &Range<usize>| {
         // One byte past the end: a `[[` starting on the last byte of code counts.
@@ -45,18 +45,33 @@ pub fn scan_body(
     };
     if markdown.code.iter().any(holds_open) {
         found = scan_lines(text, body_start, lines, path, &markdown.code, link_text);
-        let links_masks = Masks::of(&found.links);
+        let links_masks = WikiMasks::of(found.links.iter().filter_map(RawLink::wiki_brackets));
         // Masks inside code change nothing the parse reports; any other difference does.
         // (Link parts the first parse copied stay in `link_text`, unused: a rare page.)
         if !masks.same_outside(&links_masks, &markdown.code) {
             markdown = parse_markdown(text, body_start, lines, &links_masks, link_text);
         }
     }
+    // A wiki link the parse does not show (a reference definition or a footnote's label
+    // swallowed it) is no link: the renderer, reading the same parse, shows nothing of it.
+    // Without its masks the parse may change, so it runs again; links only ever go.
+    loop {
+        let before = found.links.len();
+        found.links.retain(|l| {
+            l.wiki_brackets()
+                .is_none_or(|brackets| markdown.shows(brackets.start))
+        });
+        if found.links.len() == before {
+            break;
+        }
+        let masks = WikiMasks::of(found.links.iter().filter_map(RawLink::wiki_brackets));
+        markdown = parse_markdown(text, body_start, lines, &masks, link_text);
+    }
     if !markdown.rewritten.is_empty() {
         // A destination the parser had to rewrite (escapes, entities) holds a masked
         // bracket, which cannot be told from the text's own commas and at signs: such a
         // link takes its destination from a parse of the page as written.
-        let as_written = parse_markdown(text, body_start, lines, &Masks::default(), link_text);
+        let as_written = parse_markdown(text, body_start, lines, &WikiMasks::default(), link_text);
         for &i in &markdown.rewritten {
             let link = &mut markdown.links[i];
             let same = as_written
@@ -140,73 +155,6 @@ pub fn scan_body(
     }
 }
 
-/// Where the brackets of wiki links are, to be masked for the markdown parse: `[[` becomes
-/// `,,` and `]]` becomes `@@`, so the parser sees no brackets there, and inside, the brackets
-/// and parentheses that could open or close a link become `,` (not backticks, backslashes or
-/// `<`: code spans must be found as on the page as written, see `scan_body`). Scanning a wiki
-/// link's brackets as candidate markdown links was about half of the parser's time, and a
-/// wiki link is no markdown link: the renderer hides wiki links from the parser whole (as
-/// placeholders), so `[[a]](b)` is a wiki link followed by text for both, and in
-/// `[[[[T]t]]](1)` neither sees the `]` inside the link close the `[` before it.
-///
-/// The masks are ASCII punctuation like the brackets, so emphasis around them reads the
-/// same; they have no meaning of their own in CommonMark, not even in autolinks; and a
-/// heading's slug drops them as it drops brackets.
-#[derive(Default)]
-struct Masks(Vec<usize>);
-
-impl Masks {
-    /// The offsets of every `[[` and `]]` of `links`' wiki links and embeds, in order.
-    fn of(links: &[RawLink]) -> Masks {
-        let mut at = Vec::with_capacity(links.len() * 2);
-        for link in links {
-            let range = link.range();
-            let open = range.start + usize::from(link.syntax == LinkSyntax::Embed);
-            at.push(open);
-            at.push(range.end - 2);
-        }
-        Masks(at)
-    }
-
-    /// Whether both mask the same brackets outside `code`.
-    fn same_outside(&self, other: &Masks, code: &[Range<usize>]) -> bool {
-        let outside = |m: &&usize| inside(code, **m).is_none();
-        self.0
-            .iter()
-            .filter(outside)
-            .eq(other.0.iter().filter(outside))
-    }
-
-    /// The body with its masks applied, into `out`; `None` when there is nothing to mask.
-    fn apply<'a>(&self, text: &str, body_start: usize, out: &'a mut String) -> Option<&'a str> {
-        if self.0.is_empty() {
-            return None;
-        }
-        out.clear();
-        out.reserve(text.len() - body_start);
-        let mut cursor = body_start;
-        for pair in self.0.chunks_exact(2) {
-            let (open, close) = (pair[0], pair[1]);
-            out.push_str(&text[cursor..open]);
-            out.push_str(",,");
-            out.extend(text[open + 2..close].chars().map(|c| match c {
-                '[' | ']' | '(' | ')' => ',',
-                c => c,
-            }));
-            out.push_str("@@");
-            cursor = close + 2;
-        }
-        out.push_str(&text[cursor..]);
-        Some(out)
-    }
-
-    /// Whether any mask falls in `range`.
-    fn any_in(&self, range: &Range<usize>) -> bool {
-        let i = self.0.partition_point(|&at| at + 2 <= range.start);
-        self.0.get(i).is_some_and(|&at| at < range.end)
-    }
-}
-
 /// What the markdown parser reports of a body.
 struct Markdown {
     code: Vec<Range<usize>>,
@@ -217,13 +165,24 @@ struct Markdown {
     /// Indexes in `links` of the links whose destination the parser rewrote and whose text
     /// holds a mask.
     rewritten: Vec<usize>,
+    /// Where the parse shows text (text, code, raw HTML), in order; kept only when some wiki
+    /// link is masked, to tell which ones the page shows.
+    shown: Vec<Range<usize>>,
+}
+
+impl Markdown {
+    /// Whether the parse shows the text at `offset`.
+    fn shows(&self, offset: usize) -> bool {
+        let i = self.shown.partition_point(|r| r.end <= offset);
+        self.shown.get(i).is_some_and(|r| r.start <= offset)
+    }
 }
 
 fn parse_markdown(
     text: &str,
     body_start: usize,
     lines: &LineIndex,
-    masks: &Masks,
+    masks: &WikiMasks,
     link_text: &mut String,
 ) -> Markdown {
     let mut masked = String::new();
@@ -236,6 +195,8 @@ fn parse_markdown(
     let mut headings: Vec<Heading> = Vec::new();
     let mut open_heading: Option<(HeadingLevel, Range<usize>, String)> = None;
     let mut rewritten = Vec::new();
+    let mut shown = Vec::new();
+    let track_shown = !masks.is_empty();
     // A destination the parser lends from the body is at the same offsets in the text.
     let piece = |part: &str, link_text: &mut String| match Piece::within(body, part) {
         Some(piece) => piece.shifted(body_start),
@@ -244,6 +205,14 @@ fn parse_markdown(
 
     for (event, range) in Parser::new_ext(body, markdown_options()).into_offset_iter() {
         let range = range.start + body_start..range.end + body_start;
+        if track_shown
+            && matches!(
+                event,
+                Event::Text(_) | Event::Code(_) | Event::Html(_) | Event::InlineHtml(_)
+            )
+        {
+            shown.push(range.clone());
+        }
         match event {
             Event::Code(ref s) => {
                 code.push(range.clone());
@@ -307,12 +276,14 @@ fn parse_markdown(
             _ => {}
         }
     }
+    shown.sort_unstable_by_key(|r| r.start);
     Markdown {
         code,
         tables,
         headings,
         links,
         rewritten,
+        shown,
     }
 }
 

@@ -7,15 +7,11 @@
 use super::url;
 use crate::graph::{Graph, PageId, Resolution};
 use crate::graph::{LinkSyntax, ParsedPage, RawLink};
-use crate::syntax::{markdown_options, url_kind, UrlKind};
+use crate::syntax::{markdown_options, url_kind, UrlKind, WikiMasks};
 use pulldown_cmark::{CowStr, Event, Parser, Tag, TagEnd};
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::fmt::Write;
 use std::ops::Range;
-
-const OPEN: char = '\u{E000}';
-const CLOSE: char = '\u{E001}';
 
 /// How much of a body's plain text is collected: the search index keeps only its start.
 const PLAIN_TEXT_BYTES: usize = 2048;
@@ -34,35 +30,18 @@ pub struct RenderedBody {
 pub fn render_body(graph: &Graph, id: PageId, out_path: &str) -> RenderedBody {
     let page = graph.page(id);
     let source = &page.source;
-    let body = &source.text[source.body_start..];
+    let body_start = source.body_start;
     let links = &source.links;
     let resolutions = &graph.resolutions[id.0];
 
-    // Swap wiki links for placeholders; remember how offsets moved.
-    let mut text = String::with_capacity(body.len());
-    let mut shifts: Vec<(usize, isize)> = Vec::new(); // (new offset, old - new) from there on
-    let mut cursor = source.body_start;
-    let mut delta: isize = 0;
-    for (i, link) in links.iter().enumerate() {
-        if !matches!(link.syntax, LinkSyntax::Wiki | LinkSyntax::Embed)
-            || link.range().start < cursor
-        {
-            continue;
-        }
-        push_clean(&mut text, &source.text[cursor..link.range().start]);
-        let placeholder_start = text.len();
-        let _ = write!(text, "{OPEN}{i}{CLOSE}");
-        let placeholder_len = text.len() - placeholder_start;
-        delta += (link.range().len() as isize) - (placeholder_len as isize);
-        shifts.push((text.len(), delta));
-        cursor = link.range().end;
-    }
-    push_clean(&mut text, &source.text[cursor..]);
-    let original = |new: usize| -> usize {
-        let i = shifts.partition_point(|(at, _)| *at <= new);
-        let d = if i == 0 { 0 } else { shifts[i - 1].1 };
-        (new as isize + d) as usize + source.body_start
-    };
+    // The body as the scan parsed it, its wiki links masked, so that both see the same
+    // blocks, code and links; offsets in the parse are offsets in the body.
+    let masks = WikiMasks::of(links.iter().filter_map(RawLink::wiki_brackets));
+    let mut masked = String::new();
+    let text = masks
+        .apply(&source.text, body_start, &mut masked)
+        .unwrap_or(&source.text[body_start..]);
+    let mut wiki = WikiLinks::of(links, body_start);
     let markdown_at: HashMap<usize, usize> = links
         .iter()
         .enumerate()
@@ -86,157 +65,165 @@ pub fn render_body(graph: &Graph, id: PageId, out_path: &str) -> RenderedBody {
     let mut raw_tags = TagState::default();
     // The title is indexed on its own; its H1 is left out of the body text.
     let mut in_title = false;
-    for (event, range) in Parser::new_ext(&text, markdown_options()).into_offset_iter() {
-        match event {
-            Event::Text(t) => {
-                if !in_title {
-                    plain.push(&t);
+    let mut pieces: Vec<Piece> = Vec::new();
+    for (event, range) in Parser::new_ext(text, markdown_options()).into_offset_iter() {
+        wiki.split(event, range, text, &mut pieces);
+        for piece in pieces.drain(..) {
+            let (event, range) = match piece {
+                Piece::Event(event, range) => (event, range),
+                Piece::Wiki { link, in_raw_html } => {
+                    let link_ref = &links[link];
+                    if in_raw_html && raw_tags.in_tag() {
+                        // Inside a tag the link is part of an attribute: as written.
+                        let written = &source.text[link_ref.range()];
+                        raw_tags.read(written);
+                        events.push(Event::Html(written.into()));
+                        continue;
+                    }
+                    if !in_title {
+                        plain.push(source.label(link_ref).unwrap_or(source.target(link_ref)));
+                    }
+                    events.push(Event::Html(
+                        wiki_html(&ctx, source, link_ref, &resolutions[link]).into(),
+                    ));
+                    continue;
                 }
-                split_placeholders(t, &block_ids, &mut events, |i| {
-                    wiki_html(&ctx, source, &links[i], &resolutions[i])
-                });
-            }
-            Event::Start(Tag::Heading {
-                level,
-                id: _,
-                classes,
-                attrs,
-            }) => {
-                let slug = source.headings.get(heading).map(|h| h.slug.as_str());
-                heading += 1;
-                in_title = level == pulldown_cmark::HeadingLevel::H1;
-                events.push(Event::Start(Tag::Heading {
+            };
+            let range = range.start + body_start..range.end + body_start;
+            match event {
+                Event::Text(t) => {
+                    if !in_title {
+                        plain.push(&t);
+                    }
+                    push_text(t, &block_ids, &mut events);
+                }
+                Event::Start(Tag::Heading {
                     level,
-                    id: slug.map(CowStr::Borrowed),
+                    id: _,
                     classes,
                     attrs,
-                }));
-            }
-            Event::Start(Tag::Link {
-                link_type,
-                dest_url,
-                title,
-                id: link_id,
-            }) => {
-                let found = markdown_at
-                    .get(&original(range.start))
-                    .map(|&i| &resolutions[i]);
-                // Internal targets get the resolver's URL; an external one is written as the
-                // parser read it if the one URL classifier lets it be a link. A link the scan
-                // did not find (their parses can differ around wiki links) is text: a URL
-                // nobody checked is never written.
-                let href = match found.map(|r| ctx.target(r)) {
-                    Some(Target::Url(href)) | Some(Target::Asset(href)) => Ok(href.into()),
-                    Some(Target::External) if is_external(&dest_url) => Ok(dest_url),
-                    Some(Target::Broken(why)) => Err(Some(why)),
-                    Some(Target::External | Target::Unsafe) | None => Err(None),
-                };
-                match href {
-                    Ok(dest_url) => {
-                        open_links.push(LinkEnd::Keep);
-                        events.push(Event::Start(Tag::Link {
-                            link_type,
-                            dest_url,
-                            title,
-                            id: link_id,
-                        }));
-                    }
-                    Err(Some(why)) => {
-                        open_links.push(LinkEnd::Broken);
-                        events.push(Event::Html(broken_open(&why).into()));
-                    }
-                    Err(None) => open_links.push(LinkEnd::Drop),
+                }) => {
+                    let slug = source.headings.get(heading).map(|h| h.slug.as_str());
+                    heading += 1;
+                    in_title = level == pulldown_cmark::HeadingLevel::H1;
+                    events.push(Event::Start(Tag::Heading {
+                        level,
+                        id: slug.map(CowStr::Borrowed),
+                        classes,
+                        attrs,
+                    }));
                 }
-            }
-            Event::End(TagEnd::Link) => match open_links.pop() {
-                Some(LinkEnd::Broken) => events.push(Event::Html("</span>".into())),
-                Some(LinkEnd::Drop) => {}
-                _ => events.push(Event::End(TagEnd::Link)),
-            },
-            Event::Start(Tag::Image {
-                link_type,
-                dest_url,
-                title,
-                id: image_id,
-            }) => {
-                let found = markdown_at
-                    .get(&original(range.start))
-                    .map(|&i| &resolutions[i]);
-                match found.map(|r| ctx.target(r)) {
-                    Some(Target::Url(h)) | Some(Target::Asset(h)) => {
-                        open_images.push(LinkEnd::Keep);
-                        events.push(Event::Start(Tag::Image {
-                            link_type,
-                            dest_url: h.into(),
-                            title,
-                            id: image_id,
-                        }));
-                    }
-                    // A remote image would be fetched by every reader (and can leak data in
-                    // its URL): it becomes a link to the image instead.
-                    Some(Target::External) if is_external(&dest_url) => {
-                        open_images.push(LinkEnd::Span);
-                        let open =
-                            format!("<a class=\"remote-image\" href=\"{}\">", escape(&dest_url));
-                        events.push(Event::Html(open.into()));
-                    }
-                    Some(Target::Broken(why)) => {
-                        open_images.push(LinkEnd::Broken);
-                        events.push(Event::Html(broken_open(&why).into()));
-                    }
-                    // Unsafe, or not found by the scan: its text only.
-                    Some(Target::External | Target::Unsafe) | None => {
-                        open_images.push(LinkEnd::Drop)
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id: link_id,
+                }) => {
+                    let found = markdown_at.get(&range.start).map(|&i| &resolutions[i]);
+                    // Internal targets get the resolver's URL; an external one is written as the
+                    // parser read it if the one URL classifier lets it be a link. A link the scan
+                    // did not find (their parses can differ around wiki links) is text: a URL
+                    // nobody checked is never written.
+                    let href = match found.map(|r| ctx.target(r)) {
+                        Some(Target::Url(href)) | Some(Target::Asset(href)) => Ok(href.into()),
+                        Some(Target::External) if is_external(&dest_url) => Ok(dest_url),
+                        Some(Target::Broken(why)) => Err(Some(why)),
+                        Some(Target::External | Target::Unsafe) | None => Err(None),
+                    };
+                    match href {
+                        Ok(dest_url) => {
+                            open_links.push(LinkEnd::Keep);
+                            events.push(Event::Start(Tag::Link {
+                                link_type,
+                                dest_url,
+                                title,
+                                id: link_id,
+                            }));
+                        }
+                        Err(Some(why)) => {
+                            open_links.push(LinkEnd::Broken);
+                            events.push(Event::Html(broken_open(&why).into()));
+                        }
+                        Err(None) => open_links.push(LinkEnd::Drop),
                     }
                 }
-            }
-            Event::End(TagEnd::Image) => match open_images.pop() {
-                Some(LinkEnd::Keep) | None => events.push(Event::End(TagEnd::Image)),
-                Some(LinkEnd::Span) => events.push(Event::Html("</a>".into())),
-                Some(LinkEnd::Broken) => events.push(Event::Html("</span>".into())),
-                Some(LinkEnd::Drop) => {}
-            },
-            Event::End(TagEnd::Heading(level)) => {
-                in_title = false;
-                events.push(Event::End(TagEnd::Heading(level)));
-            }
-            // Raw HTML goes in as written, its wiki links made links, and the whole body is
-            // cleaned below: the pieces of raw HTML only make sense together.
-            Event::Html(h) | Event::InlineHtml(h) => {
-                has_raw_html = true;
-                let mut pieces = Vec::new();
-                let h = match show_raw_text_tags(&h) {
-                    Cow::Borrowed(_) => h,
-                    Cow::Owned(shown) => shown.into(),
-                };
-                let in_tags = raw_tags.placeholders_in_tags(&h);
-                split_placeholders(h, &[], &mut pieces, |i| {
-                    if in_tags.contains(&i) {
-                        source.text[links[i].range()].to_string()
-                    } else {
-                        wiki_html(&ctx, source, &links[i], &resolutions[i])
-                    }
-                });
-                for piece in pieces {
-                    match piece {
-                        Event::Text(t) | Event::Html(t) => events.push(Event::Html(t)),
-                        other => events.push(other),
+                Event::End(TagEnd::Link) => match open_links.pop() {
+                    Some(LinkEnd::Broken) => events.push(Event::Html("</span>".into())),
+                    Some(LinkEnd::Drop) => {}
+                    _ => events.push(Event::End(TagEnd::Link)),
+                },
+                Event::Start(Tag::Image {
+                    link_type,
+                    dest_url,
+                    title,
+                    id: image_id,
+                }) => {
+                    let found = markdown_at.get(&range.start).map(|&i| &resolutions[i]);
+                    match found.map(|r| ctx.target(r)) {
+                        Some(Target::Url(h)) | Some(Target::Asset(h)) => {
+                            open_images.push(LinkEnd::Keep);
+                            events.push(Event::Start(Tag::Image {
+                                link_type,
+                                dest_url: h.into(),
+                                title,
+                                id: image_id,
+                            }));
+                        }
+                        // A remote image would be fetched by every reader (and can leak data in
+                        // its URL): it becomes a link to the image instead.
+                        Some(Target::External) if is_external(&dest_url) => {
+                            open_images.push(LinkEnd::Span);
+                            let open = format!(
+                                "<a class=\"remote-image\" href=\"{}\">",
+                                escape(&dest_url)
+                            );
+                            events.push(Event::Html(open.into()));
+                        }
+                        Some(Target::Broken(why)) => {
+                            open_images.push(LinkEnd::Broken);
+                            events.push(Event::Html(broken_open(&why).into()));
+                        }
+                        // Unsafe, or not found by the scan: its text only.
+                        Some(Target::External | Target::Unsafe) | None => {
+                            open_images.push(LinkEnd::Drop)
+                        }
                     }
                 }
-            }
-            // A block that leaves a tag open would make the markup after it (links, broken
-            // link spans) that tag's attributes: the tag is closed where the block ends.
-            Event::End(TagEnd::HtmlBlock) => {
-                if let Some(close) = raw_tags.close() {
-                    events.push(Event::Html(close.into()));
+                Event::End(TagEnd::Image) => match open_images.pop() {
+                    Some(LinkEnd::Keep) | None => events.push(Event::End(TagEnd::Image)),
+                    Some(LinkEnd::Span) => events.push(Event::Html("</a>".into())),
+                    Some(LinkEnd::Broken) => events.push(Event::Html("</span>".into())),
+                    Some(LinkEnd::Drop) => {}
+                },
+                Event::End(TagEnd::Heading(level)) => {
+                    in_title = false;
+                    events.push(Event::End(TagEnd::Heading(level)));
                 }
-                events.push(Event::End(TagEnd::HtmlBlock));
+                // Raw HTML goes in as written, its wiki links made links, and the whole body is
+                // cleaned below: the pieces of raw HTML only make sense together.
+                Event::Html(h) | Event::InlineHtml(h) => {
+                    has_raw_html = true;
+                    raw_tags.read(&h);
+                    let h = match show_raw_text_tags(&h) {
+                        Cow::Borrowed(_) => h,
+                        Cow::Owned(shown) => shown.into(),
+                    };
+                    events.push(Event::Html(h));
+                }
+                // A block that leaves a tag open would make the markup after it (links, broken
+                // link spans) that tag's attributes: the tag is closed where the block ends.
+                Event::End(TagEnd::HtmlBlock) => {
+                    if let Some(close) = raw_tags.close() {
+                        events.push(Event::Html(close.into()));
+                    }
+                    events.push(Event::End(TagEnd::HtmlBlock));
+                }
+                Event::Code(c) => {
+                    plain.push(&c);
+                    events.push(Event::Code(c));
+                }
+                other => events.push(other),
             }
-            Event::Code(c) => {
-                plain.push(&c);
-                events.push(Event::Code(c));
-            }
-            other => events.push(other),
         }
     }
     let mut html = String::with_capacity(text.len() * 3 / 2);
@@ -463,77 +450,196 @@ fn is_image(path: &str) -> bool {
         .any(|e| lower.ends_with(e))
 }
 
-/// Source text minus any stray placeholder characters (they would be mistaken for ours).
-fn push_clean(out: &mut String, s: &str) {
-    // Two single-char searches run as memchr scans; one search for either char decodes
-    // every char, and this runs over the whole body.
-    if s.contains(OPEN) || s.contains(CLOSE) {
-        out.extend(s.chars().map(|c| {
-            if c == OPEN || c == CLOSE {
-                '\u{FFFD}'
-            } else {
-                c
-            }
-        }));
-    } else {
-        out.push_str(s);
-    }
-}
-
-/// Emits text with each placeholder replaced by its link HTML, and a trailing `^block-id`
-/// replaced by an anchor element.
-fn split_placeholders<'a>(
-    text: CowStr<'a>,
-    block_ids: &[&str],
-    events: &mut Vec<Event<'a>>,
-    link_html: impl Fn(usize) -> String,
-) {
-    // Most text has neither: pass it on as is rather than copying it.
-    if !text.contains(OPEN) && block_id_at(&text, block_ids).is_none() {
+/// A text of the body, with a trailing ` ^id` of a block id made that block's anchor.
+fn push_text<'a>(text: CowStr<'a>, block_ids: &[&str], events: &mut Vec<Event<'a>>) {
+    let Some(caret) = block_id_at(&text, block_ids) else {
         if !text.is_empty() {
             events.push(Event::Text(text));
         }
         return;
-    }
-    // Pieces of text the parser lent from the source are lent on too; only text it built
-    // itself (after resolving entities or escapes) is copied.
-    let piece = |range: Range<usize>| -> CowStr<'a> {
-        match &text {
-            CowStr::Borrowed(s) => CowStr::Borrowed(&s[range]),
-            other => other[range].to_string().into(),
-        }
     };
-    let s: &str = &text;
-    let mut pos = 0;
-    while let Some(open) = s[pos..].find(OPEN).map(|o| o + pos) {
-        let Some(close) = s[open..].find(CLOSE).map(|c| c + open) else {
-            break;
-        };
-        let Ok(index) = s[open + OPEN.len_utf8()..close].parse::<usize>() else {
-            break;
-        };
-        if open > pos {
-            events.push(Event::Text(piece(pos..open)));
+    let id = text[caret + 2..].trim_end();
+    let anchor = format!(
+        "<span class=\"block-id\" id=\"{}\"></span>",
+        escape(&url::block_element_id(id))
+    );
+    let before = match &text {
+        CowStr::Borrowed(s) => CowStr::Borrowed(&s[..caret]),
+        other => other[..caret].to_string().into(),
+    };
+    events.push(Event::Text(before));
+    events.push(Event::Html(anchor.into()));
+}
+
+/// An event of the parse with the wiki links taken out, or a wiki link in its place.
+enum Piece<'a> {
+    Event(Event<'a>, Range<usize>),
+    Wiki { link: usize, in_raw_html: bool },
+}
+
+/// Whether `tag` is an inline element, one that can lie inside a wiki link's label.
+fn is_inline(tag: &Tag) -> bool {
+    matches!(
+        tag,
+        Tag::Emphasis
+            | Tag::Strong
+            | Tag::Strikethrough
+            | Tag::Superscript
+            | Tag::Subscript
+            | Tag::Link { .. }
+            | Tag::Image { .. }
+    )
+}
+
+/// The wiki links of a body (ranges in the body, `!` of an embed included) and what the
+/// parse has shown of them. The parse reads them masked, as plain text: [`WikiLinks::split`]
+/// puts each link in place of the first event that reaches into it and drops the rest of
+/// what lies inside.
+struct WikiLinks {
+    /// (range in the body, index in the page's links), in order.
+    links: Vec<(Range<usize>, usize)>,
+    shown: Vec<bool>,
+    /// For each open element: whether its start was dropped, being inside a link.
+    dropped: Vec<bool>,
+}
+
+impl WikiLinks {
+    fn of(links: &[RawLink], body_start: usize) -> WikiLinks {
+        let links: Vec<(Range<usize>, usize)> = links
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.wiki_brackets().is_some())
+            .map(|(i, l)| (l.range().start - body_start..l.range().end - body_start, i))
+            .collect();
+        WikiLinks {
+            shown: vec![false; links.len()],
+            links,
+            dropped: Vec::new(),
         }
-        events.push(Event::Html(link_html(index).into()));
-        pos = close + CLOSE.len_utf8();
     }
-    if pos == s.len() {
-        return;
+
+    /// The position in `links` of the link holding body offset `at`.
+    fn at(&self, at: usize) -> Option<usize> {
+        let i = self.links.partition_point(|(r, _)| r.end <= at);
+        self.links.get(i).filter(|(r, _)| r.start <= at).map(|_| i)
     }
-    if let Some(caret) = block_id_at(&s[pos..], block_ids) {
-        let id = s[pos + caret + 2..].trim_end();
-        events.push(Event::Text(piece(pos..pos + caret)));
-        events.push(Event::Html(
-            format!(
-                "<span class=\"block-id\" id=\"{}\"></span>",
-                escape(&url::block_element_id(id))
-            )
-            .into(),
-        ));
-        return;
+
+    /// The position of the first link starting in `range`.
+    fn first_in(&self, range: &Range<usize>) -> Option<usize> {
+        let i = self.links.partition_point(|(r, _)| r.start < range.start);
+        self.links
+            .get(i)
+            .filter(|(r, _)| r.start < range.end)
+            .map(|_| i)
     }
-    events.push(Event::Text(piece(pos..s.len())));
+
+    /// The link at position `i`, the first time the parse reaches it.
+    fn reach(&mut self, i: usize, in_raw_html: bool, out: &mut Vec<Piece>) {
+        if !std::mem::replace(&mut self.shown[i], true) {
+            out.push(Piece::Wiki {
+                link: self.links[i].1,
+                in_raw_html,
+            });
+        }
+    }
+
+    /// `event` at `range` of the masked body `text`, into `out` without what lies inside a
+    /// wiki link, and with each link once where the parse first reaches it.
+    fn split<'a>(
+        &mut self,
+        event: Event<'a>,
+        range: Range<usize>,
+        text: &'a str,
+        out: &mut Vec<Piece<'a>>,
+    ) {
+        if self.links.is_empty() {
+            out.push(Piece::Event(event, range));
+            return;
+        }
+        match event {
+            Event::Start(ref tag) => {
+                // A block that starts where a link starts holds it; only inline
+                // elements can lie inside a link's label.
+                let inside = self.at(range.start).filter(|_| is_inline(tag));
+                self.dropped.push(inside.is_some());
+                match inside {
+                    Some(i) => self.reach(i, false, out),
+                    None => out.push(Piece::Event(event, range)),
+                }
+            }
+            Event::End(_) => {
+                if self.dropped.pop() != Some(true) {
+                    out.push(Piece::Event(event, range));
+                }
+            }
+            // Text as the parser lent it from the body: cut around the links.
+            Event::Text(ref t) if t.len() == range.len() && text[range.clone()] == **t => {
+                self.cut(
+                    range,
+                    text,
+                    out,
+                    |s| Event::Text(CowStr::Borrowed(s)),
+                    false,
+                );
+            }
+            Event::Html(ref h) | Event::InlineHtml(ref h)
+                if h.len() == range.len() && text[range.clone()] == **h =>
+            {
+                let inline = matches!(event, Event::InlineHtml(_));
+                let make = move |s: &'a str| {
+                    if inline {
+                        Event::InlineHtml(CowStr::Borrowed(s))
+                    } else {
+                        Event::Html(CowStr::Borrowed(s))
+                    }
+                };
+                self.cut(range, text, out, make, true);
+            }
+            // A code span that starts inside a link and runs on past it (the scan keeps
+            // no link whose `[[` is in code): its rest.
+            Event::Code(_) if self.at(range.start).is_some() => {
+                let i = self.at(range.start).unwrap_or_default();
+                self.reach(i, false, out);
+                let end = self.links[i].0.end;
+                let rest = text[end.min(range.end)..range.end].trim_end_matches('`');
+                if !rest.is_empty() {
+                    out.push(Piece::Event(
+                        Event::Code(CowStr::Borrowed(rest)),
+                        end..range.end,
+                    ));
+                }
+            }
+            // Anything else (an escape, an entity, a break) inside a link is the link's.
+            event => match self.at(range.start) {
+                Some(i) => self.reach(i, false, out),
+                None => out.push(Piece::Event(event, range)),
+            },
+        }
+    }
+
+    /// Body text `text[range]` as events made by `make`, with the links in it taken out.
+    fn cut<'a>(
+        &mut self,
+        range: Range<usize>,
+        text: &'a str,
+        out: &mut Vec<Piece<'a>>,
+        make: impl Fn(&'a str) -> Event<'a>,
+        in_raw_html: bool,
+    ) {
+        let mut at = range.start;
+        while at < range.end {
+            if let Some(i) = self.at(at) {
+                self.reach(i, in_raw_html, out);
+                at = self.links[i].0.end;
+                continue;
+            }
+            let next = self
+                .first_in(&(at..range.end))
+                .map_or(range.end, |i| self.links[i].0.start);
+            out.push(Piece::Event(make(&text[at..next]), at..next));
+            at = next;
+        }
+    }
 }
 
 /// Where the ` ^id` that ends `text` (trailing whitespace aside) starts, if `id` is one of
@@ -566,6 +672,7 @@ const RAW_TEXT_TAGS: &[&str] = &[
 /// Where raw HTML, read piece after piece, is: in text or inside a tag (between `<` and `>`,
 /// quoted attribute values respected). A wiki link inside a tag is part of an attribute and is
 /// put back as written; made a link, its markup would become attributes of the tag around it.
+/// (Outside tags `last` is the byte before, to see a tag open.)
 #[derive(Default)]
 struct TagState {
     in_tag: bool,
@@ -576,31 +683,15 @@ struct TagState {
 }
 
 impl TagState {
-    /// Reads on through `html` and gives the indexes of the placeholders inside tags.
-    fn placeholders_in_tags(&mut self, html: &str) -> Vec<usize> {
-        let mut open = [0u8; 4];
-        let open = OPEN.encode_utf8(&mut open).as_bytes();
-        let bytes = html.as_bytes();
-        let mut found = Vec::new();
-        let mut i = 0;
-        while i < bytes.len() {
-            if bytes[i..].starts_with(open) {
-                i += open.len();
-                let digits = bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
-                if self.in_tag {
-                    found.extend(html[i..i + digits].parse::<usize>().ok());
-                }
-                i += digits;
-                continue;
-            }
-            let b = bytes[i];
+    /// Reads on through `html`.
+    fn read(&mut self, html: &str) {
+        for &b in html.as_bytes() {
             match (self.in_tag, self.quote) {
                 (false, _) => {
-                    let next = bytes.get(i + 1).copied().unwrap_or(b' ');
-                    if b == b'<' && (next.is_ascii_alphabetic() || b"/!?".contains(&next)) {
+                    if self.last == b'<' && (b.is_ascii_alphabetic() || b"/!?".contains(&b)) {
                         self.in_tag = true;
-                        self.last = b'<';
                     }
+                    self.last = b;
                 }
                 (true, Some(q)) => {
                     if b == q {
@@ -610,14 +701,20 @@ impl TagState {
                 }
                 (true, None) => match b {
                     b'"' | b'\'' if self.last == b'=' => self.quote = Some(b),
-                    b'>' => self.in_tag = false,
+                    b'>' => {
+                        self.in_tag = false;
+                        self.last = b;
+                    }
                     b if b.is_ascii_whitespace() => {}
                     b => self.last = b,
                 },
             }
-            i += 1;
         }
-        found
+    }
+
+    /// Whether what comes next is inside a tag.
+    fn in_tag(&self) -> bool {
+        self.in_tag
     }
 
     /// What ends a tag left open, if one is.
@@ -818,45 +915,5 @@ mod tests {
         assert_eq!(block_id_at("a^abc", &["abc"]), None);
         assert_eq!(block_id_at("a ^abc d", &["abc"]), None);
         assert_eq!(block_id_at("a ^abc", &[]), None);
-    }
-
-    #[test]
-    fn split_placeholders_lends_borrowed_text() {
-        let html = |i: usize| format!("<L{i}>");
-        let mut events = Vec::new();
-        split_placeholders(CowStr::Borrowed("plain"), &[], &mut events, html);
-        assert!(matches!(
-            &events[..],
-            [Event::Text(CowStr::Borrowed("plain"))]
-        ));
-
-        let text = format!("see {OPEN}3{CLOSE} and {OPEN}x then ^id");
-        let mut events = Vec::new();
-        split_placeholders(CowStr::Borrowed(&text), &["id"], &mut events, html);
-        let tail = format!(" and {OPEN}x then");
-        match &events[..] {
-            [Event::Text(CowStr::Borrowed("see ")), Event::Html(link), Event::Text(CowStr::Borrowed(rest)), Event::Html(anchor)] =>
-            {
-                assert_eq!(link.as_ref(), "<L3>");
-                assert_eq!(*rest, tail);
-                assert_eq!(
-                    anchor.as_ref(),
-                    "<span class=\"block-id\" id=\"^id\"></span>"
-                );
-            }
-            other => panic!("unexpected events: {other:?}"),
-        }
-
-        // Text the parser built itself is copied piece by piece, with the same result.
-        let mut events = Vec::new();
-        split_placeholders(CowStr::from(text.clone()), &["id"], &mut events, html);
-        let texts: Vec<&str> = events
-            .iter()
-            .filter_map(|e| match e {
-                Event::Text(t) => Some(t.as_ref()),
-                _ => None,
-            })
-            .collect();
-        assert_eq!(texts, ["see ", tail.as_str()]);
     }
 }

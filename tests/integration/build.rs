@@ -43,6 +43,7 @@ fn fixture_site_links_land_on_files_and_ids() {
             "../techniques/poison/poison-training-data.html",
             "Poison training data",
         ),
+        ("#details", "Back to the details"),
     ];
     let expect: Vec<(String, String)> = expect
         .iter()
@@ -51,6 +52,10 @@ fn fixture_site_links_land_on_files_and_ids() {
     assert_eq!(wiki, expect);
 
     let html = String::from_utf8_lossy(&site.files[page]).into_owned();
+    // A paragraph of one wiki link is still a paragraph.
+    assert!(
+        html.contains(r##"<p><a class="wikilink" href="#details">Back to the details</a></p>"##)
+    );
     // Markdown links are rewritten to the page, external ones kept, unsafe ones dropped.
     assert!(html.contains(r#"<a href="../techniques/poison/poison-training-data.html#why-it-works">a markdown link</a>"#));
     assert!(html.contains(r#"<a href="https://example.org/atlas">outside link</a>"#));

@@ -337,7 +337,7 @@ fn wiki_link_brackets_take_no_part_in_markdown_links() {
             "Target",
             "gone-foo.md",
             "a[[Target]]_b.md",
-            "Target",
+            // The wiki link inside that destination is part of the URL: no link of its own.
             "Target",
             "",
             "",
