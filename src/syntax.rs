@@ -163,20 +163,29 @@ pub enum UrlKind {
 /// newlines and trims the rest; ignoring more only makes more URLs `Other`), and case does
 /// not matter. Entities are the caller's to decode first (the markdown and HTML parsers do).
 pub fn url_kind(url: &str) -> UrlKind {
-    let mut scheme = String::new();
+    // The scheme so far, lowercased; only its first bytes are kept, as only short schemes
+    // are allowed (a longer one is `Other` whatever it holds).
+    let mut scheme = [0u8; 7];
+    let mut len = 0;
     for c in url
         .chars()
         .filter(|c| !c.is_whitespace() && !c.is_control())
     {
         match c {
-            ':' if !scheme.is_empty() => {
-                return match scheme.as_str() {
-                    "http" | "https" | "mailto" => UrlKind::Web,
+            ':' if len > 0 => {
+                return match &scheme[..len.min(scheme.len())] {
+                    b"http" | b"https" | b"mailto" => UrlKind::Web,
                     _ => UrlKind::Other,
                 };
             }
-            c if c.is_ascii_alphabetic() => scheme.push(c.to_ascii_lowercase()),
-            c if !scheme.is_empty() && (c.is_ascii_digit() || "+-.".contains(c)) => scheme.push(c),
+            c if c.is_ascii_alphabetic()
+                || (len > 0 && (c.is_ascii_digit() || "+-.".contains(c))) =>
+            {
+                if let Some(slot) = scheme.get_mut(len) {
+                    *slot = c.to_ascii_lowercase() as u8;
+                }
+                len += 1;
+            }
             _ => return UrlKind::Relative,
         }
     }
@@ -295,6 +304,9 @@ mod tests {
             "file:///etc/passwd",
             "javascript:alert(1).html",
             "x-y+z.w:1",
+            "mailtos:a@b",
+            "httpsxyzw:x",
+            "https2:x",
             // A browser reads this one as a path; ignoring the space is the safer reading.
             "a b:c",
         ] {

@@ -494,6 +494,9 @@ impl Resolver<'_, '_> {
     /// all of them, the chosen first; empty when it has no twin. The twin spelt as the link
     /// is chosen, else the first by path.
     fn twins_of(&self, page: PageId, written: &str) -> (PageId, Box<[PageId]>) {
+        if self.index.twins.is_empty() {
+            return (page, Box::default());
+        }
         let Some(twins) = self.index.twins.get(self.index.folded[page.0].as_str()) else {
             return (page, Box::default());
         };

@@ -834,8 +834,11 @@ impl<'t> Row<'t> {
         let line = &text[self.bounds.clone()];
         let start = self.bounds.start;
         let dashes = self.dashes.get_or_insert_with(|| {
-            line.match_indices(NOTE_SEPARATOR)
-                .map(|(i, _)| start + i)
+            static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+                std::sync::LazyLock::new(|| memchr::memmem::Finder::new(NOTE_SEPARATOR));
+            FINDER
+                .find_iter(line.as_bytes())
+                .map(|i| start + i)
                 .collect()
         });
         let dash = *dashes[dashes.partition_point(|&d| d < at)..].first()?;
