@@ -114,6 +114,8 @@ impl TempDir {
     pub fn new(label: &str) -> TempDir {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        // One folder, whatever the label holds (`settings/problems`), so drop removes it all.
+        let label = label.replace('/', "-");
         let path =
             std::env::temp_dir().join(format!("atlas-kb-test-{}-{n}-{label}", std::process::id()));
         let _ = std::fs::remove_dir_all(&path);
