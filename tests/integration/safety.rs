@@ -266,6 +266,117 @@ fn no_script_from_links_reaches_the_site() {
     assert_eq!(unsafe_links, expected, "{}", run.stdout);
 }
 
+/// Payloads everywhere else a page reaches the site: front matter, headings, relation
+/// lists, step tables, footnotes, embeds of URLs, file and folder names. Every page the
+/// build writes (lists, tags, redirects, search index included) is checked.
+#[test]
+fn no_script_from_front_matter_names_or_relations_reaches_the_site() {
+    let dir = TempDir::new("no-script-elsewhere");
+    dir.write("kb/techniques/t.md", r##"---
+title: "AML.T0001: <script>alert('title')</script>"
+id: "AML.T0001\"><svg onload=alert(1)>"
+description: "</title><script>alert('desc')</script>"
+tags: ["<img src=x onerror=alert('tag')>", "type/technique", "javascript:alert(1)"]
+aliases: ["\"><script>alert('alias')</script>", "javascript:alert(2)"]
+maturity: "<b onmouseover=alert(3)>x</b>"
+created: "javascript:alert(4)"
+url: "javascript:alert(5)"
+tactics: ["[[javascript:alert(6)]]"]
+---
+
+# AML.T0001: <img src=x onerror=alert('h1')>
+
+## <a href="javascript:alert(7)">Heading</a> <img src=x onerror=alert(8)>
+
+Text ^<img-src=x>
+
+## Mitigations
+
+- [[mitigations/m|AML.M0001: <script>alert(9)</script>]] — "><svg/onload=alert(10)>
+- [[javascript:alert(11)|AML.M0002: x]]
+
+## Case Studies
+
+| Step | Technique | Description |
+|---|---|---|
+| 1 | [[techniques/t\|<svg onload=alert(12)>]] | <img src=x onerror=alert(13)> |
+
+See [[#<script>alert(14)</script>]] and [[t#^<img>]] and [[t#Heading]] and [^<script>].
+
+[^<script>]: <iframe src=javascript:alert(15)>
+
+![[https://evil.example/x.svg]] ![[javascript:alert(16)]] ![[data:image/svg+xml,<svg onload=alert(17)>]]
+![x](//evil.example/pixel.png) [y](//evil.example) [z](\\evil.example\share)
+<a href="  javascript:alert(18)">a</a> <a href="java&#x0A;script:alert(19)">b</a>
+<a href="&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(20)">c</a>
+<img src="x" srcset="javascript:alert(21) 1x"> <video poster=javascript:alert(22)></video>
+<math><mtext><table><mglyph><style><img src=x onerror=alert(23)></style></mglyph></table></mtext></math>
+<noscript><p title="</noscript><img src=x onerror=alert(24)>"></noscript>
+<svg><a xlink:href="javascript:alert(25)"><text>x</text></a></svg>
+<details open ontoggle=alert(26)><summary>s</summary></details>
+<meta http-equiv="refresh" content="0;url=javascript:alert(27)">
+<base href="javascript:alert(28)//">
+<object data="javascript:alert(29)"></object>
+<a href="x" style="background:url(javascript:alert(30))">s</a>
+<div style="x:expression(alert(31))">e</div>
+<form action="javascript:alert(32)"><button formaction="javascript:alert(33)">b</button></form>
+<table background="javascript:alert(34)"><tr><td>t</td></tr></table>
+<a href="https://example.org" target="_blank">ok</a>
+"##);
+    dir.write(
+        "kb/mitigations/m.md",
+        r##"---
+title: "AML.M0001: <script>alert('m')</script>"
+---
+
+# AML.M0001: Mit
+
+## Techniques
+
+- [[techniques/t|AML.T0001: x]] — </li><script>alert(35)</script>
+"##,
+    );
+    dir.write(
+        "kb/case-studies/cs.md",
+        r##"---
+title: "AML.CS0001: <svg onload=alert(37)>"
+---
+# AML.CS0001: CS
+
+## Procedure
+
+| Step | Tactic | Technique | Description |
+|---|---|---|---|
+| 1 | <script>alert(38)</script> | [[techniques/t\|AML.T0001]] | <img src=x onerror=alert(39)> |
+"##,
+    );
+    dir.write(
+        "kb/\"><img src=x onerror=alert(1)>/note<script>.md",
+        "# Note \"><script>alert(36)</script>\n\n[[t]] [[m]]\n",
+    );
+    let root = dir.path().join("kb");
+    let out = dir.path().join("site");
+    let build = crate::support::build_into(&root, &out);
+    assert_eq!(build.code, Some(0), "{}", build.stderr);
+    assert_eq!(active_content(&out), Vec::<String>::new());
+    let page = std::fs::read_to_string(out.join("techniques/t.html")).unwrap();
+    for shown in [
+        "<title>AML.T0001: &lt;script&gt;alert(&#39;title&#39;)&lt;/script&gt; · ",
+        // A backslash path would be read by browsers as `//evil.example`: it is no URL.
+        r#"<span class="broken-link" title="no page matches `\evil.example\share`">z</span>"#,
+        r#"<span class="broken-link" title="no page matches `javascript:alert(16)`">javascript:alert(16)</span>"#,
+    ] {
+        assert!(page.contains(shown), "`{shown}` is missing:\n{page}");
+    }
+    let notes = std::fs::read_to_string(out.join("list/notes.html")).unwrap();
+    assert!(
+        notes.contains(
+            r#"<a href="../%22%3E%3Cimg%20src=x%20onerror=alert(1)%3E/note%3Cscript%3E.html">Note &quot;&gt;&lt;script&gt;alert(36)&lt;/script&gt;</a>"#
+        ),
+        "{notes}"
+    );
+}
+
 /// Raw HTML that tries to run script, load something or submit something: what is left is
 /// the notes markup the allowlist keeps, and wiki links inside raw HTML are links.
 #[test]
