@@ -69,9 +69,17 @@ pub enum DenyWhat {
 
 #[derive(Debug, Clone, Copy, ValueEnum, Default)]
 pub enum Format {
+    /// rustc-shaped text with the source line of each problem.
     #[default]
     Human,
+    /// One JSON array of objects.
     Json,
+    /// One JSON object per line.
+    Jsonl,
+    /// GitHub Actions annotations (workflow commands).
+    Github,
+    /// A SARIF 2.1.0 log, for code scanning.
+    Sarif,
 }
 
 #[derive(Debug, clap::Args)]
@@ -80,6 +88,9 @@ pub struct CheckArgs {
     pub site: SiteArgs,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    /// Print only the summary.
+    #[arg(long, short)]
+    pub quiet: bool,
     #[command(flatten)]
     pub levels: LevelArgs,
 }
@@ -162,6 +173,9 @@ impl From<Format> for ReportFormat {
         match format {
             Format::Human => ReportFormat::Human,
             Format::Json => ReportFormat::Json,
+            Format::Jsonl => ReportFormat::Jsonl,
+            Format::Github => ReportFormat::Github,
+            Format::Sarif => ReportFormat::Sarif,
         }
     }
 }

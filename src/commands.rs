@@ -2,6 +2,7 @@
 //! content, builds the graph, does its job and prints its report (on stdout for `check`, on
 //! stderr for the others). The [`Outcome`] says how the process should exit.
 
+use crate::check::machine;
 use crate::check::report::{self, Reporter};
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -24,14 +25,30 @@ fn report_lost(e: std::io::Error, to: &'static str) -> Result<()> {
     }
 }
 
-/// How `check` prints its diagnostics.
+/// How `check` prints its diagnostics. For every format but `Human` the summary goes to
+/// stderr, so that stdout holds only the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ReportFormat {
     /// rustc-shaped text with the source line of each problem.
     #[default]
     Human,
-    /// One JSON array of objects on stdout; the summary goes to stderr.
+    /// One JSON array of objects.
     Json,
+    /// One JSON object per line.
+    Jsonl,
+    /// GitHub Actions workflow commands, one per diagnostic.
+    Github,
+    /// A SARIF 2.1.0 log.
+    Sarif,
+}
+
+/// What `check` prints.
+#[derive(Debug, Clone, Default)]
+pub struct CheckReport {
+    /// The format of the diagnostics.
+    pub format: ReportFormat,
+    /// Print only the summary.
+    pub quiet: bool,
 }
 
 /// A graph and the content root it was read from (canonical).
@@ -60,7 +77,7 @@ pub(crate) fn load(config: &Config, texts: Texts, timings: &mut Timings) -> Resu
 /// `atlas-kb check`: every content problem, reported in `format` on stdout with a summary.
 /// [`Outcome::ContentErrors`] when any is at error level (or at warning level with
 /// `deny_warnings`).
-pub fn check(config: &Config, format: ReportFormat) -> Result<Outcome> {
+pub fn check(config: &Config, report: &CheckReport) -> Result<Outcome> {
     let mut timings = Timings::start();
     // A check needs no page text but the lines its report shows.
     let Loaded { root, graph } = load(config, Texts::LinksOnly, &mut timings)?;
@@ -70,17 +87,34 @@ pub fn check(config: &Config, format: ReportFormat) -> Result<Outcome> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let pages = graph.pages.iter().filter(|p| !p.generated).count();
-    let written = match format {
-        ReportFormat::Json => report::Json
-            .report(&graph, &diagnostics, &mut out)
-            .and_then(|_| report::summary(&diagnostics, pages, &mut std::io::stderr())),
-        ReportFormat::Human => {
-            let sources = report::ReadAgain::new(&graph, &root, &diagnostics);
-            report::Human
-                .report(&sources, &diagnostics, &mut out)
-                .and_then(|_| report::summary(&diagnostics, pages, &mut out))
-        }
+    let reporter: Box<dyn Reporter> = match report.format {
+        ReportFormat::Human => Box::new(report::Human),
+        ReportFormat::Json => Box::new(machine::Json),
+        ReportFormat::Jsonl => Box::new(machine::Jsonl),
+        ReportFormat::Github => Box::new(machine::Github {
+            prefix: path_prefix(&root),
+        }),
+        ReportFormat::Sarif => Box::new(machine::Sarif {
+            prefix: path_prefix(&root),
+        }),
     };
+    // Only the human report and SARIF's fingerprints show source text.
+    let reads_lines = matches!(report.format, ReportFormat::Human | ReportFormat::Sarif);
+    let written = if report.quiet {
+        Ok(())
+    } else if reads_lines {
+        let sources = report::ReadAgain::new(&graph, &root, &diagnostics);
+        reporter.report(&sources, &diagnostics, &mut out)
+    } else {
+        reporter.report(&graph, &diagnostics, &mut out)
+    };
+    let written = written.and_then(|_| {
+        if report.format == ReportFormat::Human {
+            report::summary(&diagnostics, pages, &mut out)
+        } else {
+            report::summary(&diagnostics, pages, &mut std::io::stderr())
+        }
+    });
     written
         .and(out.flush())
         .map_or_else(|e| report_lost(e, "stdout"), Ok)?;
@@ -94,6 +128,39 @@ pub fn check(config: &Config, format: ReportFormat) -> Result<Outcome> {
     // would only delay the exit.
     std::mem::forget(graph);
     Ok(outcome)
+}
+
+/// What makes a path relative to the content root (canonical) relative to the root of the
+/// git work tree holding it, or else to the current folder: `docs/kb/`, `../vault/`, or
+/// nothing. CI systems place annotations by paths from the repository root.
+fn path_prefix(root: &Path) -> String {
+    let base = root
+        .ancestors()
+        .find(|folder| folder.join(".git").exists())
+        .map(Path::to_path_buf)
+        .or_else(|| std::env::current_dir().ok()?.canonicalize().ok());
+    let Some(base) = base else {
+        return String::new();
+    };
+    let mut prefix = String::new();
+    let mut shared = base.as_path();
+    let below = loop {
+        if let Ok(below) = root.strip_prefix(shared) {
+            break below;
+        }
+        match shared.parent() {
+            Some(parent) => {
+                prefix.push_str("../");
+                shared = parent;
+            }
+            None => return String::new(),
+        }
+    };
+    for part in below.components() {
+        prefix.push_str(&part.as_os_str().to_string_lossy());
+        prefix.push('/');
+    }
+    prefix
 }
 
 /// `atlas-kb build`: renders the site into `config.build.out`. Content problems are reported

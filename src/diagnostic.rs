@@ -43,7 +43,7 @@ impl std::str::FromStr for Severity {
 }
 
 macro_rules! codes {
-    ($( $variant:ident = $name:literal, $level:ident, $doc:literal; )*) => {
+    ($( $variant:ident = $name:literal, $level:ident, $doc:literal, $full:literal; )*) => {
         /// The stable code of each kind of diagnostic, with its default level.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Code { $( #[doc = $doc] $variant, )* }
@@ -66,28 +66,33 @@ macro_rules! codes {
             pub fn description(self) -> &'static str {
                 match self { $(Code::$variant => $doc,)* }
             }
+
+            /// What the code reports, why it matters and what to do, in a few sentences.
+            pub fn explanation(self) -> &'static str {
+                match self { $(Code::$variant => $full,)* }
+            }
         }
     };
 }
 
 codes! {
-    BrokenLink = "broken-link", Error, "a link whose target is no page or file";
-    BrokenAnchor = "broken-anchor", Error, "a link to a heading or block id its target does not have";
-    AmbiguousLink = "ambiguous-link", Warning, "several pages tie for a link; the one spelt as written, else the first by path, was taken";
-    MalformedLink = "malformed-link", Error, "link syntax that is not a link: unterminated, empty, unopened, or a bare wiki link in front matter";
-    TablePipe = "table-pipe", Warning, "an unescaped `|` in a wiki link inside a table row, which splits the cell";
-    UnsafeLink = "unsafe-link", Warning, "a link with a scheme other than `http:`, `https:` or `mailto:`, rendered as text";
-    UnknownId = "unknown-id", Error, "a route link to an ATLAS ID no page has";
-    DuplicateId = "duplicate-id", Error, "two pages claim the same ATLAS ID";
-    InvalidFrontMatter = "invalid-front-matter", Error, "front matter that is not valid YAML, not terminated, or has a repeated key";
-    UnreadableFile = "unreadable-file", Error, "a file that could not be read or is not UTF-8";
-    LabelIdMismatch = "label-id-mismatch", Warning, "a link label names one ATLAS ID but links a page with another";
-    AsymmetricRelation = "asymmetric-relation", Warning, "a relation listed on one side only";
-    MissingParentPage = "missing-parent-page", Warning, "a sub-technique whose parent technique has no page";
-    OrphanPage = "orphan-page", Off, "a page no other page links to";
-    ActiveAsset = "active-asset", Warning, "an attachment that can run script when opened (HTML, JavaScript, an SVG with script); it is not published unless the settings allow it";
-    ReservedPath = "reserved-path", Warning, "a content file that would land where the build writes its own (the theme's `_atlas/` folder, a generated page); it is not published";
-    InvalidAtlasData = "invalid-atlas-data", Error, "an object in ATLAS.yaml that import cannot use as given: a missing or mistyped field, an unknown object type, a duplicate ID or a reference to no object";
+    BrokenLink = "broken-link", Error, "a link whose target is no page or file", "A wiki link, markdown link or embed matches no page or attachment under the content root, by Obsidian's rules: an exact path first, then any page whose path ends with the link. The built site shows it as marked text. Fix the target, or create the page it names.";
+    BrokenAnchor = "broken-anchor", Error, "a link to a heading or block id its target does not have", "The link reaches a page, but its `#heading` or `#^block` part names nothing on that page (a block id is a `^id` at the end of a line). The built site shows it as marked text. Fix the anchor, or add the heading or block id to the page.";
+    AmbiguousLink = "ambiguous-link", Warning, "several pages tie for a link; the one spelt as written, else the first by path, was taken", "More than one page fits the link equally well (none in the linking page's folder and several with the shortest path, or names that differ only in letter case). The one spelt as written, else the first by path, is taken. Write more of the path to say which.";
+    MalformedLink = "malformed-link", Error, "link syntax that is not a link: unterminated, empty, unopened, or a bare wiki link in front matter", "Something that looks like link syntax is not a link: a `[[` that never closes, an empty `[[]]`, a `]]` with no `[[`, a wiki link in front matter that YAML reads as a nested list (quote it), or a route link whose ID is of the wrong kind for its folder.";
+    TablePipe = "table-pipe", Warning, "an unescaped `|` in a wiki link inside a table row, which splits the cell", "Inside a markdown table a bare `|` ends the cell, so `[[page|label]]` splits in two and the link breaks. Write the pipe as `\\|` inside tables.";
+    UnsafeLink = "unsafe-link", Warning, "a link with a scheme other than `http:`, `https:` or `mailto:`, rendered as text", "A link whose scheme is not `http:`, `https:` or `mailto:` (`javascript:`, `data:`, `file:`, ...) would run script or reach local files from a reader's browser. It is shown as text, never as a link. Pages quoting attack payloads should put them in code.";
+    UnknownId = "unknown-id", Error, "a route link to an ATLAS ID no page has", "A route link such as `/techniques/AML.T0010` names an ATLAS ID that no page in the knowledge base claims. Import the page, fix the ID, or link the page by its path.";
+    DuplicateId = "duplicate-id", Error, "two pages claim the same ATLAS ID", "Two pages give the same ATLAS ID (in their title or front matter), so route links and the matrix cannot tell which is meant. Each ID belongs to one page.";
+    InvalidFrontMatter = "invalid-front-matter", Error, "front matter that is not valid YAML, not terminated, or has a repeated key", "The YAML between the `---` lines does not parse, is never closed, or repeats a key; the page loads without it. As a warning: a known field (title, tags, aliases, ...) has the wrong type and is left out.";
+    UnreadableFile = "unreadable-file", Error, "a file that could not be read or is not UTF-8", "A file under the content root could not be read, is not UTF-8, or is a symlink leading out of the root. It is left out of the site. As a warning: a FIFO, socket or device file, which is never opened.";
+    LabelIdMismatch = "label-id-mismatch", Warning, "a link label names one ATLAS ID but links a page with another", "A link label starts with an ATLAS ID (`[[x|AML.T0017: ...]]`) but the page it reaches has another ID. Either the label or the target is out of date.";
+    AsymmetricRelation = "asymmetric-relation", Warning, "a relation listed on one side only", "A page lists a related object (a technique its mitigation, a case study its technique) that does not list it back. Relations are kept on both sides so that each page shows them; add the missing entry or remove the one-sided one.";
+    MissingParentPage = "missing-parent-page", Warning, "a sub-technique whose parent technique has no page", "A sub-technique names a parent technique that has no page. The build generates a page for the parent so the link works; write or import the real one.";
+    OrphanPage = "orphan-page", Off, "a page no other page links to", "No other page links to this one, so a reader can reach it only through search or the lists. Off unless the settings turn it on.";
+    ActiveAsset = "active-asset", Warning, "an attachment that can run script when opened (HTML, JavaScript, an SVG with script); it is not published unless the settings allow it", "An attachment that can run script when opened in a browser (`.html`, `.htm`, `.xhtml`, `.js`, `.mjs`, or an SVG holding script, event attributes or `foreignObject`). It is not published unless `allow_active_assets = true` under `[build]`, since it would run with the site's origin.";
+    ReservedPath = "reserved-path", Warning, "a content file that would land where the build writes its own (the theme's `_atlas/` folder, a generated page); it is not published", "A content file would be written where the build writes its own: the theme's `_atlas/` folder, the home page, the matrix, a list, a tag page or a route's redirect. It is not published. Rename or move it.";
+    InvalidAtlasData = "invalid-atlas-data", Error, "an object in ATLAS.yaml that import cannot use as given: a missing or mistyped field, an unknown object type, a duplicate ID or a reference to no object", "(import) An object in ATLAS.yaml that import cannot use as given: a missing or mistyped field, an unknown object type, a duplicate ID or a reference to no object. As a warning: a section a release has is missing, or a description links an ID the file lacks.";
 }
 
 impl fmt::Display for Code {
@@ -159,6 +164,12 @@ impl Diagnostic {
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
+    }
+
+    /// Where it ends: the line and column of its last character (a diagnostic covers part
+    /// of one line).
+    pub fn end(&self) -> Span {
+        Span::new(self.span.line, self.span.col + self.width.max(1) - 1)
     }
 
     /// The stable report order: by file, position, then code.

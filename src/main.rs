@@ -43,7 +43,11 @@ fn run(command: Command) -> Result<Outcome, Error> {
         Command::Check(args) => {
             let mut config = args.site.config()?;
             args.levels.apply(&mut config);
-            commands::check(&config, args.format.into())
+            let report = commands::CheckReport {
+                format: args.format.into(),
+                quiet: args.quiet,
+            };
+            commands::check(&config, &report)
         }
         Command::Build(args) => {
             let mut config = args.site.config()?;

@@ -1,12 +1,11 @@
 //! Report formats for diagnostics, behind one trait.
 
-use crate::diagnostic::{Code, Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::graph::Graph;
 use crate::source::{LineIndex, Span};
 use crate::syntax::{terminal_char, terminal_safe};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
-use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::Path;
@@ -109,9 +108,6 @@ pub trait Reporter {
 
 /// rustc-shaped text: the message, `--> path:line:col`, the source line with carets, help.
 pub struct Human;
-
-/// A JSON array, one object per diagnostic.
-pub struct Json;
 
 impl Reporter for Human {
     fn report(
@@ -275,45 +271,6 @@ impl Snippet<'_> {
             writeln!(out, "{pad} = help: {}", terminal_safe(help))?;
         }
         writeln!(out)
-    }
-}
-
-#[derive(Serialize)]
-struct JsonDiagnostic<'a> {
-    code: Code,
-    severity: Severity,
-    path: &'a str,
-    line: u32,
-    column: u32,
-    message: &'a str,
-    help: Option<&'a str>,
-}
-
-impl Reporter for Json {
-    fn report(
-        &self,
-        _sources: &dyn Sources,
-        diagnostics: &[Diagnostic],
-        out: &mut dyn Write,
-    ) -> io::Result<()> {
-        let items: Vec<JsonDiagnostic> = diagnostics
-            .iter()
-            .map(|d| JsonDiagnostic {
-                code: d.code,
-                severity: d.severity,
-                path: &d.path,
-                line: d.span.line,
-                column: d.span.col,
-                message: &d.message,
-                help: d.help.as_deref(),
-            })
-            .collect();
-        // Through a buffer: stdout flushes per line, and a whole report in memory could be
-        // hundreds of megabytes.
-        let mut buffered = io::BufWriter::with_capacity(1 << 16, out);
-        serde_json::to_writer_pretty(&mut buffered, &items)?;
-        buffered.write_all(b"\n")?;
-        buffered.flush()
     }
 }
 

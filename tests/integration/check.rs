@@ -952,6 +952,8 @@ fn json_format_has_every_field_in_a_stable_order() {
     "path": "overview.md",
     "line": 12,
     "column": 5,
+    "end_line": 12,
+    "end_column": 37,
     "message": "no page matches `guide/tactics/tactics`",
     "help": "`guide/tactics/` is a folder of 2 pages; no page is named `tactics`"
   },
@@ -961,6 +963,8 @@ fn json_format_has_every_field_in_a_stable_order() {
     "path": "table.md",
     "line": 5,
     "column": 12,
+    "end_line": 5,
+    "end_column": 42,
     "message": "unescaped `|` in a wiki link inside a table splits the cell",
     "help": "write the pipe as `\\|` inside tables"
   }
@@ -976,6 +980,8 @@ fn json_format_has_every_field_in_a_stable_order() {
                 path: "overview.md".into(),
                 line: 12,
                 column: 5,
+                end_line: 12,
+                end_column: 37,
                 message: "no page matches `guide/tactics/tactics`".into(),
                 help: Some(
                     "`guide/tactics/` is a folder of 2 pages; no page is named `tactics`".into()
@@ -987,6 +993,8 @@ fn json_format_has_every_field_in_a_stable_order() {
                 path: "table.md".into(),
                 line: 5,
                 column: 12,
+                end_line: 5,
+                end_column: 42,
                 message: "unescaped `|` in a wiki link inside a table splits the cell".into(),
                 help: Some("write the pipe as `\\|` inside tables".into()),
             },

@@ -5,6 +5,7 @@
 mod bench_corpus;
 mod build;
 mod check;
+mod formats;
 mod import;
 mod safety;
 mod settings;

@@ -91,6 +91,8 @@ pub struct JsonDiagnostic {
     pub path: String,
     pub line: u32,
     pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
     pub message: String,
     pub help: Option<String>,
 }

@@ -1,0 +1,474 @@
+//! Report formats for programs: JSON, JSON Lines, GitHub Actions workflow commands and SARIF
+//! 2.1.0. Each streams through a buffer, one diagnostic at a time.
+
+use super::report::{Reporter, Sources};
+use crate::diagnostic::{Code, Diagnostic, Severity};
+use serde::{Serialize, Serializer};
+use std::collections::HashMap;
+use std::io::{self, Write};
+
+/// A JSON array, one object per diagnostic.
+pub struct Json;
+
+/// JSON Lines: one object per line, for consumers that read as the report streams.
+pub struct Jsonl;
+
+/// One GitHub Actions workflow command per diagnostic (`::error file=...::message`), which
+/// the runner turns into an annotation on the file.
+pub struct Github {
+    /// Put before each diagnostic's path (relative to the content root) to make it relative
+    /// to the repository root or the current folder: `docs/kb/`, or empty.
+    pub prefix: String,
+}
+
+/// A SARIF 2.1.0 log of one run.
+pub struct Sarif {
+    /// As for [`Github`].
+    pub prefix: String,
+}
+
+/// The fields of a diagnostic as JSON and JSON Lines write them, in this order.
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    code: Code,
+    severity: Severity,
+    path: &'a str,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    message: &'a str,
+    help: Option<&'a str>,
+}
+
+impl<'a> JsonDiagnostic<'a> {
+    fn of(d: &'a Diagnostic) -> Self {
+        let end = d.end();
+        JsonDiagnostic {
+            code: d.code,
+            severity: d.severity,
+            path: &d.path,
+            line: d.span.line,
+            column: d.span.col,
+            end_line: end.line,
+            end_column: end.col,
+            message: &d.message,
+            help: d.help.as_deref(),
+        }
+    }
+}
+
+/// Reports go through a buffer: stdout flushes per line, and a whole report held in memory
+/// could be hundreds of megabytes.
+fn buffered(out: &mut dyn Write) -> io::BufWriter<&mut dyn Write> {
+    io::BufWriter::with_capacity(1 << 16, out)
+}
+
+impl Reporter for Json {
+    fn report(
+        &self,
+        _sources: &dyn Sources,
+        diagnostics: &[Diagnostic],
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        let mut out = buffered(out);
+        let mut serializer = serde_json::Serializer::pretty(&mut out);
+        (&mut serializer).collect_seq(diagnostics.iter().map(JsonDiagnostic::of))?;
+        out.write_all(b"\n")?;
+        out.flush()
+    }
+}
+
+impl Reporter for Jsonl {
+    fn report(
+        &self,
+        _sources: &dyn Sources,
+        diagnostics: &[Diagnostic],
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        let mut out = buffered(out);
+        for d in diagnostics {
+            serde_json::to_writer(&mut out, &JsonDiagnostic::of(d))?;
+            out.write_all(b"\n")?;
+        }
+        out.flush()
+    }
+}
+
+/// A workflow command's message: `%`, CR and LF escaped, as the runner unescapes them.
+fn command_data(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// A workflow command's property value: as a message, and `:` and `,` too.
+fn command_property(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            ':' => out.push_str("%3A"),
+            ',' => out.push_str("%2C"),
+            c => command_data(c.encode_utf8(&mut [0; 4]), out),
+        }
+    }
+}
+
+impl Reporter for Github {
+    fn report(
+        &self,
+        _sources: &dyn Sources,
+        diagnostics: &[Diagnostic],
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        let mut out = buffered(out);
+        let mut line = String::new();
+        for d in diagnostics {
+            let end = d.end();
+            line.clear();
+            line.push_str(match d.severity {
+                Severity::Error => "::error file=",
+                Severity::Warning | Severity::Off => "::warning file=",
+            });
+            command_property(&self.prefix, &mut line);
+            command_property(&d.path, &mut line);
+            let position = format!(
+                ",line={},col={},endLine={},endColumn={},title=",
+                d.span.line, d.span.col, end.line, end.col
+            );
+            line.push_str(&position);
+            command_property(d.code.as_str(), &mut line);
+            line.push_str("::");
+            command_data(&d.message, &mut line);
+            if let Some(help) = &d.help {
+                command_data("\nhelp: ", &mut line);
+                command_data(help, &mut line);
+            }
+            line.push('\n');
+            out.write_all(line.as_bytes())?;
+        }
+        out.flush()
+    }
+}
+
+/// Where the README's table describes every code, for SARIF rules' help links.
+const CODES_HELP: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "#checking");
+
+/// The SARIF base the result paths are relative to: the repository root, or the folder
+/// `check` ran in.
+const SOURCE_ROOT: &str = "SRCROOT";
+
+/// The parts of a SARIF log atlas-kb writes, in the order the specification lists them.
+mod sarif {
+    use serde::Serialize;
+
+    #[derive(Serialize)]
+    pub struct Log<'a> {
+        #[serde(rename = "$schema")]
+        pub schema: &'static str,
+        pub version: &'static str,
+        pub runs: [Run<'a>; 1],
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Run<'a> {
+        pub tool: Tool,
+        pub column_kind: &'static str,
+        /// Always empty here: the results are written after it, one at a time.
+        pub results: [Result<'a>; 0],
+    }
+
+    #[derive(Serialize)]
+    pub struct Tool {
+        pub driver: Driver,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Driver {
+        pub name: &'static str,
+        pub version: &'static str,
+        pub information_uri: &'static str,
+        pub rules: Vec<Rule>,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Rule {
+        pub id: &'static str,
+        pub short_description: Text<'static>,
+        pub full_description: Text<'static>,
+        pub default_configuration: Configuration,
+        pub help_uri: &'static str,
+    }
+
+    #[derive(Serialize)]
+    pub struct Configuration {
+        pub level: &'static str,
+    }
+
+    #[derive(Serialize)]
+    pub struct Text<'a> {
+        pub text: &'a str,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Result<'a> {
+        pub rule_id: &'static str,
+        pub rule_index: usize,
+        pub level: &'static str,
+        pub message: Text<'a>,
+        pub locations: [Location<'a>; 1],
+        pub partial_fingerprints: Fingerprints<'a>,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Location<'a> {
+        pub physical_location: PhysicalLocation<'a>,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct PhysicalLocation<'a> {
+        pub artifact_location: ArtifactLocation<'a>,
+        pub region: Region,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct ArtifactLocation<'a> {
+        pub uri: &'a str,
+        pub uri_base_id: &'static str,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Region {
+        pub start_line: u32,
+        pub start_column: u32,
+        pub end_line: u32,
+        pub end_column: u32,
+    }
+
+    #[derive(Serialize)]
+    pub struct Fingerprints<'a> {
+        #[serde(rename = "atlasKb/v1")]
+        pub v1: &'a str,
+    }
+}
+
+impl Reporter for Sarif {
+    fn report(
+        &self,
+        sources: &dyn Sources,
+        diagnostics: &[Diagnostic],
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        let rules = Code::ALL
+            .iter()
+            .map(|code| sarif::Rule {
+                id: code.as_str(),
+                short_description: sarif::Text {
+                    text: code.description(),
+                },
+                full_description: sarif::Text {
+                    text: code.explanation(),
+                },
+                default_configuration: sarif::Configuration {
+                    level: sarif_level(code.default_severity()),
+                },
+                help_uri: CODES_HELP,
+            })
+            .collect();
+        let log = sarif::Log {
+            schema: "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json",
+            version: "2.1.0",
+            runs: [sarif::Run {
+                tool: sarif::Tool {
+                    driver: sarif::Driver {
+                        name: "atlas-kb",
+                        version: env!("CARGO_PKG_VERSION"),
+                        information_uri: env!("CARGO_PKG_REPOSITORY"),
+                        rules,
+                    },
+                },
+                column_kind: "unicodeCodePoints",
+                results: [],
+            }],
+        };
+        // The log is written around its results, which stream one at a time.
+        let head = serde_json::to_string_pretty(&log)?;
+        let (before, after) = head
+            .split_once("\"results\": []")
+            .ok_or_else(|| io::Error::other("the SARIF log has no results"))?;
+        let mut out = buffered(out);
+        out.write_all(before.as_bytes())?;
+        out.write_all(b"\"results\": [")?;
+        let fingerprints = fingerprints(sources, diagnostics);
+        let mut text = Vec::new();
+        for (i, (d, fingerprint)) in diagnostics.iter().zip(&fingerprints).enumerate() {
+            let end = d.end();
+            let message = match &d.help {
+                Some(help) => format!("{}\nhelp: {help}", d.message),
+                None => d.message.clone(),
+            };
+            let uri = uri_path(&self.prefix, &d.path);
+            let result = sarif::Result {
+                rule_id: d.code.as_str(),
+                rule_index: d.code as usize,
+                level: sarif_level(d.severity),
+                message: sarif::Text { text: &message },
+                locations: [sarif::Location {
+                    physical_location: sarif::PhysicalLocation {
+                        artifact_location: sarif::ArtifactLocation {
+                            uri: &uri,
+                            uri_base_id: SOURCE_ROOT,
+                        },
+                        region: sarif::Region {
+                            start_line: d.span.line,
+                            start_column: d.span.col,
+                            end_line: end.line,
+                            // SARIF's end column is the one after the region.
+                            end_column: end.col + 1,
+                        },
+                    },
+                }],
+                partial_fingerprints: sarif::Fingerprints { v1: fingerprint },
+            };
+            out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+            text.clear();
+            serde_json::to_writer_pretty(&mut text, &result)?;
+            // Indented to sit inside the results array, as the rest of the log is.
+            for (n, line) in text.split(|&b| b == b'\n').enumerate() {
+                out.write_all(if n == 0 { b"        " } else { b"\n        " })?;
+                out.write_all(line)?;
+            }
+        }
+        if !diagnostics.is_empty() {
+            out.write_all(b"\n      ")?;
+        }
+        out.write_all(b"]")?;
+        out.write_all(after.as_bytes())?;
+        out.write_all(b"\n")?;
+        out.flush()
+    }
+}
+
+fn sarif_level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Off => "none",
+    }
+}
+
+/// `prefix` and `path` (`/`-separated, relative) as a URI reference: each byte a URI cannot
+/// hold as it is percent-encoded.
+fn uri_path(prefix: &str, path: &str) -> String {
+    let mut uri = String::with_capacity(prefix.len() + path.len());
+    for b in prefix.bytes().chain(path.bytes()) {
+        if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=@".contains(&b) {
+            uri.push(b as char);
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri
+}
+
+/// What a finding is, whatever line it is on: its code, its file, the text it points at, and
+/// how many findings before it in the file share those three. Edits elsewhere in the file
+/// (or on other findings' lines) leave it unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Identity {
+    pub code: Code,
+    pub path: String,
+    /// The source text under the span, or the message where no line can be shown.
+    pub text: String,
+    /// 0 for the first such finding in the file, 1 for the next, ...
+    pub occurrence: u32,
+}
+
+/// The identity of each diagnostic (in report order: by file, then position).
+pub fn identities(sources: &dyn Sources, diagnostics: &[Diagnostic]) -> Vec<Identity> {
+    let mut seen: HashMap<(Code, &str, String), u32> = HashMap::new();
+    diagnostics
+        .iter()
+        .map(|d| {
+            let text = sources
+                .line(&d.path, d.span.line)
+                .map(|line| {
+                    line.chars()
+                        .skip(d.span.col.saturating_sub(1) as usize)
+                        .take(d.width.max(1) as usize)
+                        .collect::<String>()
+                })
+                .filter(|text| !text.is_empty())
+                .unwrap_or_else(|| d.message.clone());
+            let count = seen.entry((d.code, &d.path, text.clone())).or_insert(0);
+            let occurrence = *count;
+            *count += 1;
+            Identity {
+                code: d.code,
+                path: d.path.clone(),
+                text,
+                occurrence,
+            }
+        })
+        .collect()
+}
+
+/// Each diagnostic's identity as a short stable hash, for SARIF's `partialFingerprints`.
+fn fingerprints(sources: &dyn Sources, diagnostics: &[Diagnostic]) -> Vec<String> {
+    identities(sources, diagnostics)
+        .iter()
+        .map(|id| {
+            let key = format!(
+                "{}\0{}\0{}\0{}",
+                id.code.as_str(),
+                id.path,
+                id.text,
+                id.occurrence
+            );
+            format!("{:016x}", xxhash_rust::xxh3::xxh3_64(key.as_bytes()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workflow_command_values_are_escaped_as_the_runner_reads_them() {
+        let mut data = String::new();
+        command_data("50% a:b, c\r\nd", &mut data);
+        assert_eq!(data, "50%25 a:b, c%0D%0Ad");
+        let mut property = String::new();
+        command_property("50% a:b, c\r\nd", &mut property);
+        assert_eq!(property, "50%25 a%3Ab%2C c%0D%0Ad");
+    }
+
+    #[test]
+    fn rule_indexes_are_positions_in_the_rule_list() {
+        for (i, code) in Code::ALL.iter().enumerate() {
+            assert_eq!(*code as usize, i, "{code}");
+        }
+    }
+
+    #[test]
+    fn uri_paths_encode_what_a_uri_cannot_hold() {
+        assert_eq!(uri_path("", "guide/a b#c%.md"), "guide/a%20b%23c%25.md");
+        assert_eq!(
+            uri_path("../kb/", "notes/café.md"),
+            "../kb/notes/caf%C3%A9.md"
+        );
+    }
+}
