@@ -91,6 +91,13 @@ pub struct CheckArgs {
     /// Print only the summary.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Report and fail only on findings this baseline file does not hold [default:
+    /// `baseline` in atlas-kb.toml, when that file exists].
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+    pub baseline: Option<PathBuf>,
+    /// Record every current finding in FILE as the baseline, and exit 0.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
     #[command(flatten)]
     pub levels: LevelArgs,
 }

@@ -2,6 +2,7 @@
 //! content, builds the graph, does its job and prints its report (on stdout for `check`, on
 //! stderr for the others). The [`Outcome`] says how the process should exit.
 
+use crate::check::baseline::{identities, Baseline};
 use crate::check::machine;
 use crate::check::report::{self, Reporter};
 use crate::config::Config;
@@ -49,6 +50,23 @@ pub struct CheckReport {
     pub format: ReportFormat,
     /// Print only the summary.
     pub quiet: bool,
+    /// What is done with a baseline file.
+    pub baseline: BaselineUse,
+}
+
+/// A baseline file's part in a `check`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum BaselineUse {
+    /// None: every finding is reported.
+    #[default]
+    None,
+    /// Report only findings the file does not hold; it must exist.
+    Read(PathBuf),
+    /// As `Read` when the file exists (set in the settings, it may not be written yet);
+    /// else every finding is reported, with a note.
+    ReadIfThere(PathBuf),
+    /// Record every finding in the file.
+    Write(PathBuf),
 }
 
 /// A graph and the content root it was read from (canonical).
@@ -82,11 +100,57 @@ pub fn check(config: &Config, report: &CheckReport) -> Result<Outcome> {
     // A check needs no page text but the lines its report shows.
     let Loaded { root, graph } = load(config, Texts::LinksOnly, &mut timings)?;
     let rules = config.rules();
-    let diagnostics = crate::check::check(&graph, &rules);
+    let mut diagnostics = crate::check::check(&graph, &rules);
     timings.mark("check");
+    let baseline_file = match &report.baseline {
+        BaselineUse::ReadIfThere(file) if !file.exists() => {
+            // Not a failure: a closed stderr costs the note only.
+            let _ = writeln!(
+                std::io::stderr(),
+                "note: baseline `{}` does not exist yet; every finding is reported",
+                terminal_safe(&file.display().to_string())
+            );
+            None
+        }
+        BaselineUse::Read(file) | BaselineUse::ReadIfThere(file) => Some(Baseline::read(file)?),
+        BaselineUse::Write(_) | BaselineUse::None => None,
+    };
+    // Only the human report, SARIF's fingerprints and baselines read source text.
+    let reads_lines = matches!(report.format, ReportFormat::Human | ReportFormat::Sarif)
+        || report.baseline != BaselineUse::None;
+    let sources = reads_lines.then(|| report::ReadAgain::new(&graph, &root, &diagnostics));
+    let sources: &dyn report::Sources = match &sources {
+        Some(read) => read,
+        None => &graph,
+    };
+    let pages = graph.pages.iter().filter(|p| !p.generated).count();
+    if let BaselineUse::Write(file) = &report.baseline {
+        let found = identities(sources, &diagnostics);
+        Baseline::write(file, &found)?;
+        let mut err = std::io::stderr();
+        let written = report::summary(&diagnostics, pages, &mut err).and_then(|_| {
+            writeln!(
+                err,
+                "wrote {} {} to baseline `{}`",
+                found.len(),
+                if found.len() == 1 {
+                    "finding"
+                } else {
+                    "findings"
+                },
+                terminal_safe(&file.display().to_string())
+            )
+        });
+        written.map_or_else(|e| report_lost(e, "stderr"), Ok)?;
+        std::mem::forget(graph);
+        return Ok(Outcome::Clean);
+    }
+    let matched = baseline_file.map(|baseline| {
+        let found = identities(sources, &diagnostics);
+        baseline.filter(&mut diagnostics, found)
+    });
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let pages = graph.pages.iter().filter(|p| !p.generated).count();
     let reporter: Box<dyn Reporter> = match report.format {
         ReportFormat::Human => Box::new(report::Human),
         ReportFormat::Json => Box::new(machine::Json),
@@ -98,22 +162,23 @@ pub fn check(config: &Config, report: &CheckReport) -> Result<Outcome> {
             prefix: path_prefix(&root),
         }),
     };
-    // Only the human report and SARIF's fingerprints show source text.
-    let reads_lines = matches!(report.format, ReportFormat::Human | ReportFormat::Sarif);
     let written = if report.quiet {
         Ok(())
-    } else if reads_lines {
-        let sources = report::ReadAgain::new(&graph, &root, &diagnostics);
-        reporter.report(&sources, &diagnostics, &mut out)
     } else {
-        reporter.report(&graph, &diagnostics, &mut out)
+        reporter.report(sources, &diagnostics, &mut out)
     };
     let written = written.and_then(|_| {
-        if report.format == ReportFormat::Human {
-            report::summary(&diagnostics, pages, &mut out)
+        let mut err = std::io::stderr();
+        let summary_to: &mut dyn Write = if report.format == ReportFormat::Human {
+            &mut out
         } else {
-            report::summary(&diagnostics, pages, &mut std::io::stderr())
+            &mut err
+        };
+        report::summary(&diagnostics, pages, summary_to)?;
+        if let Some(matched) = matched {
+            report::baseline_summary(matched, summary_to)?;
         }
+        Ok(())
     });
     written
         .and(out.flush())

@@ -81,6 +81,9 @@ pub struct CheckSettings {
     pub deny_warnings: bool,
     /// Levels set for codes, in the order given (a later one wins).
     pub levels: Vec<(Code, Severity)>,
+    /// A baseline file of accepted findings, used when it exists: only other findings are
+    /// reported and fail the run.
+    pub baseline: Option<PathBuf>,
 }
 
 impl Default for SiteSettings {
@@ -343,7 +346,7 @@ const TOP_KEYS: &[&str] = &["site", "content", "build", "check", "schema"];
 const SITE_KEYS: &[&str] = &["title", "description", "base_url", "language"];
 const CONTENT_KEYS: &[&str] = &["root", "exclude"];
 const BUILD_KEYS: &[&str] = &["out", "allow_active_assets"];
-const CHECK_KEYS: &[&str] = &["deny_warnings", "levels"];
+const CHECK_KEYS: &[&str] = &["deny_warnings", "baseline", "levels"];
 const SCHEMA_KEYS: &[&str] = &["kinds", "relations", "metadata"];
 const KIND_KEYS: &[&str] = &["replace", "folders", "types", "tags", "label", "plural"];
 const NOTE_KEYS: &[&str] = &["label", "plural"];
@@ -532,7 +535,7 @@ impl Reader {
                         }
                     }
                 }
-                "check" => self.check(table, &mut config.check),
+                "check" => self.check(table, &mut config.check, &config.site_dir),
                 _ => self.schema(table, schema),
             }
         }
@@ -588,11 +591,19 @@ impl Reader {
         }
     }
 
-    fn check(&mut self, table: &DeTable<'_>, check: &mut CheckSettings) {
+    fn check(&mut self, table: &DeTable<'_>, check: &mut CheckSettings, site_dir: &Path) {
         for (key, value) in self.entries(table, "check", CHECK_KEYS) {
             if key == "deny_warnings" {
                 if let Some(deny) = self.boolean(value, key) {
                     check.deny_warnings = deny;
+                }
+                continue;
+            }
+            if key == "baseline" {
+                if let Some(path) = self.string(value, key) {
+                    check.baseline = Some(path.trim())
+                        .filter(|p| !p.is_empty())
+                        .map(|p| site_dir.join(p));
                 }
                 continue;
             }
@@ -771,6 +782,9 @@ pub fn annotated() -> String {
     line("[check]");
     line("# Warnings fail `atlas-kb check` (and `atlas-kb build --strict`) as errors do.");
     line("deny_warnings = false");
+    line("# Findings accepted for now, written by `atlas-kb check --write-baseline FILE`: when the file");
+    line("# exists, only other findings are reported and fail the run (\"\": none).");
+    line("baseline = \"\"");
     line("");
     line("# The level of each diagnostic code: \"error\", \"warning\" or \"off\".");
     line("[check.levels]");

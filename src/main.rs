@@ -43,9 +43,18 @@ fn run(command: Command) -> Result<Outcome, Error> {
         Command::Check(args) => {
             let mut config = args.site.config()?;
             args.levels.apply(&mut config);
+            let baseline = match (args.write_baseline, args.baseline) {
+                (Some(file), _) => commands::BaselineUse::Write(file),
+                (None, Some(file)) => commands::BaselineUse::Read(file),
+                (None, None) => match config.check.baseline.clone() {
+                    Some(file) => commands::BaselineUse::ReadIfThere(file),
+                    None => commands::BaselineUse::None,
+                },
+            };
             let report = commands::CheckReport {
                 format: args.format.into(),
                 quiet: args.quiet,
+                baseline,
             };
             commands::check(&config, &report)
         }

@@ -1,10 +1,10 @@
 //! Report formats for programs: JSON, JSON Lines, GitHub Actions workflow commands and SARIF
 //! 2.1.0. Each streams through a buffer, one diagnostic at a time.
 
+use super::baseline::identities;
 use super::report::{Reporter, Sources};
 use crate::diagnostic::{Code, Diagnostic, Severity};
 use serde::{Serialize, Serializer};
-use std::collections::HashMap;
 use std::io::{self, Write};
 
 /// A JSON array, one object per diagnostic.
@@ -381,48 +381,6 @@ fn uri_path(prefix: &str, path: &str) -> String {
         }
     }
     uri
-}
-
-/// What a finding is, whatever line it is on: its code, its file, the text it points at, and
-/// how many findings before it in the file share those three. Edits elsewhere in the file
-/// (or on other findings' lines) leave it unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Identity {
-    pub code: Code,
-    pub path: String,
-    /// The source text under the span, or the message where no line can be shown.
-    pub text: String,
-    /// 0 for the first such finding in the file, 1 for the next, ...
-    pub occurrence: u32,
-}
-
-/// The identity of each diagnostic (in report order: by file, then position).
-pub fn identities(sources: &dyn Sources, diagnostics: &[Diagnostic]) -> Vec<Identity> {
-    let mut seen: HashMap<(Code, &str, String), u32> = HashMap::new();
-    diagnostics
-        .iter()
-        .map(|d| {
-            let text = sources
-                .line(&d.path, d.span.line)
-                .map(|line| {
-                    line.chars()
-                        .skip(d.span.col.saturating_sub(1) as usize)
-                        .take(d.width.max(1) as usize)
-                        .collect::<String>()
-                })
-                .filter(|text| !text.is_empty())
-                .unwrap_or_else(|| d.message.clone());
-            let count = seen.entry((d.code, &d.path, text.clone())).or_insert(0);
-            let occurrence = *count;
-            *count += 1;
-            Identity {
-                code: d.code,
-                path: d.path.clone(),
-                text,
-                occurrence,
-            }
-        })
-        .collect()
 }
 
 /// Each diagnostic's identity as a short stable hash, for SARIF's `partialFingerprints`.

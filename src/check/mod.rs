@@ -1,5 +1,6 @@
 //! Stage three (a): turn the graph's facts into diagnostics. Pure: no I/O.
 
+pub mod baseline;
 pub mod machine;
 pub mod report;
 

@@ -302,6 +302,23 @@ pub fn summary(diagnostics: &[Diagnostic], pages: usize, out: &mut dyn Write) ->
     Ok(())
 }
 
+/// After the summary of a check against a baseline: what the baseline held back, and how
+/// many of its entries no finding matches any more.
+pub fn baseline_summary(matched: super::baseline::Matched, out: &mut dyn Write) -> io::Result<()> {
+    let super::baseline::Matched { matched, fixed } = matched;
+    writeln!(
+        out,
+        "baseline: {matched} {} matched and not reported; {fixed} {} fixed since{}",
+        plural(matched, "finding", "findings"),
+        plural(fixed, "entry", "entries"),
+        if fixed > 0 {
+            " (`--write-baseline` rewrites the file without them)"
+        } else {
+            ""
+        }
+    )
+}
+
 fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     if n == 1 {
         one

@@ -205,3 +205,19 @@ fn sarif_fingerprints_survive_edits_above() {
     let prints = |v: &[(String, u64)]| v.iter().map(|(f, _)| f.clone()).collect::<Vec<_>>();
     assert_eq!(prints(&before), prints(&after));
 }
+
+/// The pre-commit hook the repository offers runs a command that exists.
+#[test]
+fn the_pre_commit_hook_runs_check() {
+    let text = std::fs::read_to_string(crate::support::project().join(".pre-commit-hooks.yaml"))
+        .expect("the repository offers a pre-commit hook");
+    let hooks: Vec<serde_yaml::Value> = serde_yaml::from_str(&text).expect("the hooks are YAML");
+    let hook = &hooks[0];
+    assert_eq!(hook["id"].as_str(), Some("atlas-kb-check"));
+    assert_eq!(hook["language"].as_str(), Some("rust"));
+    assert_eq!(hook["pass_filenames"].as_bool(), Some(false));
+    let entry: Vec<&str> = hook["entry"].as_str().unwrap().split(' ').collect();
+    assert_eq!(entry[0], "atlas-kb");
+    let help = atlas_kb(&[entry[1], "--help"]);
+    assert_eq!(help.code, Some(0), "{}", help.stderr);
+}

@@ -2,6 +2,7 @@
 //! library) over fixture vaults in `tests/fixtures/`, and over the real corpora in `../shared`
 //! when present.
 
+mod baseline;
 mod bench_corpus;
 mod build;
 mod check;

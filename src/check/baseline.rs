@@ -1,0 +1,167 @@
+//! Baselines: the findings a team has accepted for now, so that `check` in CI fails only on
+//! new ones. A finding is known by its [`Identity`], which edits elsewhere in its file leave
+//! alone; the file (JSON) lists identities sorted, one per line, to be reviewed in a pull
+//! request.
+
+use super::report::Sources;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+
+/// What a finding is, whatever line it is on: its code, its file, the text it points at, and
+/// how many findings before it in the file share those three. Edits elsewhere in the file
+/// (or on other findings' lines) leave it unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Identity {
+    /// Its file, relative to the content root, first: the file sorts by it.
+    pub path: String,
+    #[serde(with = "code_name")]
+    pub code: Code,
+    /// The source text under the span, or the message where no line can be shown.
+    pub text: String,
+    /// 0 for the first such finding in the file, 1 for the next, ...
+    pub occurrence: u32,
+}
+
+/// A code as its name in the file.
+mod code_name {
+    use crate::diagnostic::Code;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(code: &Code, s: S) -> Result<S::Ok, S::Error> {
+        code.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Code, D::Error> {
+        let name = String::deserialize(d)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// The identity of each diagnostic (in report order: by file, then position).
+pub fn identities(sources: &dyn Sources, diagnostics: &[Diagnostic]) -> Vec<Identity> {
+    let mut seen: HashMap<(Code, &str, String), u32> = HashMap::new();
+    diagnostics
+        .iter()
+        .map(|d| {
+            let text = sources
+                .line(&d.path, d.span.line)
+                .map(|line| {
+                    line.chars()
+                        .skip(d.span.col.saturating_sub(1) as usize)
+                        .take(d.width.max(1) as usize)
+                        .collect::<String>()
+                })
+                .filter(|text| !text.is_empty())
+                .unwrap_or_else(|| d.message.clone());
+            let count = seen.entry((d.code, &d.path, text.clone())).or_insert(0);
+            let occurrence = *count;
+            *count += 1;
+            Identity {
+                path: d.path.clone(),
+                code: d.code,
+                text,
+                occurrence,
+            }
+        })
+        .collect()
+}
+
+/// The version a baseline file is written in.
+const VERSION: u32 = 1;
+
+/// A baseline file as JSON: its version, then the findings.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(rename = "atlas-kb-baseline")]
+    version: u32,
+    findings: Vec<Identity>,
+}
+
+/// The findings of a baseline file, each with how many times it is listed.
+#[derive(Debug, Default)]
+pub struct Baseline {
+    entries: HashMap<Identity, u32>,
+}
+
+/// What a baseline did to a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Matched {
+    /// Findings that are in the baseline, and so not reported.
+    pub matched: usize,
+    /// Baseline entries that no finding matched: fixed since it was written.
+    pub fixed: usize,
+}
+
+impl Baseline {
+    /// Reads a baseline file.
+    pub fn read(path: &Path) -> Result<Baseline> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::io("cannot read baseline", path, e))?;
+        let not_ours = |why: String| {
+            Error::Usage(format!(
+                "`{}` is not a baseline that `atlas-kb check --write-baseline` writes: {why}",
+                path.display()
+            ))
+        };
+        let file: File = serde_json::from_str(&text).map_err(|e| not_ours(e.to_string()))?;
+        if file.version != VERSION {
+            return Err(not_ours(format!(
+                "it is of version {}, this atlas-kb reads version {VERSION}",
+                file.version
+            )));
+        }
+        let mut entries = HashMap::new();
+        for identity in file.findings {
+            *entries.entry(identity).or_insert(0) += 1;
+        }
+        Ok(Baseline { entries })
+    }
+
+    /// Writes the findings `identities` as a baseline file: JSON with one finding per line,
+    /// sorted, so that a change to it reads well as a diff.
+    pub fn write(path: &Path, identities: &[Identity]) -> Result<()> {
+        let mut sorted: Vec<&Identity> = identities.iter().collect();
+        sorted.sort();
+        let mut text = Vec::with_capacity(96 * sorted.len() + 64);
+        write!(text, "{{\"atlas-kb-baseline\": {VERSION}, \"findings\": [").expect("in memory");
+        for (i, identity) in sorted.iter().enumerate() {
+            text.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
+            serde_json::to_writer(&mut text, identity).expect("an identity serializes");
+        }
+        text.extend_from_slice(b"\n]}\n");
+        std::fs::write(path, text).map_err(|e| Error::io("cannot write baseline", path, e))
+    }
+
+    /// Leaves in `diagnostics` only the findings the baseline does not hold (`identities`
+    /// are theirs, in the same order), and says how many it held and how many of its
+    /// entries are fixed now.
+    pub fn filter(
+        mut self,
+        diagnostics: &mut Vec<Diagnostic>,
+        identities: Vec<Identity>,
+    ) -> Matched {
+        let mut matched = 0;
+        let mut keep =
+            identities
+                .into_iter()
+                .map(|identity| match self.entries.get_mut(&identity) {
+                    Some(left) if *left > 0 => {
+                        *left -= 1;
+                        matched += 1;
+                        false
+                    }
+                    _ => true,
+                });
+        diagnostics.retain(|_| keep.next().unwrap_or(true));
+        Matched {
+            matched,
+            fixed: self.entries.values().map(|&left| left as usize).sum(),
+        }
+    }
+}
