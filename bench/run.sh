@@ -5,7 +5,10 @@
 #   bench/run.sh                 # 1k, 10k and 100k pages
 #   bench/run.sh 1000 10000      # chosen sizes (or BENCH_SIZES="1000 10000")
 #
-# Environment: BENCH_DIR (work folder; default a fresh `mktemp -d` under ${TMPDIR:-/tmp},
+# Environment: BENCH_ONE_SIDED=K (generate with `--one-sided K`: each technique, mitigation
+# and tactic lists K pages that do not list it back, about 0.75*K asymmetric-relation warnings
+# per page, and time `check` in every report format), BENCH_DIR (work folder; default a fresh
+# `mktemp -d` under ${TMPDIR:-/tmp},
 # removed at the end, so two runs never share files), BENCH_RUNS (runs per measurement, median
 # reported; default 3), BENCH_SEED (default 1). Every output is kept until the script ends:
 # 1k, 10k and 100k together need ~20 GB free.
@@ -33,6 +36,13 @@ else
     sizes=${BENCH_SIZES:-"1000 10000 100000"}
 fi
 runs=${BENCH_RUNS:-3}
+one_sided=${BENCH_ONE_SIDED:-0}
+corpus_label="generated"
+gen_extra=()
+if [ "$one_sided" != 0 ]; then
+    corpus_label="generated, $one_sided one-sided"
+    gen_extra=(--one-sided "$one_sided")
+fi
 seed=${BENCH_SEED:-1}
 if [ -n "${BENCH_DIR:-}" ]; then
     work=$BENCH_DIR
@@ -119,14 +129,21 @@ for n in $sizes; do
     rm -rf "$dir"
     mkdir -p "$dir"
     echo "bench: generating $n pages in $dir" >&2
-    "$gen" --pages "$n" --seed "$seed" --out "$dir/kb"
-    "$gen" --pages "$n" --seed "$seed" --out "$dir/hugo" --hugo 2>/dev/null
+    "$gen" --pages "$n" --seed "$seed" --out "$dir/kb" "${gen_extra[@]}"
+    "$gen" --pages "$n" --seed "$seed" --out "$dir/hugo" --hugo "${gen_extra[@]}" 2>/dev/null
 
     # Nothing is deleted between timed runs: every fresh build, Hugo run and copy writes a
     # folder that never existed, and the only run that deletes (a rebuild removes the previous
     # build) comes last. See "Deleting before measuring" in BENCHMARKS.md.
     measure "check" ":" "$atlas" check --root "$dir/kb"
     check_m=("$wall_ms" "$cpu_ms" "$rss_kb")
+    format_rows=()
+    if [ "$one_sided" != 0 ]; then
+        for format in json jsonl github sarif; do
+            measure "check --format $format" ":" "$atlas" check --root "$dir/kb" --format "$format"
+            format_rows+=("$format $wall_ms $cpu_ms $rss_kb")
+        done
+    fi
     hugo_ms=""
     if [ "$have_hugo" = yes ]; then
         measure "hugo" ":" \
@@ -144,17 +161,21 @@ for n in $sizes; do
 
     set_m() { wall_ms=$1 cpu_ms=$2 rss_kb=$3; }
     set_m "${check_m[@]}"
-    row "generated" "$n" "atlas-kb check" "$hugo_ms" "$floor_ms"
+    row "$corpus_label" "$n" "atlas-kb check" "$hugo_ms" "$floor_ms"
+    for format_row in "${format_rows[@]}"; do
+        read -r format wall_ms cpu_ms rss_kb <<<"$format_row"
+        row "$corpus_label" "$n" "atlas-kb check --format $format" "$hugo_ms" "$floor_ms"
+    done
     set_m "${fresh_m[@]}"
-    row "generated" "$n" "atlas-kb build, fresh folder" "$hugo_ms" "$floor_ms"
+    row "$corpus_label" "$n" "atlas-kb build, fresh folder" "$hugo_ms" "$floor_ms"
     set_m "${again_m[@]}"
-    row "generated" "$n" "atlas-kb build, over previous output" "$hugo_ms" "$floor_ms"
+    row "$corpus_label" "$n" "atlas-kb build, over previous output" "$hugo_ms" "$floor_ms"
     if [ "$have_hugo" = yes ]; then
         set_m "${hugo_m[@]}"
-        row "generated" "$n" "hugo" "$hugo_ms" "$floor_ms"
+        row "$corpus_label" "$n" "hugo" "$hugo_ms" "$floor_ms"
     fi
     set_m "${floor_m[@]}"
-    row "generated" "$n" "cp -r of the built site (floor)" "$hugo_ms" "$floor_ms"
+    row "$corpus_label" "$n" "cp -r of the built site (floor)" "$hugo_ms" "$floor_ms"
     # Outputs stay until the end: ext4 without a journal skips inodes freed in the last
     # 60-360 s when it allocates, so deleting here would slow the next size's runs.
 done

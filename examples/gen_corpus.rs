@@ -2,12 +2,15 @@
 //!
 //! ```text
 //! cargo run --release --example gen_corpus -- --pages N --out DIR [--seed S] [--hugo] [--planted FILE]
+//!     [--one-sided K]
 //! ```
 //!
 //! Same arguments, same bytes. `DIR` becomes the content root (`atlas-kb check --root DIR`);
 //! with `--hugo`, a minimal Hugo site with the same pages under `DIR/content/` (`hugo -s DIR`).
 //! `--planted FILE` writes the broken links the generator planted (about 1% of all links) as a
 //! JSON list of `{path, line, column, target}`, the positions `check` must report.
+//! `--one-sided K` makes each technique, mitigation and tactic list K more pages that do not
+//! list it back: about `0.75 * K * N` asymmetric-relation warnings, to measure reports at scale.
 //!
 //! Mix: 5% tactics, 60% techniques (a third sub-techniques), 15% mitigations, 20% case studies.
 //! IDs keep their ATLAS shapes at any size: each kind numbers `0000`..`9999`, sub-techniques
@@ -22,7 +25,8 @@ mod gen;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: gen_corpus --pages N --out DIR [--seed S] [--hugo] [--planted FILE]";
+const USAGE: &str =
+    "usage: gen_corpus --pages N --out DIR [--seed S] [--hugo] [--planted FILE] [--one-sided K]";
 
 fn main() -> ExitCode {
     match run() {
@@ -40,6 +44,7 @@ fn run() -> Result<(), String> {
     let mut seed = 1u64;
     let mut hugo = false;
     let mut planted = None;
+    let mut one_sided = 0;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
@@ -58,6 +63,10 @@ fn run() -> Result<(), String> {
             }
             "--planted" => planted = Some(PathBuf::from(value("--planted")?)),
             "--hugo" => hugo = true,
+            "--one-sided" => {
+                let v = value("--one-sided")?;
+                one_sided = v.parse().map_err(|e| format!("--one-sided {v}: {e}"))?;
+            }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(());
@@ -67,7 +76,12 @@ fn run() -> Result<(), String> {
     }
     let pages = pages.ok_or("--pages is required")?;
     let out = out.ok_or("--out is required")?;
-    let opts = gen::Options { pages, seed, hugo };
+    let opts = gen::Options {
+        pages,
+        seed,
+        hugo,
+        one_sided,
+    };
     let started = std::time::Instant::now();
     let corpus = gen::generate(&opts, &out).map_err(|e| format!("{}: {e}", out.display()))?;
     if let Some(file) = planted {

@@ -14,6 +14,7 @@ fn options(hugo: bool) -> Options {
         pages: 300,
         seed: 7,
         hugo,
+        one_sided: 0,
     }
 }
 
@@ -114,4 +115,32 @@ fn hugo_variant_has_the_same_pages_with_markdown_links() {
         let text = String::from_utf8_lossy(bytes);
         assert!(!text.contains("[["), "{path} still has a wiki link");
     }
+}
+
+/// `--one-sided K`: each technique, mitigation and tactic lists K more pages that do not list
+/// it back, and `check` reports exactly those, beside the planted broken links.
+#[test]
+fn one_sided_relations_are_reported_one_each() {
+    let sided = TempDir::new("bench-corpus-one-sided");
+    let options = Options {
+        one_sided: 3,
+        ..options(false)
+    };
+    let corpus = generate(&options, &sided.0).expect("generate with one-sided relations");
+    let diagnostics = check_json(&sided.0, &[]).diagnostics();
+    let (asymmetric, rest): (Vec<_>, Vec<_>) = diagnostics
+        .into_iter()
+        .partition(|d| d.code == "asymmetric-relation");
+    let listing = corpus.techniques + corpus.sub_techniques + corpus.mitigations + corpus.tactics;
+    assert_eq!(asymmetric.len(), 3 * listing);
+    let mut per_page = std::collections::BTreeMap::new();
+    for d in &asymmetric {
+        *per_page.entry(d.path.as_str()).or_insert(0) += 1;
+    }
+    assert!(per_page.values().all(|&n| n == 3), "{per_page:?}");
+    let broken = rest.iter().filter(|d| d.code == "broken-link").count();
+    assert_eq!(
+        (broken, rest.len()),
+        (corpus.planted.len(), corpus.planted.len())
+    );
 }

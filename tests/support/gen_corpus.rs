@@ -44,6 +44,10 @@ pub struct Options {
     pub seed: u64,
     /// Write a Hugo site (links in markdown syntax) instead of a seed-format vault.
     pub hugo: bool,
+    /// Relations listed on one side only, per technique, mitigation and tactic page: each
+    /// lists this many more pages (mitigations, techniques, techniques) that do not list it
+    /// back, for `check` to report as `asymmetric-relation`.
+    pub one_sided: usize,
 }
 
 /// The smallest corpus that has every kind of page.
@@ -682,6 +686,28 @@ impl Plan {
                 case_links[c].push(techniques[t]);
                 case_links[techniques[t]].push(c);
             }
+        }
+        // One-sided relations, drawn after the two-sided ones so that the rest of the corpus
+        // is the same with or without them.
+        if opts.one_sided > 0 {
+            let mut one_sided = |lists: &mut Vec<Vec<usize>>, from: &[usize], to: &[usize]| {
+                for &page in from {
+                    // Neither side may list the other yet (nor list it one-sidedly, which
+                    // would make the pair two-sided); a small corpus may run out.
+                    let (mut added, mut draws) = (0, 0);
+                    while added < opts.one_sided && draws < 100 * opts.one_sided {
+                        draws += 1;
+                        let other = to[rng.below(to.len())];
+                        if !lists[page].contains(&other) && !lists[other].contains(&page) {
+                            lists[page].push(other);
+                            added += 1;
+                        }
+                    }
+                }
+            };
+            one_sided(&mut mitigation_links, &techniques, &mitigations);
+            one_sided(&mut mitigation_links, &mitigations, &techniques);
+            one_sided(&mut tactic_links, &tactics, &techniques);
         }
         // Lists read in ID order, as in the real vault; procedure steps keep their story order.
         for (i, item) in items.iter().enumerate() {
