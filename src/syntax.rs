@@ -201,7 +201,7 @@ pub fn is_unshown_control(c: char) -> bool {
 /// `text` without [`is_unshown_control`] characters, for a page: a carriage return before a
 /// newline goes, a lone one becomes a newline. Borrowed when there are none, as nearly always.
 pub fn without_controls(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_unshown_control) {
+    if !has_unshown_control(text.as_bytes()) {
         return Cow::Borrowed(text);
     }
     let mut kept = String::with_capacity(text.len());
@@ -216,16 +216,27 @@ pub fn without_controls(text: &str) -> Cow<'_, str> {
     Cow::Owned(kept)
 }
 
-/// [`without_controls`] over a finished page's UTF-8 bytes, in place. The bytes are first
-/// scanned in blocks the compiler vectorizes, since the whole site passes through here.
-pub fn strip_controls(page: &mut Vec<u8>) {
-    // C0 but tab and newline, DEL, and 0xC2: the first byte of every C1 control (and of
-    // some printable characters, which the exact pass below leaves alone).
+/// Whether UTF-8 `bytes` hold an [`is_unshown_control`] character: C0 but tab and newline,
+/// DEL, or C1 (`C2 80`..`C2 9F`). Scanned in blocks the compiler vectorizes, since every
+/// page passes through here; only a block with a suspect byte is looked at closely (`C2`
+/// also starts printable characters such as `·`, which nearly every page holds).
+pub fn has_unshown_control(bytes: &[u8]) -> bool {
     let suspect = |b: u8| (b < 0x20 && b != b'\t' && b != b'\n') | (b == 0x7f) | (b == 0xc2);
-    let found = page
-        .chunks(64)
-        .any(|block| block.iter().fold(false, |any, &b| any | suspect(b)));
-    if !found {
+    let control_at = |i: usize| match bytes[i] {
+        0xc2 => bytes
+            .get(i + 1)
+            .is_some_and(|next| (0x80..0xa0).contains(next)),
+        b => suspect(b),
+    };
+    bytes.chunks(64).enumerate().any(|(k, block)| {
+        block.iter().fold(false, |any, &b| any | suspect(b))
+            && (k * 64..k * 64 + block.len()).any(control_at)
+    })
+}
+
+/// [`without_controls`] over a finished page's UTF-8 bytes, in place.
+pub fn strip_controls(page: &mut Vec<u8>) {
+    if !has_unshown_control(page) {
         return;
     }
     let Ok(text) = std::str::from_utf8(page) else {
@@ -276,6 +287,25 @@ pub fn terminal_safe(text: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_search_agrees_with_the_character_rule() {
+        let samples = [
+            "·", "\u{85}", "\u{9f}", "\u{a0}", "\r", "\t", "\n", "\u{7f}", "\0", "é", "x",
+        ];
+        for pad in [0, 1, 62, 63, 64, 127] {
+            for sample in samples {
+                for tail in ["", "\u{80}"] {
+                    let text = format!("{}{sample}·{tail}", "a".repeat(pad));
+                    assert_eq!(
+                        has_unshown_control(text.as_bytes()),
+                        text.chars().any(is_unshown_control),
+                        "{text:?}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn urls_are_classified_as_a_browser_reads_their_scheme() {
