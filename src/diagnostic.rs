@@ -3,7 +3,9 @@
 
 use crate::source::Span;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 /// How much a diagnostic matters. `Off` hides it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -118,38 +120,102 @@ impl Serialize for Code {
     }
 }
 
-/// One content problem at one place.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One content problem at one place. A vault can have a million (one-sided relations, say),
+/// so a diagnostic holds its file's path shared with the others in that file, and the most
+/// numerous kind holds the names it words its message with, not the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     /// What kind of problem it is.
     pub code: Code,
     /// The level it is reported at.
     pub severity: Severity,
     /// Path relative to the content root, `/`-separated.
-    pub path: String,
+    pub path: Arc<str>,
     /// Where it starts (1-based line and column, in characters, front matter included).
-    #[serde(flatten)]
     pub span: Span,
     /// Width of the highlighted text in characters (at least 1).
-    #[serde(skip)]
     pub width: u32,
-    /// What is wrong.
-    pub message: String,
-    /// How to put it right, when the tool can tell.
-    pub help: Option<String>,
+    text: Text,
+}
+
+/// What a diagnostic says: its own words, or a relation's names put into words when printed.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Text {
+    Written {
+        message: Box<str>,
+        help: Option<Box<str>>,
+    },
+    OneSided(Box<OneSided>),
+}
+
+/// The names an `asymmetric-relation` diagnostic is worded with, each shared with every other
+/// diagnostic that names it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct OneSided {
+    /// The page that lists the relation, as a link names it (path without `.md`).
+    pub listed_by: Arc<str>,
+    /// The page that does not list it back, as a link names it.
+    pub missing_on: Arc<str>,
+    /// That page's file.
+    pub missing_on_file: Arc<str>,
+    /// The section the relation is listed under.
+    pub listed_under: Arc<str>,
+    /// The section of the other page it belongs in.
+    pub belongs_under: Arc<str>,
 }
 
 impl Diagnostic {
     /// A diagnostic at its code's default level.
     pub fn new(code: Code, path: &str, span: Span, width: usize, message: String) -> Self {
+        Diagnostic::in_file(code, Arc::from(path), span, width, message)
+    }
+
+    /// [`Diagnostic::new`] with the file's path shared.
+    pub fn in_file(code: Code, path: Arc<str>, span: Span, width: usize, message: String) -> Self {
         Diagnostic {
             code,
             severity: code.default_severity(),
-            path: path.to_string(),
+            path,
             span,
             width: width.max(1) as u32,
-            message,
-            help: None,
+            text: Text::Written {
+                message: message.into_boxed_str(),
+                help: None,
+            },
+        }
+    }
+
+    /// An `asymmetric-relation` diagnostic, worded from `names` when printed.
+    pub fn one_sided(path: Arc<str>, span: Span, width: usize, names: OneSided) -> Self {
+        Diagnostic {
+            code: Code::AsymmetricRelation,
+            severity: Code::AsymmetricRelation.default_severity(),
+            path,
+            span,
+            width: width.max(1) as u32,
+            text: Text::OneSided(Box::new(names)),
+        }
+    }
+
+    /// What is wrong.
+    pub fn message(&self) -> Cow<'_, str> {
+        match &self.text {
+            Text::Written { message, .. } => Cow::Borrowed(message),
+            Text::OneSided(n) => Cow::Owned(format!(
+                "`{}` lists `{}` under {}, but `{}` does not list it back",
+                n.listed_by, n.missing_on, n.listed_under, n.missing_on
+            )),
+        }
+    }
+
+    /// How to put it right, when the tool can tell.
+    pub fn help(&self) -> Option<Cow<'_, str>> {
+        match &self.text {
+            Text::Written { help, .. } => help.as_deref().map(Cow::Borrowed),
+            Text::OneSided(n) => Some(Cow::Owned(format!(
+                "add `[[{}]]` to the {} section of `{}`",
+                n.listed_by, n.belongs_under, n.missing_on_file
+            ))),
         }
     }
 
@@ -162,7 +228,9 @@ impl Diagnostic {
 
     /// The same diagnostic with a help line.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+        if let Text::Written { help: slot, .. } = &mut self.text {
+            *slot = Some(help.into().into_boxed_str());
+        }
         self
     }
 
@@ -172,8 +240,8 @@ impl Diagnostic {
         Span::new(self.span.line, self.span.col + self.width.max(1) - 1)
     }
 
-    /// The stable report order: by file, position, then code.
-    pub fn sort_key(&self) -> (&str, Span, Code, &str) {
-        (&self.path, self.span, self.code, &self.message)
+    /// The stable report order: by file, position, code, then what it says.
+    pub fn sort_key(&self) -> (&str, Span, Code, &impl Ord) {
+        (&self.path, self.span, self.code, &self.text)
     }
 }

@@ -11,7 +11,7 @@
 //! let config = atlas_kb::Config::load(std::path::Path::new("."), None)?;
 //! let graph = atlas_kb::load_graph(&config)?;
 //! for diagnostic in atlas_kb::diagnose(&graph, &config.rules()) {
-//!     println!("{}:{}:{}: {}", diagnostic.path, diagnostic.span.line, diagnostic.span.col, diagnostic.message);
+//!     println!("{}:{}:{}: {}", diagnostic.path, diagnostic.span.line, diagnostic.span.col, diagnostic.message());
 //! }
 //! # Ok::<(), atlas_kb::Error>(())
 //! ```

@@ -258,6 +258,20 @@ fn shown_escaped(c: char) -> bool {
     is_unshown_control(c) || is_bidi_control(c)
 }
 
+/// Whether `text` holds a character [`terminal_char`] escapes, found a block of bytes at a
+/// time: a report passes every line it shows through here.
+pub fn needs_terminal_escapes(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    // The bidi controls are E2 80 AA..AE and E2 81 A6..A9.
+    has_unshown_control(bytes)
+        || memchr::memchr_iter(0xe2, bytes).any(|i| {
+            matches!(
+                bytes.get(i + 1..i + 3),
+                Some([0x80, 0xaa..=0xae]) | Some([0x81, 0xa6..=0xa9])
+            )
+        })
+}
+
 /// Writes `c` for a terminal, itself or escaped as `\u{1b}`, and says how many characters
 /// that took.
 pub fn terminal_char(c: char, out: &mut String) -> usize {
@@ -274,7 +288,7 @@ pub fn terminal_char(c: char, out: &mut String) -> usize {
 /// `text` for a terminal: controls (which could move the cursor, recolour, retitle the
 /// window) and bidi controls written as `\u{1b}`. Borrowed when there are none.
 pub fn terminal_safe(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(shown_escaped) {
+    if !needs_terminal_escapes(text) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);
@@ -287,6 +301,17 @@ pub fn terminal_safe(text: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn terminal_escape_search_agrees_with_the_character_rule() {
+        for c in [
+            '\u{202a}', '\u{202e}', '\u{2066}', '\u{2069}', '\u{2065}', '\u{202f}', '\u{1b}', '—',
+            '·', 'x',
+        ] {
+            let text = format!("ab{c}d");
+            assert_eq!(needs_terminal_escapes(&text), shown_escaped(c), "{c:?}");
+        }
+    }
 
     #[test]
     fn control_search_agrees_with_the_character_rule() {

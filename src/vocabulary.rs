@@ -673,6 +673,11 @@ impl Vocabulary {
         u8::try_from(position).ok().map(SectionId)
     }
 
+    /// Every relation section name, each once.
+    pub fn section_names(&self) -> impl Iterator<Item = &str> {
+        self.sections.iter().map(|s| s.name.as_str())
+    }
+
     /// The name of section `id`, as the vocabulary spells it.
     pub fn section_name(&self, id: SectionId) -> &str {
         self.sections

@@ -3,9 +3,10 @@
 //! alone; the file (JSON) lists identities sorted, one per line, to be reviewed in a pull
 //! request.
 
-use super::report::Sources;
+use super::report::{SourceLine, Sources};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::error::{Error, Result};
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::io::Write;
@@ -42,33 +43,62 @@ mod code_name {
     }
 }
 
-/// The identity of each diagnostic (in report order: by file, then position).
-pub fn identities(sources: &dyn Sources, diagnostics: &[Diagnostic]) -> Vec<Identity> {
-    let mut seen: HashMap<(Code, &str, String), u32> = HashMap::new();
-    diagnostics
-        .iter()
-        .map(|d| {
-            let text = sources
-                .line(&d.path, d.span.line)
-                .map(|line| {
-                    line.chars()
-                        .skip(d.span.col.saturating_sub(1) as usize)
-                        .take(d.width.max(1) as usize)
-                        .collect::<String>()
-                })
-                .filter(|text| !text.is_empty())
-                .unwrap_or_else(|| d.message.clone());
-            let count = seen.entry((d.code, &d.path, text.clone())).or_insert(0);
-            let occurrence = *count;
+/// Visits each diagnostic (in report order: by file, then position) with the text it points
+/// at and its occurrence: how many findings before it in its file share its code and text.
+/// Each source line is indexed once for all the diagnostics on it, so that many on one long
+/// line cost no more than the line.
+pub fn visit_identities<'d>(
+    sources: &dyn Sources,
+    diagnostics: &'d [Diagnostic],
+    mut visit: impl FnMut(&'d Diagnostic, &str, u32),
+) {
+    // Per file: (code, hash of the text) -> findings seen so far.
+    let mut seen: FxHashMap<(Code, u64), u32> = FxHashMap::default();
+    let mut file: Option<&str> = None;
+    for same_line in diagnostics.chunk_by(|a, b| a.path == b.path && a.span.line == b.span.line) {
+        let first = &same_line[0];
+        if file != Some(&*first.path) {
+            seen.clear();
+            file = Some(&first.path);
+        }
+        let line = sources
+            .line(&first.path, first.span.line)
+            .map(SourceLine::new);
+        for d in same_line {
+            let column = d.span.col.saturating_sub(1) as usize;
+            let under = line
+                .as_ref()
+                .map(|line| line.chars_from(column, d.width.max(1) as usize))
+                .filter(|text| !text.is_empty());
+            let message;
+            let text = match under {
+                Some(text) => text,
+                None => {
+                    message = d.message();
+                    &message
+                }
+            };
+            let count = seen
+                .entry((d.code, xxhash_rust::xxh3::xxh3_64(text.as_bytes())))
+                .or_insert(0);
+            visit(d, text, *count);
             *count += 1;
-            Identity {
-                path: d.path.clone(),
-                code: d.code,
-                text,
-                occurrence,
-            }
+        }
+    }
+}
+
+/// The identity of each diagnostic, in report order.
+pub fn identities(sources: &dyn Sources, diagnostics: &[Diagnostic]) -> Vec<Identity> {
+    let mut found = Vec::with_capacity(diagnostics.len());
+    visit_identities(sources, diagnostics, |d, text, occurrence| {
+        found.push(Identity {
+            path: d.path.to_string(),
+            code: d.code,
+            text: text.to_string(),
+            occurrence,
         })
-        .collect()
+    });
+    found
 }
 
 /// The version a baseline file is written in.

@@ -4,12 +4,15 @@ pub mod baseline;
 pub mod machine;
 pub mod report;
 
-use crate::diagnostic::{Code, Diagnostic, Severity};
+use crate::diagnostic::{Code, Diagnostic, OneSided, Severity};
 use crate::graph::{AtlasId, Graph, LinkRef, PageId, Relation, Resolution};
 use crate::layout::{self, Generated};
 use crate::load::LinkSyntax;
+use crate::vocabulary::RelationKind;
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 
 /// The level each code is reported at.
 #[derive(Debug, Clone, Default)]
@@ -50,6 +53,7 @@ impl Rules {
 pub fn check(graph: &Graph, rules: &Rules) -> Vec<Diagnostic> {
     // Pages and relations are checked independently on all cores. `par_extend` keeps the
     // sequential order, which matters: the stable sort below leaves ties in that order.
+    let names = Names::new(graph);
     let mut found = graph.diagnostics.clone();
     found.par_extend(
         graph
@@ -63,7 +67,7 @@ pub fn check(graph: &Graph, rules: &Rules) -> Vec<Diagnostic> {
                         page: PageId(i),
                         link: j,
                     };
-                    link_diagnostics(graph, at, &mut out);
+                    link_diagnostics(&names, at, &mut out);
                 }
                 out
             }),
@@ -72,7 +76,7 @@ pub fn check(graph: &Graph, rules: &Rules) -> Vec<Diagnostic> {
         graph
             .relations
             .par_iter()
-            .filter_map(|relation| relation_diagnostic(graph, relation)),
+            .filter_map(|relation| relation_diagnostic(&names, relation)),
     );
     found.extend(reserved_paths(graph));
     found.extend(graph.active_assets.iter().map(|(path, why, published)| {
@@ -116,23 +120,76 @@ pub fn check(graph: &Graph, rules: &Rules) -> Vec<Diagnostic> {
     found
 }
 
-fn at_link(graph: &Graph, at: LinkRef, code: Code, message: String) -> Diagnostic {
-    let page = graph.page(at.page);
-    let link = graph.link(at);
-    Diagnostic::new(code, &page.source.path, link.span, link.width(), message)
+/// The names diagnostics are worded with, made once per page or word and shared by every
+/// diagnostic that uses them: a vault with a million one-sided relations would otherwise
+/// hold a million copies of the same few thousand paths.
+struct Names<'g> {
+    graph: &'g Graph,
+    /// Per page: its path, and its path as a link names it (without `.md`).
+    pages: Vec<OnceLock<(Arc<str>, Arc<str>)>>,
+    /// Relation section names.
+    words: FxHashMap<&'g str, Arc<str>>,
 }
 
-fn link_diagnostics(graph: &Graph, at: LinkRef, out: &mut Vec<Diagnostic>) {
+impl<'g> Names<'g> {
+    fn new(graph: &'g Graph) -> Self {
+        let vocabulary = &graph.vocabulary;
+        let listing = RelationKind::ALL
+            .into_iter()
+            .flat_map(|kind| [true, false].map(|side| vocabulary.listing_section(kind, side)));
+        let words = vocabulary
+            .section_names()
+            .chain(listing)
+            .map(|word| (word, Arc::from(word)))
+            .collect();
+        Names {
+            graph,
+            pages: (0..graph.pages.len()).map(|_| OnceLock::new()).collect(),
+            words,
+        }
+    }
+
+    fn page(&self, id: PageId) -> &(Arc<str>, Arc<str>) {
+        self.pages[id.0].get_or_init(|| {
+            let page = self.graph.page(id);
+            (
+                Arc::from(page.source.path.as_str()),
+                Arc::from(page.stem_path()),
+            )
+        })
+    }
+
+    fn path(&self, id: PageId) -> Arc<str> {
+        self.page(id).0.clone()
+    }
+
+    fn word(&self, word: &str) -> Arc<str> {
+        self.words
+            .get(word)
+            .cloned()
+            .unwrap_or_else(|| Arc::from(word))
+    }
+}
+
+fn at_link(names: &Names, at: LinkRef, code: Code, message: String) -> Diagnostic {
+    let link = names.graph.link(at);
+    Diagnostic::in_file(code, names.path(at.page), link.span, link.width(), message)
+}
+
+fn link_diagnostics(names: &Names, at: LinkRef, out: &mut Vec<Diagnostic>) {
+    let graph = names.graph;
     let link = graph.link(at);
     match graph.resolution(at) {
         Resolution::Broken(broken) => {
-            let mut d = at_link(graph, at, broken.code, broken.message.clone());
-            d.help = broken.help.clone();
-            out.push(d);
+            let d = at_link(names, at, broken.code, broken.message.clone());
+            out.push(match &broken.help {
+                Some(help) => d.with_help(help.clone()),
+                None => d,
+            });
         }
         Resolution::Unsafe => out.push(
             at_link(
-                graph,
+                names,
                 at,
                 Code::UnsafeLink,
                 format!(
@@ -144,32 +201,32 @@ fn link_diagnostics(graph: &Graph, at: LinkRef, out: &mut Vec<Diagnostic>) {
         ),
         Resolution::Page { page, tied, .. } => {
             if !tied.is_empty() {
-                let names: Vec<&str> = tied
+                let tied_paths: Vec<&str> = tied
                     .iter()
                     .map(|p| graph.page(*p).source.path.as_str())
                     .collect();
                 out.push(
                     at_link(
-                        graph,
+                        names,
                         at,
                         Code::AmbiguousLink,
                         format!(
                             "`{}` matches {} pages equally; took `{}`",
                             graph.page(at.page).source.target(link),
                             tied.len(),
-                            names[0]
+                            tied_paths[0]
                         ),
                     )
-                    .with_help(if case_twins(&names) {
+                    .with_help(if case_twins(&tied_paths) {
                         format!(
                             "{} differ only in letter case, which links (and Windows and macOS) \
                              do not tell apart; rename one",
-                            names.join(" and ")
+                            tied_paths.join(" and ")
                         )
                     } else {
                         format!(
                             "candidates: {}; write more of the path to choose",
-                            names.join(", ")
+                            tied_paths.join(", ")
                         )
                     }),
                 );
@@ -198,7 +255,7 @@ fn link_diagnostics(graph: &Graph, at: LinkRef, out: &mut Vec<Diagnostic>) {
                 if label_id != target_id {
                     out.push(
                         at_link(
-                            graph,
+                            names,
                             at,
                             Code::LabelIdMismatch,
                             format!("label names `{label_id}` but the link goes to `{target_id}` (`{}`)", target.stem_path()),
@@ -217,40 +274,32 @@ fn link_diagnostics(graph: &Graph, at: LinkRef, out: &mut Vec<Diagnostic>) {
 }
 
 /// The diagnostic for a relation listed on one side only.
-fn relation_diagnostic(graph: &Graph, relation: &Relation) -> Option<Diagnostic> {
+fn relation_diagnostic(names: &Names, relation: &Relation) -> Option<Diagnostic> {
+    let graph = names.graph;
     let vocabulary = &graph.vocabulary;
     let technique_section = vocabulary.listing_section(relation.kind, true);
     let other_section = vocabulary.listing_section(relation.kind, false);
-    let technique = graph.page(relation.technique);
-    let other = graph.page(relation.other);
     let (declared, listed_by, missing_on, section) =
         match (relation.from_technique, relation.from_other) {
-            (Some(at), None) => (at, technique, other, other_section),
-            (None, Some(at)) => (at, other, technique, technique_section),
+            (Some(at), None) => (at, relation.technique, relation.other, other_section),
+            (None, Some(at)) => (at, relation.other, relation.technique, technique_section),
             _ => return None,
         };
-    let declared_in = graph
-        .link(declared)
-        .section()
-        .map_or("", |s| vocabulary.section_name(s));
-    Some(
-        at_link(
-            graph,
-            declared,
-            Code::AsymmetricRelation,
-            format!(
-                "`{}` lists `{}` under {declared_in}, but `{}` does not list it back",
-                listed_by.stem_path(),
-                missing_on.stem_path(),
-                missing_on.stem_path(),
-            ),
-        )
-        .with_help(format!(
-            "add `[[{}]]` to the {section} section of `{}`",
-            listed_by.stem_path(),
-            missing_on.source.path
-        )),
-    )
+    let link = graph.link(declared);
+    let listed_under = link.section().map_or("", |s| vocabulary.section_name(s));
+    let (missing_on_file, missing_on) = names.page(missing_on).clone();
+    Some(Diagnostic::one_sided(
+        names.path(declared.page),
+        link.span,
+        link.width(),
+        OneSided {
+            listed_by: names.page(listed_by).1.clone(),
+            missing_on,
+            missing_on_file,
+            listed_under: names.word(listed_under),
+            belongs_under: names.word(section),
+        },
+    ))
 }
 
 /// Content files that would land where the build writes its own: not published.

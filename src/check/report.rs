@@ -3,7 +3,7 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::graph::Graph;
 use crate::source::{LineIndex, Span};
-use crate::syntax::{terminal_char, terminal_safe};
+use crate::syntax::{needs_terminal_escapes, terminal_char, terminal_safe};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
@@ -147,12 +147,12 @@ const REPORT_BATCH: usize = 8192;
 
 fn write_human(d: &Diagnostic, line: Option<&SourceLine>, out: &mut Vec<u8>) -> io::Result<()> {
     Snippet {
-        heading: format!("{}[{}]: {}", d.severity, d.code, d.message),
+        heading: format!("{}[{}]: {}", d.severity, d.code, d.message()),
         path: &d.path,
         span: d.span,
         width: d.width as usize,
         line,
-        help: d.help.as_deref(),
+        help: d.help().as_deref(),
     }
     .write(out)
 }
@@ -187,6 +187,11 @@ impl<'a> SourceLine<'a> {
             Vec::new()
         };
         SourceLine { text, chars, steps }
+    }
+
+    /// The `count` characters from character `from` on (fewer at the line's end).
+    pub fn chars_from(&self, from: usize, count: usize) -> &'a str {
+        &self.text[self.byte_of(from)..self.byte_of(from.saturating_add(count))]
     }
 
     /// The byte offset of character `n` (the text's length for `n` past its end).
@@ -242,17 +247,25 @@ impl Snippet<'_> {
                 shown.push('…');
                 start += 1;
             }
-            for (i, c) in window.chars().enumerate() {
-                let took = if c == '\t' {
-                    shown.push(' ');
-                    1
-                } else {
-                    terminal_char(c, &mut shown)
-                };
-                if i < marked.start {
-                    start += took;
-                } else if i < marked.end {
-                    width += took;
+            if !window.contains('\t') && !needs_terminal_escapes(window) {
+                // Nearly every line: shown as it is, one character per column.
+                shown.push_str(window);
+                let shown_chars = to - from;
+                start += marked.start.min(shown_chars);
+                width = marked.end.min(shown_chars).saturating_sub(marked.start);
+            } else {
+                for (i, c) in window.chars().enumerate() {
+                    let took = if c == '\t' {
+                        shown.push(' ');
+                        1
+                    } else {
+                        terminal_char(c, &mut shown)
+                    };
+                    if i < marked.start {
+                        start += took;
+                    } else if i < marked.end {
+                        width += took;
+                    }
                 }
             }
             if to < source.chars {

@@ -432,7 +432,7 @@ fn a_missing_field_is_a_diagnostic_at_the_objects_line() {
     let d = &diags[0];
     assert_eq!(d.code, Code::InvalidAtlasData);
     assert_eq!(d.span, Span::new(line_of(&yaml, "  - id: AML.T0007"), 5));
-    assert!(d.message.contains("AML.T0007") && d.message.contains("`description`"));
+    assert!(d.message().contains("AML.T0007") && d.message().contains("`description`"));
     assert!(d.path.ends_with("ATLAS.yaml"));
 
     // Without a name the object cannot become a page ...
@@ -475,7 +475,7 @@ fn an_unknown_object_type_is_a_diagnostic() {
     let report = ok(s.run(&yaml, false));
     assert_eq!(report.diagnostics.len(), 1, "{:?}", report.diagnostics);
     let d = &report.diagnostics[0];
-    assert!(d.message.contains("`detection`"), "{}", d.message);
+    assert!(d.message().contains("`detection`"), "{}", d.message());
     assert_eq!(
         d.span,
         Span::new(line_of(&yaml, "    object-type: detection"), 5)
@@ -492,7 +492,7 @@ fn references_to_missing_objects_are_diagnostics() {
             "    - AML.TA0099\n    created_date: 2021-05-13\n    modified_date: 2021-05-13",
         );
     let diags = diagnostics_of(&yaml, "refs");
-    let messages: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();
+    let messages: Vec<String> = diags.iter().map(|d| d.message().into_owned()).collect();
     assert_eq!(diags.len(), 2, "{messages:?}");
     assert!(messages.iter().any(|m| m.contains("AML.TA0099")));
     assert!(messages.iter().any(|m| m.contains("AML.T0999")));
@@ -593,10 +593,10 @@ fn duplicate_ids_and_unknown_parents_are_diagnostics() {
         .replace("subtechnique-of: AML.T0011", "subtechnique-of: AML.T0999");
     let s = Scratch::new("dups");
     let report = ok(s.run(&yaml, false));
-    let found: Vec<(u32, &str)> = report
+    let found: Vec<(u32, String)> = report
         .diagnostics
         .iter()
-        .map(|d| (d.span.line, d.message.as_str()))
+        .map(|d| (d.span.line, d.message().into_owned()))
         .collect();
     let second = yaml
         .lines()
@@ -645,9 +645,11 @@ fn a_file_without_a_section_or_with_links_to_absent_ids_is_warned_about() {
     let end = V5.find("case-studies:\n").unwrap();
     let cut = &V5[..end];
     let diags = diagnostics_of(cut, "cut");
+    let messages: Vec<String> = diags.iter().map(|d| d.message().into_owned()).collect();
     let found: Vec<(Span, &str, crate::Severity)> = diags
         .iter()
-        .map(|d| (d.span, d.message.as_str(), d.severity))
+        .zip(&messages)
+        .map(|(d, m)| (d.span, m.as_str(), d.severity))
         .collect();
     let last = cut.lines().count() as u32;
     assert_eq!(
@@ -670,7 +672,12 @@ fn a_file_without_a_section_or_with_links_to_absent_ids_is_warned_about() {
         &yaml,
         "    description: 'The adversary runs code, as in [x](/studies/AML.CS0999#a).'",
     );
-    let found: Vec<(Span, &str)> = diags.iter().map(|d| (d.span, d.message.as_str())).collect();
+    let messages: Vec<String> = diags.iter().map(|d| d.message().into_owned()).collect();
+    let found: Vec<(Span, &str)> = diags
+        .iter()
+        .zip(&messages)
+        .map(|(d, m)| (d.span, m.as_str()))
+        .collect();
     assert_eq!(
         found,
         [(

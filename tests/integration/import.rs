@@ -323,10 +323,10 @@ fn real_file_problems_point_at_their_lines() {
         &atlas_kb::vocabulary::Vocabulary::default(),
     )
     .expect("a damaged object is no fatal error");
-    let found: Vec<(u32, &str)> = report
+    let found: Vec<(u32, String)> = report
         .diagnostics
         .iter()
-        .map(|d| (d.span.line, d.message.as_str()))
+        .map(|d| (d.span.line, d.message().into_owned()))
         .collect();
     assert!(
         found
@@ -343,7 +343,7 @@ fn real_file_problems_point_at_their_lines() {
     assert!(report
         .diagnostics
         .iter()
-        .all(|d| d.path == input.display().to_string()));
+        .all(|d| *d.path == *input.display().to_string()));
     // The unknown object is skipped; everything else is still written.
     let mitigations = report
         .counts

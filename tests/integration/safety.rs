@@ -49,6 +49,25 @@ fn huge_lines_check_and_build_with_linear_output() {
             "{name}: {} bytes for {diagnostics} diagnostics",
             run.stdout.len()
         );
+        // SARIF and a baseline read the text under each span: one index per line, not one
+        // count per diagnostic.
+        let sarif = atlas_kb(&[
+            "check",
+            "--root",
+            root.to_str().unwrap(),
+            "--format",
+            "sarif",
+        ]);
+        assert_eq!(sarif.code, Some(1), "{name}: {}", sarif.stderr);
+        let baseline = dir.path().join("baseline.json");
+        let written = atlas_kb(&[
+            "check",
+            "--root",
+            root.to_str().unwrap(),
+            "--write-baseline",
+            baseline.to_str().unwrap(),
+        ]);
+        assert_eq!(written.code, Some(0), "{name}: {}", written.stderr);
         let out = dir.path().join("site");
         let build = crate::support::build_into(&root, &out);
         assert_eq!(build.code, Some(0), "{name}: {}", build.stderr);
