@@ -116,8 +116,8 @@ pub fn check(config: &Config, report: &CheckReport) -> Result<Outcome> {
         BaselineUse::Write(_) | BaselineUse::None => None,
     };
     // Only the human report, SARIF's fingerprints and baselines read source text.
-    let reads_lines = matches!(report.format, ReportFormat::Human | ReportFormat::Sarif)
-        || report.baseline != BaselineUse::None;
+    let shows_lines = matches!(report.format, ReportFormat::Human | ReportFormat::Sarif);
+    let reads_lines = (shows_lines && !report.quiet) || report.baseline != BaselineUse::None;
     let sources = reads_lines.then(|| report::ReadAgain::new(&graph, &root, &diagnostics));
     let sources: &dyn report::Sources = match &sources {
         Some(read) => read,
