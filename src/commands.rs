@@ -69,6 +69,10 @@ pub enum BaselineUse {
     Write(PathBuf),
 }
 
+/// Diagnostics the human report reads source lines for at a time: a few tens of megabytes
+/// of lines however large the report.
+const REPORT_SLICE: usize = 1 << 17;
+
 /// A graph and the content root it was read from (canonical).
 pub(crate) struct Loaded {
     pub root: PathBuf,
@@ -115,10 +119,13 @@ pub fn check(config: &Config, report: &CheckReport) -> Result<Outcome> {
         BaselineUse::Read(file) | BaselineUse::ReadIfThere(file) => Some(Baseline::read(file)?),
         BaselineUse::Write(_) | BaselineUse::None => None,
     };
-    // Only the human report, SARIF's fingerprints and baselines read source text.
-    let shows_lines = matches!(report.format, ReportFormat::Human | ReportFormat::Sarif);
-    let reads_lines = (shows_lines && !report.quiet) || report.baseline != BaselineUse::None;
+    // Only the human report, SARIF's fingerprints and baselines read source text. The human
+    // report alone reads it a slice of the report at a time (below), holding only the lines
+    // that slice shows; the others need every line at once.
+    let reads_lines = (report.format == ReportFormat::Sarif && !report.quiet)
+        || report.baseline != BaselineUse::None;
     let sources = reads_lines.then(|| report::ReadAgain::new(&graph, &root, &diagnostics));
+    let read_in_slices = sources.is_none() && report.format == ReportFormat::Human;
     let sources: &dyn report::Sources = match &sources {
         Some(read) => read,
         None => &graph,
@@ -164,6 +171,11 @@ pub fn check(config: &Config, report: &CheckReport) -> Result<Outcome> {
     };
     let written = if report.quiet {
         Ok(())
+    } else if read_in_slices {
+        diagnostics.chunks(REPORT_SLICE).try_for_each(|slice| {
+            let sources = report::ReadAgain::new(&graph, &root, slice);
+            reporter.report(&sources, slice, &mut out)
+        })
     } else {
         reporter.report(sources, &diagnostics, &mut out)
     };
