@@ -146,6 +146,11 @@ enum Text {
         help: Option<Box<str>>,
     },
     OneSided(Box<OneSided>),
+    /// Words the graph holds too (a broken link's), shared rather than copied.
+    Shared {
+        message: Arc<str>,
+        help: Option<Arc<str>>,
+    },
 }
 
 /// The names an `asymmetric-relation` diagnostic is worded with, each shared with every other
@@ -185,6 +190,25 @@ impl Diagnostic {
         }
     }
 
+    /// A diagnostic whose words are shared with the graph.
+    pub fn shared(
+        code: Code,
+        path: Arc<str>,
+        span: Span,
+        width: usize,
+        message: Arc<str>,
+        help: Option<Arc<str>>,
+    ) -> Self {
+        Diagnostic {
+            code,
+            severity: code.default_severity(),
+            path,
+            span,
+            width: width.max(1) as u32,
+            text: Text::Shared { message, help },
+        }
+    }
+
     /// An `asymmetric-relation` diagnostic, worded from `names` when printed.
     pub fn one_sided(path: Arc<str>, span: Span, width: usize, names: OneSided) -> Self {
         Diagnostic {
@@ -201,6 +225,7 @@ impl Diagnostic {
     pub fn message(&self) -> Cow<'_, str> {
         match &self.text {
             Text::Written { message, .. } => Cow::Borrowed(message),
+            Text::Shared { message, .. } => Cow::Borrowed(message),
             Text::OneSided(n) => Cow::Owned(format!(
                 "`{}` lists `{}` under {}, but `{}` does not list it back",
                 n.listed_by, n.missing_on, n.listed_under, n.missing_on
@@ -212,6 +237,7 @@ impl Diagnostic {
     pub fn help(&self) -> Option<Cow<'_, str>> {
         match &self.text {
             Text::Written { help, .. } => help.as_deref().map(Cow::Borrowed),
+            Text::Shared { help, .. } => help.as_deref().map(Cow::Borrowed),
             Text::OneSided(n) => Some(Cow::Owned(format!(
                 "add `[[{}]]` to the {} section of `{}`",
                 n.listed_by, n.belongs_under, n.missing_on_file

@@ -181,11 +181,14 @@ fn link_diagnostics(names: &Names, at: LinkRef, out: &mut Vec<Diagnostic>) {
     let link = graph.link(at);
     match graph.resolution(at) {
         Resolution::Broken(broken) => {
-            let d = at_link(names, at, broken.code, broken.message.clone());
-            out.push(match &broken.help {
-                Some(help) => d.with_help(help.clone()),
-                None => d,
-            });
+            out.push(Diagnostic::shared(
+                broken.code,
+                names.path(at.page),
+                link.span,
+                link.width(),
+                broken.message.clone(),
+                broken.help.clone(),
+            ));
         }
         Resolution::Unsafe => out.push(
             at_link(

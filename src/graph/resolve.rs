@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use std::collections::hash_map::Entry;
+use std::sync::Arc;
 use unicode_normalization::UnicodeNormalization;
 
 /// Where a link leads. There is one for every link (~1M at 100k pages), so the rare large
@@ -61,10 +62,10 @@ pub enum Anchor {
 pub struct Broken {
     /// The diagnostic code it is reported under.
     pub code: Code,
-    /// What is wrong.
-    pub message: String,
+    /// What is wrong (shared with the diagnostic that reports it).
+    pub message: Arc<str>,
     /// How to put it right, when the tool can tell.
-    pub help: Option<String>,
+    pub help: Option<Arc<str>>,
     /// The page that was found when only the anchor is missing.
     pub page: Option<PageId>,
 }
@@ -74,8 +75,8 @@ impl Broken {
     fn resolution(code: Code, message: String, help: Option<String>) -> Resolution {
         Resolution::Broken(Box::new(Broken {
             code,
-            message,
-            help,
+            message: message.into(),
+            help: help.map(Arc::from),
             page: None,
         }))
     }
@@ -541,8 +542,8 @@ impl Resolver<'_, '_> {
                 };
                 Resolution::Broken(Box::new(Broken {
                     code: Code::BrokenAnchor,
-                    message: format!("`{}` has {what}", strip_md(&target.path)),
-                    help,
+                    message: format!("`{}` has {what}", strip_md(&target.path)).into(),
+                    help: help.map(Arc::from),
                     page: Some(page),
                 }))
             }

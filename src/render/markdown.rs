@@ -377,7 +377,7 @@ impl LinkContext<'_> {
             Resolution::Asset(path) => Target::Asset(url::relative(self.out_path, path)),
             Resolution::External => Target::External,
             Resolution::Unsafe => Target::Unsafe,
-            Resolution::Broken(b) => Target::Broken(b.message.clone()),
+            Resolution::Broken(b) => Target::Broken(b.message.to_string()),
         }
     }
 }
