@@ -119,13 +119,11 @@ pub fn check(config: &Config, report: &CheckReport) -> Result<Outcome> {
         BaselineUse::Read(file) | BaselineUse::ReadIfThere(file) => Some(Baseline::read(file)?),
         BaselineUse::Write(_) | BaselineUse::None => None,
     };
-    // Only the human report, SARIF's fingerprints and baselines read source text. The human
-    // report alone reads it a slice of the report at a time (below), holding only the lines
-    // that slice shows; the others need every line at once.
-    let reads_lines = (report.format == ReportFormat::Sarif && !report.quiet)
-        || report.baseline != BaselineUse::None;
+    // Only the human report, SARIF's fingerprints and baselines read source text. A baseline
+    // needs every line at once; the others read them a slice of the report at a time (below),
+    // holding only the lines of that slice.
+    let reads_lines = report.baseline != BaselineUse::None;
     let sources = reads_lines.then(|| report::ReadAgain::new(&graph, &root, &diagnostics));
-    let read_in_slices = sources.is_none() && report.format == ReportFormat::Human;
     let sources: &dyn report::Sources = match &sources {
         Some(read) => read,
         None => &graph,
@@ -167,8 +165,18 @@ pub fn check(config: &Config, report: &CheckReport) -> Result<Outcome> {
         }),
         ReportFormat::Sarif => Box::new(machine::Sarif {
             prefix: path_prefix(&root),
+            // Without a baseline's lines at hand, worked out a slice at a time.
+            fingerprints: (!reads_lines && !report.quiet).then(|| {
+                let mut fingerprints = machine::Fingerprints::default();
+                for slice in diagnostics.chunks(REPORT_SLICE) {
+                    let sources = report::ReadAgain::new(&graph, &root, slice);
+                    fingerprints.add(&sources, slice);
+                }
+                fingerprints.into_hashes()
+            }),
         }),
     };
+    let read_in_slices = !reads_lines && report.format == ReportFormat::Human;
     let written = if report.quiet {
         Ok(())
     } else if read_in_slices {

@@ -43,46 +43,57 @@ mod code_name {
     }
 }
 
-/// Visits each diagnostic (in report order: by file, then position) with the text it points
-/// at and its occurrence: how many findings before it in its file share its code and text.
-/// Each source line is indexed once for all the diagnostics on it, so that many on one long
-/// line cost no more than the line.
-pub fn visit_identities<'d>(
-    sources: &dyn Sources,
-    diagnostics: &'d [Diagnostic],
-    mut visit: impl FnMut(&'d Diagnostic, &str, u32),
-) {
-    // Per file: (code, hash of the text) -> findings seen so far.
-    let mut seen: FxHashMap<(Code, u64), u32> = FxHashMap::default();
-    let mut file: Option<&str> = None;
-    for same_line in diagnostics.chunk_by(|a, b| a.path == b.path && a.span.line == b.span.line) {
-        let first = &same_line[0];
-        if file != Some(&*first.path) {
-            seen.clear();
-            file = Some(&first.path);
-        }
-        let line = sources
-            .line(&first.path, first.span.line)
-            .map(SourceLine::new);
-        for d in same_line {
-            let column = d.span.col.saturating_sub(1) as usize;
-            let under = line
-                .as_ref()
-                .map(|line| line.chars_from(column, d.width.max(1) as usize))
-                .filter(|text| !text.is_empty());
-            let message;
-            let text = match under {
-                Some(text) => text,
-                None => {
-                    message = d.message();
-                    &message
-                }
-            };
-            let count = seen
-                .entry((d.code, xxhash_rust::xxh3::xxh3_64(text.as_bytes())))
-                .or_insert(0);
-            visit(d, text, *count);
-            *count += 1;
+/// Counts findings that share a file, a code and a text, so that each gets its occurrence.
+/// Fed the report in order, whole or a slice at a time.
+#[derive(Default)]
+pub struct Occurrences<'d> {
+    /// In the current file: (code, hash of the text) -> findings seen so far.
+    seen: FxHashMap<(Code, u64), u32>,
+    file: Option<&'d str>,
+}
+
+impl<'d> Occurrences<'d> {
+    /// Visits each diagnostic of `diagnostics` (the next ones in report order: by file, then
+    /// position) with the text it points at and its occurrence: how many findings before it
+    /// in its file share its code and text. Each source line is indexed once for all the
+    /// diagnostics on it, so that many on one long line cost no more than the line.
+    pub fn visit(
+        &mut self,
+        sources: &dyn Sources,
+        diagnostics: &'d [Diagnostic],
+        mut visit: impl FnMut(&'d Diagnostic, &str, u32),
+    ) {
+        for same_line in diagnostics.chunk_by(|a, b| a.path == b.path && a.span.line == b.span.line)
+        {
+            let first = &same_line[0];
+            if self.file != Some(&*first.path) {
+                self.seen.clear();
+                self.file = Some(&first.path);
+            }
+            let line = sources
+                .line(&first.path, first.span.line)
+                .map(SourceLine::new);
+            for d in same_line {
+                let column = d.span.col.saturating_sub(1) as usize;
+                let under = line
+                    .as_ref()
+                    .map(|line| line.chars_from(column, d.width.max(1) as usize))
+                    .filter(|text| !text.is_empty());
+                let message;
+                let text = match under {
+                    Some(text) => text,
+                    None => {
+                        message = d.message();
+                        &message
+                    }
+                };
+                let count = self
+                    .seen
+                    .entry((d.code, xxhash_rust::xxh3::xxh3_64(text.as_bytes())))
+                    .or_insert(0);
+                visit(d, text, *count);
+                *count += 1;
+            }
         }
     }
 }
@@ -90,7 +101,7 @@ pub fn visit_identities<'d>(
 /// The identity of each diagnostic, in report order.
 pub fn identities(sources: &dyn Sources, diagnostics: &[Diagnostic]) -> Vec<Identity> {
     let mut found = Vec::with_capacity(diagnostics.len());
-    visit_identities(sources, diagnostics, |d, text, occurrence| {
+    Occurrences::default().visit(sources, diagnostics, |d, text, occurrence| {
         found.push(Identity {
             path: d.path.to_string(),
             code: d.code,

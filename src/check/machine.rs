@@ -1,7 +1,7 @@
 //! Report formats for programs: JSON, JSON Lines, GitHub Actions workflow commands and SARIF
 //! 2.1.0. Each streams through a buffer, one diagnostic at a time.
 
-use super::baseline::visit_identities;
+use super::baseline::Occurrences;
 use super::report::{Reporter, Sources};
 use crate::diagnostic::{Code, Diagnostic, Severity};
 use serde::{Serialize, Serializer};
@@ -26,6 +26,9 @@ pub struct Github {
 pub struct Sarif {
     /// As for [`Github`].
     pub prefix: String,
+    /// The report's fingerprints, when worked out beforehand (a slice at a time); else the
+    /// reporter works them out from its sources.
+    pub fingerprints: Option<Vec<u64>>,
 }
 
 /// The fields of a diagnostic as JSON and JSON Lines write them, in this order.
@@ -312,7 +315,16 @@ impl Reporter for Sarif {
         let mut out = buffered(out);
         out.write_all(before.as_bytes())?;
         out.write_all(b"\"results\": [")?;
-        let fingerprints = fingerprints(sources, diagnostics);
+        let made;
+        let fingerprints: &[u64] = match &self.fingerprints {
+            Some(given) => given,
+            None => {
+                let mut fingerprints = Fingerprints::default();
+                fingerprints.add(sources, diagnostics);
+                made = fingerprints.hashes;
+                &made
+            }
+        };
         for (i, (d, fingerprint)) in diagnostics.iter().zip(fingerprints).enumerate() {
             let end = d.end();
             let fingerprint = format!("{fingerprint:016x}");
@@ -384,21 +396,36 @@ fn uri_path(prefix: &str, path: &str) -> String {
     uri
 }
 
-/// Each diagnostic's identity (see [`visit_identities`]) as a short stable hash, for SARIF's
-/// `partialFingerprints`.
-fn fingerprints(sources: &dyn Sources, diagnostics: &[Diagnostic]) -> Vec<u64> {
-    let mut found = Vec::with_capacity(diagnostics.len());
-    let mut key = Vec::new();
-    visit_identities(sources, diagnostics, |d, text, occurrence| {
-        key.clear();
-        for part in [d.code.as_str(), &d.path, text] {
-            key.extend_from_slice(part.as_bytes());
-            key.push(0);
-        }
-        key.extend_from_slice(occurrence.to_string().as_bytes());
-        found.push(xxhash_rust::xxh3::xxh3_64(&key));
-    });
-    found
+/// SARIF's `partialFingerprints` of a report, worked out a slice at a time: each finding's
+/// identity (its code, file, the text under its span and its occurrence, see
+/// [`Occurrences`]) as a short stable hash.
+#[derive(Default)]
+pub struct Fingerprints<'d> {
+    occurrences: Occurrences<'d>,
+    hashes: Vec<u64>,
+    key: Vec<u8>,
+}
+
+impl<'d> Fingerprints<'d> {
+    /// The fingerprints so far, in report order.
+    pub fn into_hashes(self) -> Vec<u64> {
+        self.hashes
+    }
+
+    /// Adds the fingerprints of the next diagnostics of the report.
+    pub fn add(&mut self, sources: &dyn Sources, diagnostics: &'d [Diagnostic]) {
+        let (key, hashes) = (&mut self.key, &mut self.hashes);
+        self.occurrences
+            .visit(sources, diagnostics, |d, text, occurrence| {
+                key.clear();
+                for part in [d.code.as_str(), &d.path, text] {
+                    key.extend_from_slice(part.as_bytes());
+                    key.push(0);
+                }
+                key.extend_from_slice(occurrence.to_string().as_bytes());
+                hashes.push(xxhash_rust::xxh3::xxh3_64(key));
+            });
+    }
 }
 
 #[cfg(test)]
