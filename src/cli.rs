@@ -69,16 +69,16 @@ pub enum DenyWhat {
 
 #[derive(Debug, Clone, Copy, ValueEnum, Default)]
 pub enum Format {
-    /// rustc-shaped text with the source line of each problem.
+    /// rustc-shaped text with the source line of each problem
     #[default]
     Human,
-    /// One JSON array of objects.
+    /// one JSON array of objects
     Json,
-    /// One JSON object per line.
+    /// one JSON object per line
     Jsonl,
-    /// GitHub Actions annotations (workflow commands).
+    /// GitHub Actions annotations (workflow commands)
     Github,
-    /// A SARIF 2.1.0 log, for code scanning.
+    /// a SARIF 2.1.0 log, for code scanning
     Sarif,
 }
 
@@ -86,6 +86,8 @@ pub enum Format {
 pub struct CheckArgs {
     #[command(flatten)]
     pub site: SiteArgs,
+    /// How the diagnostics are printed on stdout; with every format but human, the summary
+    /// goes to stderr (the README describes each format).
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
     /// Print only the summary.
