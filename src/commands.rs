@@ -138,11 +138,7 @@ pub fn check(config: &Config, report: &CheckReport) -> Result<Outcome> {
                 err,
                 "wrote {} {} to baseline `{}`",
                 found.len(),
-                if found.len() == 1 {
-                    "finding"
-                } else {
-                    "findings"
-                },
+                report::plural(found.len(), "finding", "findings"),
                 terminal_safe(&file.display().to_string())
             )
         });

@@ -177,17 +177,11 @@ impl Diagnostic {
 
     /// [`Diagnostic::new`] with the file's path shared.
     pub fn in_file(code: Code, path: Arc<str>, span: Span, width: usize, message: String) -> Self {
-        Diagnostic {
-            code,
-            severity: code.default_severity(),
-            path,
-            span,
-            width: width.max(1) as u32,
-            text: Text::Written {
-                message: message.into_boxed_str(),
-                help: None,
-            },
-        }
+        let text = Text::Written {
+            message: message.into_boxed_str(),
+            help: None,
+        };
+        Diagnostic::with_text(code, path, span, width, text)
     }
 
     /// A diagnostic whose words are shared with the graph.
@@ -199,25 +193,23 @@ impl Diagnostic {
         message: Arc<str>,
         help: Option<Arc<str>>,
     ) -> Self {
+        Diagnostic::with_text(code, path, span, width, Text::Shared { message, help })
+    }
+
+    /// An `asymmetric-relation` diagnostic, worded from `names` when printed.
+    pub fn one_sided(path: Arc<str>, span: Span, width: usize, names: OneSided) -> Self {
+        let text = Text::OneSided(Box::new(names));
+        Diagnostic::with_text(Code::AsymmetricRelation, path, span, width, text)
+    }
+
+    fn with_text(code: Code, path: Arc<str>, span: Span, width: usize, text: Text) -> Self {
         Diagnostic {
             code,
             severity: code.default_severity(),
             path,
             span,
             width: width.max(1) as u32,
-            text: Text::Shared { message, help },
-        }
-    }
-
-    /// An `asymmetric-relation` diagnostic, worded from `names` when printed.
-    pub fn one_sided(path: Arc<str>, span: Span, width: usize, names: OneSided) -> Self {
-        Diagnostic {
-            code: Code::AsymmetricRelation,
-            severity: Code::AsymmetricRelation.default_severity(),
-            path,
-            span,
-            width: width.max(1) as u32,
-            text: Text::OneSided(Box::new(names)),
+            text,
         }
     }
 

@@ -332,7 +332,8 @@ pub fn baseline_summary(matched: super::baseline::Matched, out: &mut dyn Write) 
     )
 }
 
-fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+/// `one` for 1, else `many`.
+pub(crate) fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     if n == 1 {
         one
     } else {
