@@ -244,7 +244,8 @@ impl Diagnostic {
         self
     }
 
-    /// The same diagnostic with a help line.
+    /// The same diagnostic with a help line (diagnostics worded from shared names or shared
+    /// words keep the help those give).
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         if let Text::Written { help: slot, .. } = &mut self.text {
             *slot = Some(help.into().into_boxed_str());

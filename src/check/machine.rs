@@ -99,6 +99,14 @@ impl Reporter for Jsonl {
     }
 }
 
+/// A diagnostic's message with its help on a line of its own, as the CI formats show it.
+fn message_with_help(d: &Diagnostic) -> Cow<'_, str> {
+    match d.help() {
+        Some(help) => Cow::Owned(format!("{}\nhelp: {help}", d.message())),
+        None => d.message(),
+    }
+}
+
 /// A workflow command's message: `%`, CR and LF escaped, as the runner unescapes them.
 fn command_data(text: &str, out: &mut String) {
     for c in text.chars() {
@@ -147,11 +155,7 @@ impl Reporter for Github {
             line.push_str(&position);
             command_property(d.code.as_str(), &mut line);
             line.push_str("::");
-            command_data(&d.message(), &mut line);
-            if let Some(help) = d.help() {
-                command_data("\nhelp: ", &mut line);
-                command_data(&help, &mut line);
-            }
+            command_data(&message_with_help(d), &mut line);
             line.push('\n');
             out.write_all(line.as_bytes())?;
         }
@@ -328,10 +332,7 @@ impl Reporter for Sarif {
         for (i, (d, fingerprint)) in diagnostics.iter().zip(fingerprints).enumerate() {
             let end = d.end();
             let fingerprint = format!("{fingerprint:016x}");
-            let message = match d.help() {
-                Some(help) => format!("{}\nhelp: {help}", d.message()),
-                None => d.message().into_owned(),
-            };
+            let message = message_with_help(d);
             let uri = uri_path(&self.prefix, &d.path);
             let result = sarif::Result {
                 rule_id: d.code.as_str(),
