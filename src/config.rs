@@ -307,15 +307,16 @@ impl fmt::Display for ConfigError {
         for p in &self.problems {
             let mut text = Vec::new();
             let line = crate::check::report::SourceLine::new(&p.line);
+            let heading = format!("error: {}", p.message);
             let snippet = crate::check::report::Snippet {
-                heading: format!("error: {}", p.message),
+                heading: &heading,
                 path: &self.path,
                 span: p.span,
                 width: p.width,
                 line: Some(&line),
                 help: p.help.as_deref(),
             };
-            snippet.write(&mut text).map_err(|_| fmt::Error)?;
+            snippet.write(&mut text);
             f.write_str(&String::from_utf8_lossy(&text))?;
         }
         let n = self.problems.len();

@@ -19,13 +19,20 @@ pub enum Severity {
     Error,
 }
 
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(match self {
+impl Severity {
+    /// The level's name, as reports write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
             Severity::Off => "off",
             Severity::Warning => "warning",
             Severity::Error => "error",
-        })
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
     }
 }
 
@@ -55,7 +62,8 @@ macro_rules! codes {
             pub const ALL: &'static [Code] = &[$(Code::$variant),*];
 
             /// The code as written in reports and settings (`broken-link`).
-            pub fn as_str(self) -> &'static str {
+            /// The level's name, as reports write it.
+    pub fn as_str(self) -> &'static str {
                 match self { $(Code::$variant => $name,)* }
             }
 
@@ -218,10 +226,34 @@ impl Diagnostic {
         match &self.text {
             Text::Written { message, .. } => Cow::Borrowed(message),
             Text::Shared { message, .. } => Cow::Borrowed(message),
-            Text::OneSided(n) => Cow::Owned(format!(
-                "`{}` lists `{}` under {}, but `{}` does not list it back",
-                n.listed_by, n.missing_on, n.listed_under, n.missing_on
-            )),
+            Text::OneSided(_) => {
+                let mut message = String::new();
+                self.write_message(&mut message);
+                Cow::Owned(message)
+            }
+        }
+    }
+
+    /// Appends [`Diagnostic::message`] to `out`, with no string of its own for a message
+    /// worded when printed: a report may word a million.
+    pub fn write_message(&self, out: &mut String) {
+        match &self.text {
+            Text::OneSided(n) => {
+                for part in [
+                    "`",
+                    &n.listed_by,
+                    "` lists `",
+                    &n.missing_on,
+                    "` under ",
+                    &n.listed_under,
+                    ", but `",
+                    &n.missing_on,
+                    "` does not list it back",
+                ] {
+                    out.push_str(part);
+                }
+            }
+            Text::Written { .. } | Text::Shared { .. } => out.push_str(&self.message()),
         }
     }
 
@@ -230,10 +262,39 @@ impl Diagnostic {
         match &self.text {
             Text::Written { help, .. } => help.as_deref().map(Cow::Borrowed),
             Text::Shared { help, .. } => help.as_deref().map(Cow::Borrowed),
-            Text::OneSided(n) => Some(Cow::Owned(format!(
-                "add `[[{}]]` to the {} section of `{}`",
-                n.listed_by, n.belongs_under, n.missing_on_file
-            ))),
+            Text::OneSided(_) => {
+                let mut help = String::new();
+                self.write_help(&mut help);
+                Some(Cow::Owned(help))
+            }
+        }
+    }
+
+    /// Appends [`Diagnostic::help`] to `out` (as [`Diagnostic::write_message`] does the
+    /// message), and says whether there was any.
+    pub fn write_help(&self, out: &mut String) -> bool {
+        match &self.text {
+            Text::OneSided(n) => {
+                for part in [
+                    "add `[[",
+                    &n.listed_by,
+                    "]]` to the ",
+                    &n.belongs_under,
+                    " section of `",
+                    &n.missing_on_file,
+                    "`",
+                ] {
+                    out.push_str(part);
+                }
+                true
+            }
+            Text::Written { .. } | Text::Shared { .. } => match self.help() {
+                Some(help) => {
+                    out.push_str(&help);
+                    true
+                }
+                None => false,
+            },
         }
     }
 

@@ -53,6 +53,11 @@ pub struct Occurrences<'d> {
 }
 
 impl<'d> Occurrences<'d> {
+    /// The file the findings counted so far are in.
+    pub fn file(&self) -> Option<&'d str> {
+        self.file
+    }
+
     /// Visits each diagnostic of `diagnostics` (the next ones in report order: by file, then
     /// position) with the text it points at and its occurrence: how many findings before it
     /// in its file share its code and text. Each source line is indexed once for all the

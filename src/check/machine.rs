@@ -1,11 +1,13 @@
 //! Report formats for programs: JSON, JSON Lines, GitHub Actions workflow commands and SARIF
-//! 2.1.0. Each streams through a buffer, one diagnostic at a time.
+//! 2.1.0. Each is formatted on all cores and written in order, a batch at a time
+//! ([`write_in_order`]).
 
 use super::baseline::Occurrences;
-use super::report::{Reporter, Sources};
+use super::report::{write_in_order, Reporter, Sources};
 use crate::diagnostic::{Code, Diagnostic, Severity};
-use serde::{Serialize, Serializer};
-use std::borrow::Cow;
+use rayon::prelude::*;
+use serde::Serialize;
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 /// A JSON array, one object per diagnostic.
@@ -41,13 +43,43 @@ struct JsonDiagnostic<'a> {
     column: u32,
     end_line: u32,
     end_column: u32,
-    message: Cow<'a, str>,
-    help: Option<Cow<'a, str>>,
+    message: &'a str,
+    help: Option<&'a str>,
 }
 
-impl<'a> JsonDiagnostic<'a> {
-    fn of(d: &'a Diagnostic) -> Self {
+/// Buffers a run of diagnostics is worded into, one diagnostic after another, so that words
+/// made when printed cost no allocation each.
+#[derive(Default)]
+struct Words {
+    message: String,
+    help: String,
+}
+
+impl Words {
+    /// `d`'s message and help.
+    fn of(&mut self, d: &Diagnostic) -> (&str, Option<&str>) {
+        self.message.clear();
+        d.write_message(&mut self.message);
+        self.help.clear();
+        let has_help = d.write_help(&mut self.help);
+        (&self.message, has_help.then_some(self.help.as_str()))
+    }
+
+    /// `d`'s message with its help on a line of its own, as the CI formats show it.
+    fn with_help(&mut self, d: &Diagnostic) -> &str {
+        self.message.clear();
+        d.write_message(&mut self.message);
+        if d.write_help(&mut self.help) {
+            self.message.push_str("\nhelp: ");
+            self.message.push_str(&self.help);
+            self.help.clear();
+        }
+        &self.message
+    }
+
+    fn json<'a>(&'a mut self, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
         let end = d.end();
+        let (message, help) = self.of(d);
         JsonDiagnostic {
             code: d.code,
             severity: d.severity,
@@ -56,16 +88,10 @@ impl<'a> JsonDiagnostic<'a> {
             column: d.span.col,
             end_line: end.line,
             end_column: end.col,
-            message: d.message(),
-            help: d.help(),
+            message,
+            help,
         }
     }
-}
-
-/// Reports go through a buffer: stdout flushes per line, and a whole report held in memory
-/// could be hundreds of megabytes.
-fn buffered(out: &mut dyn Write) -> io::BufWriter<&mut dyn Write> {
-    io::BufWriter::with_capacity(1 << 16, out)
 }
 
 impl Reporter for Json {
@@ -75,11 +101,28 @@ impl Reporter for Json {
         diagnostics: &[Diagnostic],
         out: &mut dyn Write,
     ) -> io::Result<()> {
-        let mut out = buffered(out);
-        let mut serializer = serde_json::Serializer::pretty(&mut out);
-        (&mut serializer).collect_seq(diagnostics.iter().map(JsonDiagnostic::of))?;
-        out.write_all(b"\n")?;
-        out.flush()
+        // As serde_json's pretty printer writes the whole array: each object indented a level.
+        write_in_order(diagnostics, out, |first, run, text| {
+            let (mut words, mut object) = (Words::default(), Vec::new());
+            for (i, d) in (first..).zip(run) {
+                object.clear();
+                serde_json::to_writer_pretty(&mut object, &words.json(d))?;
+                text.extend_from_slice(if i == 0 { b"[\n  " } else { b",\n  " });
+                // JSON strings hold no raw line break: every one is between two lines.
+                for (k, line) in object.split(|&b| b == b'\n').enumerate() {
+                    if k > 0 {
+                        text.extend_from_slice(b"\n  ");
+                    }
+                    text.extend_from_slice(line);
+                }
+            }
+            Ok(())
+        })?;
+        out.write_all(if diagnostics.is_empty() {
+            b"[]\n"
+        } else {
+            b"\n]\n"
+        })
     }
 }
 
@@ -90,44 +133,52 @@ impl Reporter for Jsonl {
         diagnostics: &[Diagnostic],
         out: &mut dyn Write,
     ) -> io::Result<()> {
-        let mut out = buffered(out);
-        for d in diagnostics {
-            serde_json::to_writer(&mut out, &JsonDiagnostic::of(d))?;
-            out.write_all(b"\n")?;
-        }
-        out.flush()
-    }
-}
-
-/// A diagnostic's message with its help on a line of its own, as the CI formats show it.
-fn message_with_help(d: &Diagnostic) -> Cow<'_, str> {
-    match d.help() {
-        Some(help) => Cow::Owned(format!("{}\nhelp: {help}", d.message())),
-        None => d.message(),
+        write_in_order(diagnostics, out, |_, run, text| {
+            let mut words = Words::default();
+            for d in run {
+                serde_json::to_writer(&mut *text, &words.json(d))?;
+                text.push(b'\n');
+            }
+            Ok(())
+        })
     }
 }
 
 /// A workflow command's message: `%`, CR and LF escaped, as the runner unescapes them.
 fn command_data(text: &str, out: &mut String) {
-    for c in text.chars() {
-        match c {
-            '%' => out.push_str("%25"),
-            '\r' => out.push_str("%0D"),
-            '\n' => out.push_str("%0A"),
-            c => out.push(c),
-        }
-    }
+    escape(text, out, |b| match b {
+        b'%' => Some("%25"),
+        b'\r' => Some("%0D"),
+        b'\n' => Some("%0A"),
+        _ => None,
+    });
 }
 
 /// A workflow command's property value: as a message, and `:` and `,` too.
 fn command_property(text: &str, out: &mut String) {
-    for c in text.chars() {
-        match c {
-            ':' => out.push_str("%3A"),
-            ',' => out.push_str("%2C"),
-            c => command_data(c.encode_utf8(&mut [0; 4]), out),
+    escape(text, out, |b| match b {
+        b'%' => Some("%25"),
+        b'\r' => Some("%0D"),
+        b'\n' => Some("%0A"),
+        b':' => Some("%3A"),
+        b',' => Some("%2C"),
+        _ => None,
+    });
+}
+
+/// Appends `text` to `out` with each ASCII byte that `escaped` names replaced by its escape,
+/// copying the runs between them whole.
+fn escape(text: &str, out: &mut String, escaped: impl Fn(u8) -> Option<&'static str>) {
+    let mut from = 0;
+    for (at, b) in text.bytes().enumerate() {
+        if let Some(escape) = escaped(b) {
+            // `b` is ASCII, so both cuts fall between characters.
+            out.push_str(&text[from..at]);
+            out.push_str(escape);
+            from = at + 1;
         }
     }
+    out.push_str(&text[from..]);
 }
 
 impl Reporter for Github {
@@ -137,29 +188,35 @@ impl Reporter for Github {
         diagnostics: &[Diagnostic],
         out: &mut dyn Write,
     ) -> io::Result<()> {
-        let mut out = buffered(out);
-        let mut line = String::new();
-        for d in diagnostics {
-            let end = d.end();
-            line.clear();
-            line.push_str(match d.severity {
-                Severity::Error => "::error file=",
-                Severity::Warning | Severity::Off => "::warning file=",
-            });
-            command_property(&self.prefix, &mut line);
-            command_property(&d.path, &mut line);
-            let position = format!(
-                ",line={},col={},endLine={},endColumn={},title=",
-                d.span.line, d.span.col, end.line, end.col
-            );
-            line.push_str(&position);
-            command_property(d.code.as_str(), &mut line);
-            line.push_str("::");
-            command_data(&message_with_help(d), &mut line);
-            line.push('\n');
-            out.write_all(line.as_bytes())?;
-        }
-        out.flush()
+        write_in_order(diagnostics, out, |_, run, text| {
+            let (mut words, mut line) = (Words::default(), String::new());
+            for d in run {
+                let end = d.end();
+                line.clear();
+                line.push_str(match d.severity {
+                    Severity::Error => "::error file=",
+                    Severity::Warning | Severity::Off => "::warning file=",
+                });
+                command_property(&self.prefix, &mut line);
+                command_property(&d.path, &mut line);
+                for (name, value) in [
+                    (",line=", d.span.line),
+                    (",col=", d.span.col),
+                    (",endLine=", end.line),
+                    (",endColumn=", end.col),
+                ] {
+                    line.push_str(name);
+                    line.push_str(itoa::Buffer::new().format(value));
+                }
+                line.push_str(",title=");
+                command_property(d.code.as_str(), &mut line);
+                line.push_str("::");
+                command_data(words.with_help(d), &mut line);
+                line.push('\n');
+                text.extend_from_slice(line.as_bytes());
+            }
+            Ok(())
+        })
     }
 }
 
@@ -316,7 +373,6 @@ impl Reporter for Sarif {
         let (before, after) = head
             .split_once("\"results\": []")
             .ok_or_else(|| io::Error::other("the SARIF log has no results"))?;
-        let mut out = buffered(out);
         out.write_all(before.as_bytes())?;
         out.write_all(b"\"results\": [")?;
         let made;
@@ -329,49 +385,60 @@ impl Reporter for Sarif {
                 &made
             }
         };
-        for (i, (d, fingerprint)) in diagnostics.iter().zip(fingerprints).enumerate() {
-            let end = d.end();
-            let fingerprint = format!("{fingerprint:016x}");
-            let message = message_with_help(d);
-            let uri = uri_path(&self.prefix, &d.path);
-            let result = sarif::Result {
-                rule_id: d.code.as_str(),
-                rule_index: d.code as usize,
-                level: sarif_level(d.severity),
-                message: sarif::Text { text: &message },
-                locations: [sarif::Location {
-                    physical_location: sarif::PhysicalLocation {
-                        artifact_location: sarif::ArtifactLocation {
-                            uri: &uri,
-                            uri_base_id: SOURCE_ROOT,
-                        },
-                        region: sarif::Region {
-                            start_line: d.span.line,
-                            start_column: d.span.col,
-                            end_line: end.line,
-                            // SARIF's end column is the one after the region.
-                            end_column: end.col + 1,
-                        },
+        write_in_order(diagnostics, out, |first, run, text| {
+            let (mut words, mut fingerprint) = (Words::default(), String::new());
+            // Diagnostics come by file, sharing its path: each path is encoded once a run.
+            let mut uri: Option<(&str, String)> = None;
+            for (i, d) in (first..).zip(run) {
+                let end = d.end();
+                fingerprint.clear();
+                let hash = fingerprints.get(i).copied().unwrap_or(0);
+                write!(fingerprint, "{hash:016x}").map_err(io::Error::other)?;
+                let uri = match &mut uri {
+                    Some((path, uri)) if std::ptr::eq(*path, &*d.path) => uri,
+                    slot => &slot.insert((&d.path, uri_path(&self.prefix, &d.path))).1,
+                };
+                let result = sarif::Result {
+                    rule_id: d.code.as_str(),
+                    rule_index: d.code as usize,
+                    level: sarif_level(d.severity),
+                    message: sarif::Text {
+                        text: words.with_help(d),
                     },
-                }],
-                partial_fingerprints: sarif::Fingerprints { v1: &fingerprint },
-            };
-            // One result per line: a log of a million results stays readable line by line,
-            // and costs half as much to write as indented.
-            out.write_all(if i == 0 {
-                b"\n        "
-            } else {
-                b",\n        "
-            })?;
-            serde_json::to_writer(&mut out, &result)?;
-        }
+                    locations: [sarif::Location {
+                        physical_location: sarif::PhysicalLocation {
+                            artifact_location: sarif::ArtifactLocation {
+                                uri,
+                                uri_base_id: SOURCE_ROOT,
+                            },
+                            region: sarif::Region {
+                                start_line: d.span.line,
+                                start_column: d.span.col,
+                                end_line: end.line,
+                                // SARIF's end column is the one after the region.
+                                end_column: end.col + 1,
+                            },
+                        },
+                    }],
+                    partial_fingerprints: sarif::Fingerprints { v1: &fingerprint },
+                };
+                // One result per line: a log of a million results stays readable line by
+                // line, and costs half as much to write as indented.
+                text.extend_from_slice(if i == 0 {
+                    b"\n        "
+                } else {
+                    b",\n        "
+                });
+                serde_json::to_writer(&mut *text, &result)?;
+            }
+            Ok(())
+        })?;
         if !diagnostics.is_empty() {
             out.write_all(b"\n      ")?;
         }
         out.write_all(b"]")?;
         out.write_all(after.as_bytes())?;
-        out.write_all(b"\n")?;
-        out.flush()
+        out.write_all(b"\n")
     }
 }
 
@@ -391,7 +458,7 @@ fn uri_path(prefix: &str, path: &str) -> String {
         if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=@".contains(&b) {
             uri.push(b as char);
         } else {
-            uri.push_str(&format!("%{b:02X}"));
+            let _ = write!(uri, "%{b:02X}");
         }
     }
     uri
@@ -415,23 +482,198 @@ impl<'d> Fingerprints<'d> {
 
     /// Adds the fingerprints of the next diagnostics of the report.
     pub fn add(&mut self, sources: &dyn Sources, diagnostics: &'d [Diagnostic]) {
+        // Occurrences are counted within a file, so files are worked out on all cores, each
+        // counted afresh, but for the file the previous slice ended in, whose count goes on.
+        let carried = diagnostics
+            .iter()
+            .position(|d| self.occurrences.file() != Some(&*d.path))
+            .unwrap_or(diagnostics.len());
+        let (goes_on, rest) = diagnostics.split_at(carried);
         let (key, hashes) = (&mut self.key, &mut self.hashes);
         self.occurrences
-            .visit(sources, diagnostics, |d, text, occurrence| {
-                key.clear();
-                for part in [d.code.as_str(), &d.path, text] {
-                    key.extend_from_slice(part.as_bytes());
-                    key.push(0);
-                }
-                key.extend_from_slice(occurrence.to_string().as_bytes());
-                hashes.push(xxhash_rust::xxh3::xxh3_64(key));
+            .visit(sources, goes_on, |d, text, occurrence| {
+                hashes.push(fingerprint(key, d, text, occurrence));
             });
+        let runs = by_files(rest, rayon::current_num_threads() * 4);
+        let done: Vec<(Occurrences<'d>, Vec<u64>)> = runs
+            .into_par_iter()
+            .map(|run| {
+                let (mut occurrences, mut key) = (Occurrences::default(), Vec::new());
+                let mut hashes = Vec::with_capacity(run.len());
+                occurrences.visit(sources, run, |d, text, occurrence| {
+                    hashes.push(fingerprint(&mut key, d, text, occurrence));
+                });
+                (occurrences, hashes)
+            })
+            .collect();
+        for (occurrences, hashes) in done {
+            // The last run's count is the one the next slice may go on with.
+            self.occurrences = occurrences;
+            self.hashes.extend(hashes);
+        }
     }
+}
+
+/// A finding's fingerprint: its identity's parts, hashed (`key` is a buffer to reuse).
+fn fingerprint(key: &mut Vec<u8>, d: &Diagnostic, text: &str, occurrence: u32) -> u64 {
+    key.clear();
+    for part in [d.code.as_str(), &d.path, text] {
+        key.extend_from_slice(part.as_bytes());
+        key.push(0);
+    }
+    key.extend_from_slice(itoa::Buffer::new().format(occurrence).as_bytes());
+    xxhash_rust::xxh3::xxh3_64(key)
+}
+
+/// `diagnostics` (by file) cut into about `count` runs of whole files.
+fn by_files(diagnostics: &[Diagnostic], count: usize) -> Vec<&[Diagnostic]> {
+    let size = diagnostics.len().div_ceil(count.max(1)).max(1);
+    let mut runs = Vec::new();
+    let mut rest = diagnostics;
+    while !rest.is_empty() {
+        let mut end = size.min(rest.len());
+        while end < rest.len() && rest[end].path == rest[end - 1].path {
+            end += 1;
+        }
+        let (run, after) = rest.split_at(end);
+        runs.push(run);
+        rest = after;
+    }
+    runs
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::Span;
+    use std::borrow::Cow;
+
+    /// No source lines: the machine formats need none.
+    struct NoLines;
+
+    impl Sources for NoLines {
+        fn line(&self, _: &str, _: u32) -> Option<&str> {
+            None
+        }
+    }
+
+    /// Enough diagnostics to be formatted in several batches of several runs, some with
+    /// help, on a few files.
+    fn many() -> Vec<Diagnostic> {
+        (0..20_011u32)
+            .map(|i| {
+                let d = Diagnostic::new(
+                    Code::BrokenLink,
+                    &format!("notes/{}.md", i / 1000),
+                    Span::new(i % 1000 + 1, 3),
+                    5,
+                    format!("no page matches `gone-{i}`"),
+                );
+                if i % 3 == 0 {
+                    d.with_help(format!("did you mean `kept-{i}`?"))
+                } else {
+                    d
+                }
+            })
+            .collect()
+    }
+
+    fn written(reporter: &dyn Reporter, diagnostics: &[Diagnostic]) -> String {
+        let mut out = Vec::new();
+        reporter.report(&NoLines, diagnostics, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// Every line the same, so that findings on a file share their text and only their
+    /// occurrence tells them apart.
+    struct SameLine;
+
+    impl Sources for SameLine {
+        fn line(&self, _: &str, _: u32) -> Option<&str> {
+            Some("a [[gone]] b")
+        }
+    }
+
+    /// Fingerprints worked out on several threads, whole or a slice at a time (a slice may
+    /// end inside a file), are those of one pass in report order.
+    #[test]
+    fn fingerprints_are_the_same_however_the_report_is_cut() {
+        let diagnostics = many();
+        let mut one_pass = Vec::new();
+        let mut key = Vec::new();
+        Occurrences::default().visit(&SameLine, &diagnostics, |d, text, occurrence| {
+            assert_eq!(text, "[[gon");
+            one_pass.push(fingerprint(&mut key, d, text, occurrence));
+        });
+        for slice in [diagnostics.len(), 7_001, 999, 1] {
+            let mut fingerprints = Fingerprints::default();
+            for part in diagnostics.chunks(slice) {
+                fingerprints.add(&SameLine, part);
+            }
+            assert!(fingerprints.into_hashes() == one_pass, "slices of {slice}");
+        }
+        let distinct: std::collections::HashSet<_> = one_pass.iter().collect();
+        assert_eq!(distinct.len(), one_pass.len());
+    }
+
+    /// Formatted a run at a time on several threads, the report is what one pass of serde's
+    /// pretty printer over the whole array would write, and each line of JSON Lines is one
+    /// diagnostic, in order.
+    #[test]
+    fn reports_formatted_in_runs_read_as_one_document() {
+        let diagnostics = many();
+        let words: Vec<(String, Option<String>)> = diagnostics
+            .iter()
+            .map(|d| (d.message().into_owned(), d.help().map(Cow::into_owned)))
+            .collect();
+        let objects: Vec<JsonDiagnostic> = diagnostics
+            .iter()
+            .zip(&words)
+            .map(|(d, (message, help))| JsonDiagnostic {
+                code: d.code,
+                severity: d.severity,
+                path: &d.path,
+                line: d.span.line,
+                column: d.span.col,
+                end_line: d.end().line,
+                end_column: d.end().col,
+                message,
+                help: help.as_deref(),
+            })
+            .collect();
+        let whole = serde_json::to_string_pretty(&objects).unwrap() + "\n";
+        // Not `assert_eq!`: the report is megabytes.
+        assert!(written(&Json, &diagnostics) == whole);
+        assert_eq!(written(&Json, &[]), "[]\n");
+        let lines: Vec<String> = objects
+            .iter()
+            .map(|o| serde_json::to_string(o).unwrap() + "\n")
+            .collect();
+        assert!(written(&Jsonl, &diagnostics) == lines.concat());
+        let sarif: serde_json::Value = serde_json::from_str(&written(
+            &Sarif {
+                prefix: String::new(),
+                fingerprints: None,
+            },
+            &diagnostics,
+        ))
+        .unwrap();
+        let results = sarif["runs"][0]["results"].as_array().unwrap();
+        assert_eq!(results.len(), diagnostics.len());
+        let last = &results[20_010]["locations"][0]["physicalLocation"];
+        assert_eq!(last["artifactLocation"]["uri"], "notes/20.md");
+        assert_eq!(last["region"]["startLine"], 11);
+        let github = written(
+            &Github {
+                prefix: String::new(),
+            },
+            &diagnostics,
+        );
+        assert_eq!(github.lines().count(), diagnostics.len());
+        assert!(
+            github.ends_with("::no page matches `gone-20010`%0Ahelp: did you mean `kept-20010`?\n")
+        );
+    }
 
     #[test]
     fn workflow_command_values_are_escaped_as_the_runner_reads_them() {

@@ -116,45 +116,77 @@ impl Reporter for Human {
         diagnostics: &[Diagnostic],
         out: &mut dyn Write,
     ) -> io::Result<()> {
-        // Formatting (each source line is copied, widths counted) is the cost, so diagnostics
-        // are formatted on all cores, in order, a batch at a time, and each batch written at
-        // once: stderr is unbuffered and stdout flushes per line, so writing piece by piece
-        // would cost a system call each, and the whole report at once would hold it all in
-        // memory. Diagnostics come sorted by place: those on one line share its `SourceLine`.
-        for batch in diagnostics.chunks(REPORT_BATCH) {
-            let texts = batch
-                .par_chunk_by(|a, b| a.path == b.path && a.span.line == b.span.line)
-                .map(|same_line| {
-                    let first = &same_line[0];
-                    let line = sources
-                        .line(&first.path, first.span.line)
-                        .map(SourceLine::new);
-                    let mut text = Vec::new();
-                    for d in same_line {
-                        write_human(d, line.as_ref(), &mut text)?;
-                    }
-                    Ok(text)
-                })
-                .collect::<io::Result<Vec<Vec<u8>>>>()?;
-            out.write_all(&texts.concat())?;
-        }
-        Ok(())
+        write_in_order(diagnostics, out, |_, run, text| {
+            write_run(sources, run, text);
+            Ok(())
+        })
     }
 }
 
 /// Diagnostics formatted before their text is written: a few megabytes of report.
 const REPORT_BATCH: usize = 8192;
 
-fn write_human(d: &Diagnostic, line: Option<&SourceLine>, out: &mut Vec<u8>) -> io::Result<()> {
-    Snippet {
-        heading: format!("{}[{}]: {}", d.severity, d.code, d.message()),
-        path: &d.path,
-        span: d.span,
-        width: d.width as usize,
-        line,
-        help: d.help().as_deref(),
+/// Writes the report of `diagnostics` that `format` writes a run at a time (given the index
+/// of the run's first diagnostic). Formatting is the cost of a large report, so a batch of
+/// diagnostics is cut into a few runs, formatted on all cores into buffers that serve every
+/// batch, and the buffers written in order: stderr is unbuffered and stdout flushes per line,
+/// so writing piece by piece would cost a system call each, and the whole report at once
+/// would hold it all in memory.
+pub(crate) fn write_in_order<F>(
+    diagnostics: &[Diagnostic],
+    out: &mut dyn Write,
+    format: F,
+) -> io::Result<()>
+where
+    F: Fn(usize, &[Diagnostic], &mut Vec<u8>) -> io::Result<()> + Sync,
+{
+    let runs = rayon::current_num_threads() * 4;
+    let mut buffers = vec![Vec::new(); runs];
+    for (b, batch) in diagnostics.chunks(REPORT_BATCH).enumerate() {
+        let run = batch.len().div_ceil(runs);
+        batch
+            .par_chunks(run)
+            .zip(buffers.par_iter_mut())
+            .enumerate()
+            .try_for_each(|(r, (diagnostics, text))| {
+                text.clear();
+                format(b * REPORT_BATCH + r * run, diagnostics, text)
+            })?;
+        for text in &buffers[..batch.len().div_ceil(run)] {
+            out.write_all(text)?;
+        }
     }
-    .write(out)
+    Ok(())
+}
+
+/// Formats a run of diagnostics, sorted by place: those on one line share its [`SourceLine`].
+fn write_run(sources: &dyn Sources, run: &[Diagnostic], out: &mut Vec<u8>) {
+    let (mut heading, mut help) = (String::new(), String::new());
+    for same_line in run.chunk_by(|a, b| a.path == b.path && a.span.line == b.span.line) {
+        let first = &same_line[0];
+        let line = sources
+            .line(&first.path, first.span.line)
+            .map(SourceLine::new);
+        for d in same_line {
+            heading.clear();
+            heading.push_str(d.severity.as_str());
+            heading.push('[');
+            heading.push_str(d.code.as_str());
+            heading.push_str("]: ");
+            d.write_message(&mut heading);
+            help.clear();
+            let has_help = d.write_help(&mut help);
+            Snippet {
+                heading: &heading,
+                path: &d.path,
+                span: d.span,
+                width: d.width as usize,
+                line: line.as_ref(),
+                help: has_help.then_some(help.as_str()),
+            }
+            .write(out);
+        }
+    }
 }
 
 /// Lines of up to this many characters are shown whole under a diagnostic; a longer one is
@@ -199,6 +231,12 @@ impl<'a> SourceLine<'a> {
         if n >= self.chars {
             return self.text.len();
         }
+        if self.steps.is_empty() {
+            // A short line: no table, and usually ASCII, where characters are bytes.
+            if self.chars == self.text.len() {
+                return n;
+            }
+        }
         let k = (n / STEP).min(self.steps.len().saturating_sub(1));
         let (from_char, from_byte) = self.steps.get(k).map_or((0, 0), |&b| (k * STEP, b));
         self.text[from_byte..]
@@ -211,7 +249,7 @@ impl<'a> SourceLine<'a> {
 /// A problem shown as rustc shows one: a heading, `--> path:line:col`, the source line with
 /// carets under what it is about, and a help line.
 pub(crate) struct Snippet<'a> {
-    pub heading: String,
+    pub heading: &'a str,
     pub path: &'a str,
     pub span: Span,
     /// Characters the carets cover (at least one is shown).
@@ -222,12 +260,24 @@ pub(crate) struct Snippet<'a> {
 }
 
 impl Snippet<'_> {
-    pub fn write(&self, out: &mut Vec<u8>) -> io::Result<()> {
+    /// Appends the snippet to `out`. Written piece by piece rather than through `write!`:
+    /// a large report formats a million of these.
+    pub fn write(&self, out: &mut Vec<u8>) {
         let Span { line, col } = self.span;
-        let gutter = line.to_string().len();
-        let pad = " ".repeat(gutter);
-        writeln!(out, "{}", terminal_safe(&self.heading))?;
-        writeln!(out, "{pad}--> {}:{line}:{col}", terminal_safe(self.path))?;
+        let mut number = itoa::Buffer::new();
+        let line_number = number.format(line);
+        let gutter = line_number.len();
+        let pad = |out: &mut Vec<u8>| out.resize(out.len() + gutter, b' ');
+        out.extend_from_slice(terminal_safe(self.heading).as_bytes());
+        out.push(b'\n');
+        pad(out);
+        out.extend_from_slice(b"--> ");
+        out.extend_from_slice(terminal_safe(self.path).as_bytes());
+        out.push(b':');
+        out.extend_from_slice(line_number.as_bytes());
+        out.push(b':');
+        out.extend_from_slice(itoa::Buffer::new().format(col).as_bytes());
+        out.push(b'\n');
         if let Some(source) = self.line {
             let column = col.saturating_sub(1) as usize;
             // The characters shown: the whole line, or a window around the column.
@@ -239,21 +289,26 @@ impl Snippet<'_> {
             };
             let window = &source.text[source.byte_of(from)..source.byte_of(to)];
             let marked = column.saturating_sub(from)..column.saturating_sub(from) + self.width;
+            pad(out);
+            out.extend_from_slice(b" |\n");
+            out.extend_from_slice(line_number.as_bytes());
+            out.extend_from_slice(b" | ");
+            let shown_from = out.len();
             // Tabs become one space and controls their escapes, with the carets moved to
             // stay under the characters they mark.
-            let mut shown = String::with_capacity(window.len() + 8);
             let (mut start, mut width) = (0, 0);
             if from > 0 {
-                shown.push('…');
+                out.extend_from_slice("…".as_bytes());
                 start += 1;
             }
             if !window.contains('\t') && !needs_terminal_escapes(window) {
                 // Nearly every line: shown as it is, one character per column.
-                shown.push_str(window);
+                out.extend_from_slice(window.as_bytes());
                 let shown_chars = to - from;
                 start += marked.start.min(shown_chars);
                 width = marked.end.min(shown_chars).saturating_sub(marked.start);
             } else {
+                let mut shown = String::with_capacity(window.len() + 8);
                 for (i, c) in window.chars().enumerate() {
                     let took = if c == '\t' {
                         shown.push(' ');
@@ -267,23 +322,29 @@ impl Snippet<'_> {
                         width += took;
                     }
                 }
+                out.extend_from_slice(shown.as_bytes());
             }
             if to < source.chars {
-                shown.push('…');
+                out.extend_from_slice("…".as_bytes());
             }
-            writeln!(out, "{pad} |")?;
-            writeln!(out, "{line} | {}", shown.trim_end())?;
-            writeln!(
-                out,
-                "{pad} | {}{}",
-                " ".repeat(start),
-                "^".repeat(width.max(1))
-            )?;
+            // No trailing white space: what was written is UTF-8 made of whole characters.
+            let kept =
+                std::str::from_utf8(&out[shown_from..]).map_or(0, |shown| shown.trim_end().len());
+            out.truncate(shown_from + kept);
+            out.push(b'\n');
+            pad(out);
+            out.extend_from_slice(b" | ");
+            out.resize(out.len() + start, b' ');
+            out.resize(out.len() + width.max(1), b'^');
+            out.push(b'\n');
         }
         if let Some(help) = self.help {
-            writeln!(out, "{pad} = help: {}", terminal_safe(help))?;
+            pad(out);
+            out.extend_from_slice(b" = help: ");
+            out.extend_from_slice(terminal_safe(help).as_bytes());
+            out.push(b'\n');
         }
-        writeln!(out)
+        out.push(b'\n');
     }
 }
 
