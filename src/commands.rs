@@ -6,6 +6,7 @@ use crate::check::baseline::{identities, Baseline};
 use crate::check::machine;
 use crate::check::report::{self, Reporter};
 use crate::config::Config;
+use crate::diagnostic::Diagnostic;
 use crate::error::{Error, Result};
 use crate::exit_codes::Outcome;
 use crate::graph::Graph;
@@ -72,6 +73,20 @@ pub enum BaselineUse {
 /// Diagnostics the human report reads source lines for at a time: a few tens of megabytes
 /// of lines however large the report.
 const REPORT_SLICE: usize = 1 << 17;
+
+/// The human report of `diagnostics` about pages of `graph` that may have left their texts
+/// on disk: the lines it shows are read again a slice of the report at a time.
+fn report_human(
+    graph: &Graph,
+    root: &Path,
+    diagnostics: &[Diagnostic],
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    diagnostics.chunks(REPORT_SLICE).try_for_each(|slice| {
+        let sources = report::ReadAgain::new(graph, root, slice);
+        report::Human.report(&sources, slice, out)
+    })
+}
 
 /// A graph and the content root it was read from (canonical).
 pub(crate) struct Loaded {
@@ -176,10 +191,7 @@ pub fn check(config: &Config, report: &CheckReport) -> Result<Outcome> {
     let written = if report.quiet {
         Ok(())
     } else if read_in_slices {
-        diagnostics.chunks(REPORT_SLICE).try_for_each(|slice| {
-            let sources = report::ReadAgain::new(&graph, &root, slice);
-            reporter.report(&sources, slice, &mut out)
-        })
+        report_human(&graph, &root, &diagnostics, &mut out)
     } else {
         reporter.report(sources, &diagnostics, &mut out)
     };
@@ -250,10 +262,22 @@ fn path_prefix(root: &Path) -> String {
 pub fn build(config: &Config, strict: bool) -> Result<Outcome> {
     let started = std::time::Instant::now();
     let mut timings = Timings::start();
-    let Loaded { root, graph } = load(config, Texts::Keep, &mut timings)?;
+    // Pages are read again as they are rendered and reported: holding every text from the
+    // load to the end was a third of a large build's memory.
+    let Loaded { root, graph } = load(config, Texts::LinksOnly, &mut timings)?;
     let rules = config.rules();
     let diagnostics = crate::check::check(&graph, &rules);
     timings.mark("check");
+    // Reported before rendering, and only their counts kept: a million diagnostics held
+    // through the rendering were a tenth of its memory.
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    report_human(&graph, &root, &diagnostics, &mut err)
+        .map_or_else(|e| report_lost(e, "stderr"), Ok)?;
+    let counts = report::Counts::of(&diagnostics);
+    let fails = rules.fails(&diagnostics);
+    drop(diagnostics);
+    timings.mark("report");
     let options = crate::render::BuildOptions {
         out: &config.build.out,
         root: &root,
@@ -261,33 +285,27 @@ pub fn build(config: &Config, strict: bool) -> Result<Outcome> {
         site: &config.site,
     };
     let built = crate::render::build(&graph, &options, &mut timings)?;
-    let stderr = std::io::stderr();
-    let mut err = stderr.lock();
     let pages = graph.pages.iter().filter(|p| !p.generated).count();
-    let reported = report::Human
-        .report(&graph, &diagnostics, &mut err)
-        .and_then(|_| report::summary(&diagnostics, pages, &mut err))
-        .and_then(|_| {
-            for path in &built.shadowed {
-                writeln!(
-                    err,
-                    "note: a content page has the output path `{}`; the generated page was \
-                     left out",
-                    terminal_safe(path)
-                )?;
-            }
+    let reported = counts.write(pages, &mut err).and_then(|_| {
+        for path in &built.shadowed {
             writeln!(
                 err,
-                "built {} pages ({} files) into {} in {:.2}s",
-                built.pages,
-                built.files,
-                terminal_safe(&config.build.out.display().to_string()),
-                started.elapsed().as_secs_f64()
-            )
-        });
+                "note: a content page has the output path `{}`; the generated page was \
+                 left out",
+                terminal_safe(path)
+            )?;
+        }
+        writeln!(
+            err,
+            "built {} pages ({} files) into {} in {:.2}s",
+            built.pages,
+            built.files,
+            terminal_safe(&config.build.out.display().to_string()),
+            started.elapsed().as_secs_f64()
+        )
+    });
     reported.map_or_else(|e| report_lost(e, "stderr"), Ok)?;
-    timings.mark("report");
-    let outcome = if strict && rules.fails(&diagnostics) {
+    let outcome = if strict && fails {
         Outcome::ContentErrors
     } else {
         Outcome::Clean

@@ -37,6 +37,10 @@ pub enum Error {
     /// A request that cannot be carried out as asked.
     #[error("{0}")]
     Usage(String),
+    /// A page that changed on disk after it was loaded, so what was checked is not what
+    /// would be rendered.
+    #[error("`{0}` changed while it was being read; run again")]
+    Changed(PathBuf),
     /// A settings file with problems; its display lists each at its line and column.
     #[error("{0}")]
     Config(crate::config::ConfigError),

@@ -75,7 +75,8 @@ pub fn run_page(text: &str) -> PageRun {
     let _ = crate::check::check(&graph, &crate::check::Rules::default());
     let id = graph.by_path_id("page.md").unwrap_or(PageId(0));
     let broken = body_links_broken(&graph, id);
-    let body = crate::render::markdown::render_body(&graph, id, "page.html");
+    let text = &graph.page(id).source.text;
+    let body = crate::render::markdown::render_body(&graph, id, text, "page.html");
     let may_drop = body.raw_html || body.html.contains("<table>");
     PageRun {
         html: body.html,

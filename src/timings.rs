@@ -27,10 +27,11 @@ impl Timings {
             // Not `eprintln!`, which panics when stderr is a closed pipe.
             let _ = writeln!(
                 std::io::stderr(),
-                "timing: {name:<10} {:>8.1} ms  cpu {:>8.1} ms  rss {:>6} MB",
+                "timing: {name:<10} {:>8.1} ms  cpu {:>8.1} ms  rss {:>6} MB  peak {:>6} MB",
                 (now - self.last).as_secs_f64() * 1e3,
                 (cpu - self.last_cpu) * 1e3,
-                resident_mb().map_or_else(|| "?".to_string(), |mb| mb.to_string())
+                memory_mb("VmRSS:").map_or_else(|| "?".to_string(), |mb| mb.to_string()),
+                memory_mb("VmHWM:").map_or_else(|| "?".to_string(), |mb| mb.to_string())
             );
             self.last = now;
             self.last_cpu = cpu;
@@ -38,10 +39,11 @@ impl Timings {
     }
 }
 
-/// Resident memory now, from `/proc/self/status` (Linux only; `None` elsewhere).
-fn resident_mb() -> Option<u64> {
+/// A memory figure of `/proc/self/status` (Linux only; `None` elsewhere): `VmRSS:` is the
+/// resident memory now, `VmHWM:` its peak so far. In MiB.
+fn memory_mb(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024)
 }

@@ -350,30 +350,45 @@ impl Snippet<'_> {
 
 /// The closing summary: totals, then a count per code.
 pub fn summary(diagnostics: &[Diagnostic], pages: usize, out: &mut dyn Write) -> io::Result<()> {
-    let mut by_code: BTreeMap<&str, (Severity, usize)> = BTreeMap::new();
-    for d in diagnostics {
-        by_code.entry(d.code.as_str()).or_insert((d.severity, 0)).1 += 1;
+    Counts::of(diagnostics).write(pages, out)
+}
+
+/// How many diagnostics a report has of each code, for its summary: what is kept of a
+/// report printed before the work that follows it.
+pub struct Counts(BTreeMap<&'static str, (Severity, usize)>);
+
+impl Counts {
+    pub fn of(diagnostics: &[Diagnostic]) -> Counts {
+        let mut by_code = BTreeMap::new();
+        for d in diagnostics {
+            by_code.entry(d.code.as_str()).or_insert((d.severity, 0)).1 += 1;
+        }
+        Counts(by_code)
     }
-    let errors = diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
-    let warnings = diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Warning)
-        .count();
-    writeln!(
-        out,
-        "checked {pages} pages: {errors} {}, {warnings} {}",
-        plural(errors, "error", "errors"),
-        plural(warnings, "warning", "warnings")
-    )?;
-    for (code, (severity, count)) in by_code {
-        // `Severity`'s Display ignores width, so pad its text.
-        let severity = severity.to_string();
-        writeln!(out, "  {count:>6}  {severity:<7}  {code}")?;
+
+    /// The summary of `pages` pages: totals, then a count per code.
+    pub fn write(&self, pages: usize, out: &mut dyn Write) -> io::Result<()> {
+        let total = |level| {
+            self.0
+                .values()
+                .filter(|(severity, _)| *severity == level)
+                .map(|(_, count)| count)
+                .sum::<usize>()
+        };
+        let (errors, warnings) = (total(Severity::Error), total(Severity::Warning));
+        writeln!(
+            out,
+            "checked {pages} pages: {errors} {}, {warnings} {}",
+            plural(errors, "error", "errors"),
+            plural(warnings, "warning", "warnings")
+        )?;
+        for (code, (severity, count)) in &self.0 {
+            // `Severity`'s Display ignores width, so pad its text.
+            let severity = severity.to_string();
+            writeln!(out, "  {count:>6}  {severity:<7}  {code}")?;
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// After the summary of a check against a baseline: what the baseline held back, and how

@@ -852,6 +852,15 @@ pub fn read_again(root: &Path, page: &ParsedPage) -> Option<String> {
     Some(normalize(&page.path, decode(bytes).0, &mut Vec::new()))
 }
 
+/// A page's text: the one it keeps, or, left on disk, read again from `root` (`None` when
+/// the file changed since it was loaded).
+pub fn page_text<'a>(root: &Path, page: &'a ParsedPage) -> Option<std::borrow::Cow<'a, str>> {
+    match page.on_disk {
+        None => Some(std::borrow::Cow::Borrowed(&page.text)),
+        Some(_) => read_again(root, page).map(std::borrow::Cow::Owned),
+    }
+}
+
 /// The bytes of a file, in one `read` where the file is as long as its metadata says:
 /// `fs::read` makes a second `read` to see the end, one more system call per page.
 fn read_file(mut file: std::fs::File) -> std::io::Result<(Vec<u8>, Option<FileStamp>)> {

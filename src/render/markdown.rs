@@ -26,8 +26,9 @@ pub struct RenderedBody {
     pub text: String,
 }
 
-/// Renders the body of page `id`, which is written at output path `out_path`.
-pub fn render_body(graph: &Graph, id: PageId, out_path: &str) -> RenderedBody {
+/// Renders the body of page `id`, whose text is `text` (see [`crate::load::page_text`]) and
+/// which is written at output path `out_path`.
+pub fn render_body(graph: &Graph, id: PageId, text: &str, out_path: &str) -> RenderedBody {
     let page = graph.page(id);
     let source = &page.source;
     let body_start = source.body_start;
@@ -38,9 +39,10 @@ pub fn render_body(graph: &Graph, id: PageId, out_path: &str) -> RenderedBody {
     // blocks, code and links; offsets in the parse are offsets in the body.
     let masks = WikiMasks::of(links.iter().filter_map(RawLink::wiki_brackets));
     let mut masked = String::new();
+    let source_text = text;
     let text = masks
-        .apply(&source.text, body_start, &mut masked)
-        .unwrap_or(&source.text[body_start..]);
+        .apply(source_text, body_start, &mut masked)
+        .unwrap_or(&source_text[body_start..]);
     let mut wiki = WikiLinks::of(links, body_start);
     let markdown_at: HashMap<usize, usize> = links
         .iter()
@@ -75,7 +77,7 @@ pub fn render_body(graph: &Graph, id: PageId, out_path: &str) -> RenderedBody {
                     let link_ref = &links[link];
                     if in_raw_html && raw_tags.in_tag() {
                         // Inside a tag the link is part of an attribute: as written.
-                        let written = &source.text[link_ref.range()];
+                        let written = &source_text[link_ref.range()];
                         raw_tags.read(written);
                         events.push(Event::Html(written.into()));
                         continue;

@@ -11,7 +11,7 @@ pub mod url;
 pub mod views;
 
 use crate::config::SiteSettings;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::graph::{Graph, PageId, PageKind, RelationKind, Resolution};
 use crate::layout::{self, list_path, tag_slug};
 use crate::timings::Timings;
@@ -112,7 +112,7 @@ pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Resul
                 // One output buffer per worker, reused: a page's HTML (~14 KB) then costs
                 // no allocation once the buffer has grown to the largest page.
                 .map_init(Vec::new, |html, (id, path)| {
-                    let entry = render_page(graph, &theme, &display, *id, path, html)?;
+                    let entry = render_page(graph, opts.root, &theme, &display, *id, path, html)?;
                     crate::syntax::strip_controls(html);
                     staging.write(path, html)?;
                     Ok(entry)
@@ -121,7 +121,7 @@ pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Resul
         },
         || {
             jobs.par_iter().try_for_each(|(path, job)| {
-                let mut html = render_job(graph, &theme, &display, path, job)?;
+                let mut html = render_job(graph, opts.root, &theme, &display, path, job)?;
                 crate::syntax::strip_controls(&mut html);
                 staging.write(path, &html)
             })
@@ -200,9 +200,16 @@ fn site_context(site: &SiteSettings, graph: &Graph) -> Result<tera::Context> {
     Ok(ctx)
 }
 
+/// The text of page `id`, kept or read again from `root`.
+fn page_text<'g>(graph: &'g Graph, root: &Path, id: PageId) -> Result<Cow<'g, str>> {
+    let page = &graph.page(id).source;
+    crate::load::page_text(root, page).ok_or_else(|| Error::Changed(root.join(&page.path)))
+}
+
 /// Renders page `id` into `html` (cleared first) and returns its search entry.
 fn render_page<'g>(
     graph: &'g Graph,
+    root: &Path,
     theme: &Theme,
     display: &DisplayOrder,
     id: PageId,
@@ -210,7 +217,7 @@ fn render_page<'g>(
     html: &mut Vec<u8>,
 ) -> Result<search::Entry<'g>> {
     let page = graph.page(id);
-    let body = markdown::render_body(graph, id, out_path);
+    let body = markdown::render_body(graph, id, &page_text(graph, root, id)?, out_path);
 
     // What the body links already shows; the panels list only what it does not.
     let mut shown: HashSet<PageId> = graph.resolutions[id.0]
@@ -416,13 +423,14 @@ fn generated_jobs(graph: &Graph, display: &DisplayOrder) -> Vec<(String, Job)> {
 
 fn render_job(
     graph: &Graph,
+    root: &Path,
     theme: &Theme,
     display: &DisplayOrder,
     path: &str,
     job: &Job,
 ) -> Result<Vec<u8>> {
     Ok(match job {
-        Job::Home => home(graph, theme)?,
+        Job::Home => home(graph, root, theme)?,
         Job::Matrix => matrix(graph, theme, display)?,
         Job::List(kind) => list(graph, theme, display, *kind, path)?,
         Job::NotFound => {
@@ -468,7 +476,7 @@ fn render_job(
     })
 }
 
-fn home(graph: &Graph, theme: &Theme) -> Result<Vec<u8>> {
+fn home(graph: &Graph, root: &Path, theme: &Theme) -> Result<Vec<u8>> {
     let mut ctx = base_context(theme, layout::HOME);
     // Each kind the knowledge base has, with its count and its list page.
     let counts: Vec<LinkView> = PageKind::ALL
@@ -491,9 +499,13 @@ fn home(graph: &Graph, theme: &Theme) -> Result<Vec<u8>> {
             })
         })
         .collect();
-    let intro = graph
-        .by_path_id(layout::HOME_TEXT)
-        .map(|id| markdown::render_body(graph, id, layout::HOME).html);
+    let intro = match graph.by_path_id(layout::HOME_TEXT) {
+        Some(id) => {
+            let text = page_text(graph, root, id)?;
+            Some(markdown::render_body(graph, id, &text, layout::HOME).html)
+        }
+        None => None,
+    };
     ctx.insert("counts", &counts);
     ctx.insert("intro", &intro);
     ctx.insert("title", &intro_title(graph, theme));
@@ -705,4 +717,48 @@ fn tag_jobs(graph: &Graph, display: &DisplayOrder) -> Vec<(String, Job)> {
     }
     jobs.push((layout::tags_index(), Job::TagIndex(index)));
     jobs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A build whose pages were left on disk reads each again to render it; one that changed
+    /// since the load stops the build, which leaves no site behind, rather than rendering a
+    /// text other than the one its links were resolved in.
+    #[test]
+    fn a_page_changed_since_the_load_stops_the_build() {
+        let dir = std::env::temp_dir().join(format!("atlas-kb-changed-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let content = dir.join("kb");
+        std::fs::create_dir_all(&content).unwrap();
+        std::fs::write(content.join("a.md"), "# A\n\nSee [[b]].\n").unwrap();
+        std::fs::write(content.join("b.md"), "# B\n\nBack to [[a]].\n").unwrap();
+        let mut config = crate::Config::default();
+        config.content.root = content.clone();
+        let mut timings = Timings::start();
+        let loaded =
+            crate::commands::load(&config, crate::load::Texts::LinksOnly, &mut timings).unwrap();
+        std::fs::write(content.join("b.md"), "# B\n\nNow links [[c]] instead.\n").unwrap();
+        let out = dir.join("site");
+        let options = BuildOptions {
+            out: &out,
+            root: &loaded.root,
+            theme_dir: None,
+            site: &config.site,
+        };
+        let error = build(&loaded.graph, &options, &mut timings)
+            .err()
+            .expect("the build stops");
+        let changed = loaded.root.join("b.md");
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "`{}` changed while it was being read; run again",
+                changed.display()
+            )
+        );
+        assert!(!out.exists());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
