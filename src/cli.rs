@@ -80,6 +80,8 @@ pub enum Format {
     Github,
     /// a SARIF 2.1.0 log, for code scanning
     Sarif,
+    /// a GitLab code quality report, for merge requests
+    Gitlab,
 }
 
 #[derive(Debug, clap::Args)]
@@ -185,6 +187,7 @@ impl From<Format> for ReportFormat {
             Format::Jsonl => ReportFormat::Jsonl,
             Format::Github => ReportFormat::Github,
             Format::Sarif => ReportFormat::Sarif,
+            Format::Gitlab => ReportFormat::Gitlab,
         }
     }
 }

@@ -42,6 +42,8 @@ pub enum ReportFormat {
     Github,
     /// A SARIF 2.1.0 log.
     Sarif,
+    /// A GitLab code quality report.
+    Gitlab,
 }
 
 /// What `check` prints.
@@ -167,6 +169,18 @@ pub fn check(config: &Config, report: &CheckReport) -> Result<Outcome> {
     });
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
+    // SARIF's and GitLab's fingerprints: without a baseline's lines at hand, worked out a
+    // slice at a time.
+    let fingerprints = || {
+        (!reads_lines && !report.quiet).then(|| {
+            let mut fingerprints = machine::Fingerprints::default();
+            for slice in diagnostics.chunks(REPORT_SLICE) {
+                let sources = report::ReadAgain::new(&graph, &root, slice);
+                fingerprints.add(&sources, slice);
+            }
+            fingerprints.into_hashes()
+        })
+    };
     let reporter: Box<dyn Reporter> = match report.format {
         ReportFormat::Human => Box::new(report::Human),
         ReportFormat::Json => Box::new(machine::Json),
@@ -176,15 +190,11 @@ pub fn check(config: &Config, report: &CheckReport) -> Result<Outcome> {
         }),
         ReportFormat::Sarif => Box::new(machine::Sarif {
             prefix: path_prefix(&root),
-            // Without a baseline's lines at hand, worked out a slice at a time.
-            fingerprints: (!reads_lines && !report.quiet).then(|| {
-                let mut fingerprints = machine::Fingerprints::default();
-                for slice in diagnostics.chunks(REPORT_SLICE) {
-                    let sources = report::ReadAgain::new(&graph, &root, slice);
-                    fingerprints.add(&sources, slice);
-                }
-                fingerprints.into_hashes()
-            }),
+            fingerprints: fingerprints(),
+        }),
+        ReportFormat::Gitlab => Box::new(machine::Gitlab {
+            prefix: path_prefix(&root),
+            fingerprints: fingerprints(),
         }),
     };
     let read_in_slices = !reads_lines && report.format == ReportFormat::Human;

@@ -7,6 +7,7 @@ use super::report::{write_in_order, Reporter, Sources};
 use crate::diagnostic::{Code, Diagnostic, Severity};
 use rayon::prelude::*;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
@@ -22,6 +23,15 @@ pub struct Github {
     /// Put before each diagnostic's path (relative to the content root) to make it relative
     /// to the repository root or the current folder: `docs/kb/`, or empty.
     pub prefix: String,
+}
+
+/// A GitLab code quality report: the part of the Code Climate issue format that GitLab reads,
+/// a JSON array of findings, shown in merge requests.
+pub struct Gitlab {
+    /// As for [`Github`].
+    pub prefix: String,
+    /// As for [`Sarif`].
+    pub fingerprints: Option<Vec<u64>>,
 }
 
 /// A SARIF 2.1.0 log of one run.
@@ -375,16 +385,7 @@ impl Reporter for Sarif {
             .ok_or_else(|| io::Error::other("the SARIF log has no results"))?;
         out.write_all(before.as_bytes())?;
         out.write_all(b"\"results\": [")?;
-        let made;
-        let fingerprints: &[u64] = match &self.fingerprints {
-            Some(given) => given,
-            None => {
-                let mut fingerprints = Fingerprints::default();
-                fingerprints.add(sources, diagnostics);
-                made = fingerprints.hashes;
-                &made
-            }
-        };
+        let fingerprints = given_or_made(&self.fingerprints, sources, diagnostics);
         write_in_order(diagnostics, out, |first, run, text| {
             let (mut words, mut fingerprint) = (Words::default(), String::new());
             // Diagnostics come by file, sharing its path: each path is encoded once a run.
@@ -439,6 +440,100 @@ impl Reporter for Sarif {
         out.write_all(b"]")?;
         out.write_all(after.as_bytes())?;
         out.write_all(b"\n")
+    }
+}
+
+/// The fingerprints worked out beforehand, else those of `diagnostics` from `sources`.
+fn given_or_made<'a>(
+    given: &'a Option<Vec<u64>>,
+    sources: &dyn Sources,
+    diagnostics: &[Diagnostic],
+) -> Cow<'a, [u64]> {
+    match given {
+        Some(given) => Cow::Borrowed(given),
+        None => {
+            let mut fingerprints = Fingerprints::default();
+            fingerprints.add(sources, diagnostics);
+            Cow::Owned(fingerprints.hashes)
+        }
+    }
+}
+
+/// One finding as GitLab's code quality report has it.
+#[derive(Serialize)]
+struct CodeQualityIssue<'a> {
+    description: &'a str,
+    check_name: &'static str,
+    /// Unique per finding: GitLab shows one finding per fingerprint.
+    fingerprint: &'a str,
+    severity: &'static str,
+    location: CodeQualityLocation<'a>,
+}
+
+#[derive(Serialize)]
+struct CodeQualityLocation<'a> {
+    /// Relative to the repository root, as GitLab links it to the file.
+    path: &'a str,
+    lines: CodeQualityLines,
+}
+
+#[derive(Serialize)]
+struct CodeQualityLines {
+    begin: u32,
+    end: u32,
+}
+
+impl Reporter for Gitlab {
+    fn report(
+        &self,
+        sources: &dyn Sources,
+        diagnostics: &[Diagnostic],
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        let fingerprints = given_or_made(&self.fingerprints, sources, diagnostics);
+        write_in_order(diagnostics, out, |first, run, text| {
+            let (mut words, mut fingerprint) = (Words::default(), String::new());
+            let mut path: Option<(&str, String)> = None;
+            for (i, d) in (first..).zip(run) {
+                fingerprint.clear();
+                let hash = fingerprints.get(i).copied().unwrap_or(0);
+                write!(fingerprint, "{hash:016x}").map_err(io::Error::other)?;
+                let path = match &mut path {
+                    Some((at, path)) if std::ptr::eq(*at, &*d.path) => path,
+                    slot => {
+                        &slot
+                            .insert((&d.path, format!("{}{}", self.prefix, d.path)))
+                            .1
+                    }
+                };
+                let issue = CodeQualityIssue {
+                    description: words.with_help(d),
+                    check_name: d.code.as_str(),
+                    fingerprint: &fingerprint,
+                    // GitLab's scale is info, minor, major, critical, blocker: an error
+                    // fails the run, so it ranks above a warning, and neither claims more.
+                    severity: match d.severity {
+                        Severity::Error => "major",
+                        Severity::Warning | Severity::Off => "minor",
+                    },
+                    location: CodeQualityLocation {
+                        path,
+                        lines: CodeQualityLines {
+                            begin: d.span.line,
+                            end: d.end().line,
+                        },
+                    },
+                };
+                text.extend_from_slice(if i == 0 { b"[\n  " } else { b",\n  " });
+                serde_json::to_writer(&mut *text, &issue)?;
+            }
+            Ok(())
+        })?;
+        out.write_all(if diagnostics.is_empty() {
+            b"[]\n"
+        } else {
+            b"\n]\n"
+        })
     }
 }
 

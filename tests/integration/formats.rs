@@ -1,6 +1,7 @@
-//! `atlas-kb check --format jsonl | github | sarif` and `--quiet`: each pinned byte for byte
-//! on the `report` fixture, SARIF validated against the official schema, and GitHub's
-//! workflow commands read back by a parser of their syntax.
+//! `atlas-kb check --format jsonl | github | sarif | gitlab` and `--quiet`: each pinned byte
+//! for byte on the `report` fixture, SARIF validated against the official schema, GitHub's
+//! workflow commands read back by a parser of their syntax, and GitLab's report held to what
+//! GitLab reads.
 
 use crate::support::{assert_snapshot, atlas_kb, atlas_kb_in, fixture, shared, TempDir};
 
@@ -26,6 +27,7 @@ fn each_format_is_pinned_on_the_report_fixture() {
         ("jsonl", "report.jsonl"),
         ("github", "report.github.txt"),
         ("sarif", "report.sarif.json"),
+        ("gitlab", "report.gitlab.json"),
     ] {
         let run = check_report(format);
         assert_eq!(run.code, Some(1), "{format}: {}", run.stderr);
@@ -164,6 +166,46 @@ fn sarif_validates_against_the_official_schema() {
             .collect();
         assert_eq!(errors, Vec::<String>::new(), "{}", run.stdout);
     }
+}
+
+/// GitLab reads a report as an array of findings, each with a description, a check name, a
+/// severity of its scale, a path from the repository root with a first line, and a
+/// fingerprint of its own (GitLab shows one finding per fingerprint). Checked on awkward file
+/// names, two findings on the same text, and a content root below the repository's.
+#[test]
+fn gitlab_findings_have_what_gitlab_reads() {
+    let dir = awkward_vault();
+    dir.write("repo/.git/HEAD", "ref: refs/heads/main\n");
+    dir.write("repo/docs/kb/page.md", "# Page\n\n[[gone]]\n\n[[gone]]\n");
+    let awkward = atlas_kb_in(dir.path(), &["check", "--root", "kb", "--format", "gitlab"]);
+    let nested = atlas_kb_in(
+        &dir.path().join("repo/docs"),
+        &["check", "--root", "kb", "--format", "gitlab"],
+    );
+    let mut paths = Vec::new();
+    for run in [&awkward, &nested] {
+        let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+        let findings = report.as_array().expect("an array");
+        let mut fingerprints = std::collections::HashSet::new();
+        for f in findings {
+            assert!(!f["description"].as_str().unwrap().is_empty());
+            let check = f["check_name"].as_str().unwrap();
+            assert!(matches!(check, "broken-link" | "table-pipe"), "{check}");
+            assert!(["minor", "major"].contains(&f["severity"].as_str().unwrap()));
+            assert!(f["location"]["lines"]["begin"].as_u64().unwrap() >= 1);
+            assert!(fingerprints.insert(f["fingerprint"].as_str().unwrap().to_string()));
+            paths.push(f["location"]["path"].as_str().unwrap().to_string());
+        }
+        assert_eq!(fingerprints.len(), findings.len());
+    }
+    assert!(
+        paths.contains(&"kb/line\nbreak.md".to_string()),
+        "{paths:?}"
+    );
+    assert!(paths.contains(&"kb/a, b: 50%.md".to_string()), "{paths:?}");
+    let nested: serde_json::Value = serde_json::from_str(&nested.stdout).unwrap();
+    assert_eq!(nested[0]["location"]["path"], "docs/kb/page.md");
+    assert_eq!(nested[1]["location"]["lines"]["begin"], 5);
 }
 
 /// A finding keeps its fingerprint when lines above it move, and two findings on the same
