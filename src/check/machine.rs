@@ -10,6 +10,7 @@ use serde::Serialize;
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::{self, Write};
+use std::sync::Arc;
 
 /// A JSON array, one object per diagnostic.
 pub struct Json;
@@ -117,7 +118,7 @@ impl Reporter for Json {
             for (i, d) in (first..).zip(run) {
                 object.clear();
                 serde_json::to_writer_pretty(&mut object, &words.json(d))?;
-                text.extend_from_slice(if i == 0 { b"[\n  " } else { b",\n  " });
+                text.extend_from_slice(array_separator(i));
                 // JSON strings hold no raw line break: every one is between two lines.
                 for (k, line) in object.split(|&b| b == b'\n').enumerate() {
                     if k > 0 {
@@ -128,11 +129,26 @@ impl Reporter for Json {
             }
             Ok(())
         })?;
-        out.write_all(if diagnostics.is_empty() {
-            b"[]\n"
-        } else {
-            b"\n]\n"
-        })
+        out.write_all(array_end(diagnostics.len()))
+    }
+}
+
+/// What goes before element `i` of a JSON array laid out as serde's pretty printer lays one
+/// out, each element starting on a line of its own.
+fn array_separator(i: usize) -> &'static [u8] {
+    if i == 0 {
+        b"[\n  "
+    } else {
+        b",\n  "
+    }
+}
+
+/// The end of such an array of `count` elements.
+fn array_end(count: usize) -> &'static [u8] {
+    if count == 0 {
+        b"[]\n"
+    } else {
+        b"\n]\n"
     }
 }
 
@@ -387,18 +403,11 @@ impl Reporter for Sarif {
         out.write_all(b"\"results\": [")?;
         let fingerprints = given_or_made(&self.fingerprints, sources, diagnostics);
         write_in_order(diagnostics, out, |first, run, text| {
-            let (mut words, mut fingerprint) = (Words::default(), String::new());
-            // Diagnostics come by file, sharing its path: each path is encoded once a run.
-            let mut uri: Option<(&str, String)> = None;
+            let (mut words, mut located) = (Words::default(), Located::default());
             for (i, d) in (first..).zip(run) {
                 let end = d.end();
-                fingerprint.clear();
-                let hash = fingerprints.get(i).copied().unwrap_or(0);
-                write!(fingerprint, "{hash:016x}").map_err(io::Error::other)?;
-                let uri = match &mut uri {
-                    Some((path, uri)) if std::ptr::eq(*path, &*d.path) => uri,
-                    slot => &slot.insert((&d.path, uri_path(&self.prefix, &d.path))).1,
-                };
+                let (fingerprint, uri) =
+                    located.of(&fingerprints, i, d, |path| uri_path(&self.prefix, path));
                 let result = sarif::Result {
                     rule_id: d.code.as_str(),
                     rule_index: d.code as usize,
@@ -421,7 +430,7 @@ impl Reporter for Sarif {
                             },
                         },
                     }],
-                    partial_fingerprints: sarif::Fingerprints { v1: &fingerprint },
+                    partial_fingerprints: sarif::Fingerprints { v1: fingerprint },
                 };
                 // One result per line: a log of a million results stays readable line by
                 // line, and costs half as much to write as indented.
@@ -459,6 +468,35 @@ fn given_or_made<'a>(
     }
 }
 
+/// What SARIF and GitLab write of where each diagnostic of a run is: its fingerprint, and its
+/// file's path as the report writes it, made once per file (diagnostics come by file).
+#[derive(Default)]
+struct Located {
+    fingerprint: String,
+    file: Option<(Arc<str>, String)>,
+}
+
+impl Located {
+    /// The fingerprint of diagnostic `d`, the `i`th of the report, and its path as `write`
+    /// writes it.
+    fn of(
+        &mut self,
+        fingerprints: &[u64],
+        i: usize,
+        d: &Diagnostic,
+        write: impl FnOnce(&str) -> String,
+    ) -> (&str, &str) {
+        self.fingerprint.clear();
+        let hash = fingerprints.get(i).copied().unwrap_or(0);
+        let _ = write!(self.fingerprint, "{hash:016x}");
+        if !matches!(&self.file, Some((at, _)) if Arc::ptr_eq(at, &d.path)) {
+            self.file = Some((d.path.clone(), write(&d.path)));
+        }
+        let path = self.file.as_ref().map_or("", |(_, path)| path.as_str());
+        (&self.fingerprint, path)
+    }
+}
+
 /// One finding as GitLab's code quality report has it.
 #[derive(Serialize)]
 struct CodeQualityIssue<'a> {
@@ -492,24 +530,14 @@ impl Reporter for Gitlab {
     ) -> io::Result<()> {
         let fingerprints = given_or_made(&self.fingerprints, sources, diagnostics);
         write_in_order(diagnostics, out, |first, run, text| {
-            let (mut words, mut fingerprint) = (Words::default(), String::new());
-            let mut path: Option<(&str, String)> = None;
+            let (mut words, mut located) = (Words::default(), Located::default());
             for (i, d) in (first..).zip(run) {
-                fingerprint.clear();
-                let hash = fingerprints.get(i).copied().unwrap_or(0);
-                write!(fingerprint, "{hash:016x}").map_err(io::Error::other)?;
-                let path = match &mut path {
-                    Some((at, path)) if std::ptr::eq(*at, &*d.path) => path,
-                    slot => {
-                        &slot
-                            .insert((&d.path, format!("{}{}", self.prefix, d.path)))
-                            .1
-                    }
-                };
+                let (fingerprint, path) =
+                    located.of(&fingerprints, i, d, |path| format!("{}{path}", self.prefix));
                 let issue = CodeQualityIssue {
                     description: words.with_help(d),
                     check_name: d.code.as_str(),
-                    fingerprint: &fingerprint,
+                    fingerprint,
                     // GitLab's scale is info, minor, major, critical, blocker: an error
                     // fails the run, so it ranks above a warning, and neither claims more.
                     severity: match d.severity {
@@ -524,16 +552,12 @@ impl Reporter for Gitlab {
                         },
                     },
                 };
-                text.extend_from_slice(if i == 0 { b"[\n  " } else { b",\n  " });
+                text.extend_from_slice(array_separator(i));
                 serde_json::to_writer(&mut *text, &issue)?;
             }
             Ok(())
         })?;
-        out.write_all(if diagnostics.is_empty() {
-            b"[]\n"
-        } else {
-            b"\n]\n"
-        })
+        out.write_all(array_end(diagnostics.len()))
     }
 }
 
