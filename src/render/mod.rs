@@ -434,15 +434,16 @@ fn render_job(
         Job::Matrix => matrix(graph, theme, display)?,
         Job::List(kind) => list(graph, theme, display, *kind, path)?,
         Job::NotFound => {
-            // Hosts serve 404.html for a missing path at any depth: its links start at the
-            // site's address when it is known, else at `/`.
+            // Hosts serve 404.html for a missing path at any depth, so with the site's
+            // address known its links start there. Without it they stay relative, as on
+            // every page: the page then works opened from the folder (`file://`) and served
+            // at the site's root, where no absolute path could serve both.
             let mut ctx = base_context(theme, path);
-            let root = theme
-                .base_url
-                .as_ref()
-                .map_or_else(|| "/".to_string(), |base| format!("{base}/"));
-            ctx.insert("theme", &format!("{root}{}", layout::THEME_DIR));
-            ctx.insert("root", &root);
+            if let Some(base) = &theme.base_url {
+                let root = format!("{base}/");
+                ctx.insert("theme", &format!("{root}{}", layout::THEME_DIR));
+                ctx.insert("root", &root);
+            }
             theme.render("404.html", &ctx)?.into_bytes()
         }
         Job::Route(p) => {

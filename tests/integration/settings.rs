@@ -208,7 +208,9 @@ language = \"fr-CA\"
         "escaped in the markup"
     );
 
-    // Without base_url: no canonical link, and 404.html links from the host's root.
+    // Without base_url: no canonical link, and 404.html links relatively, as every page
+    // does, so that it is styled and its links work opened from the folder (`file://`) and
+    // served at the site's root.
     let plain = TempDir::new("settings-site-plain");
     plain.write("content/a.md", "# A\n");
     let run = atlas_kb_in(plain.path(), &["build"]);
@@ -216,6 +218,22 @@ language = \"fr-CA\"
     let built = Site::read(&plain.path().join("public"));
     let canonical = Selector::parse("link[rel=canonical]").unwrap();
     assert_eq!(built.page("a.html").select(&canonical).count(), 0);
+    let not_found = |selector: &str, attribute: &str| {
+        let selector = Selector::parse(selector).unwrap();
+        built
+            .page("404.html")
+            .select(&selector)
+            .filter_map(|e| e.value().attr(attribute).map(str::to_string))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        not_found("link[rel=stylesheet]", "href"),
+        ["_atlas/style.css"]
+    );
+    let links = not_found("a[href]", "href");
+    assert!(links.contains(&"matrix.html".to_string()), "{links:?}");
+    assert!(links.iter().all(|l| !l.starts_with('/')), "{links:?}");
+    assert_eq!(built.dead_links(), Vec::<(String, String, &str)>::new());
     let a = String::from_utf8_lossy(&built.files["a.html"]).into_owned();
     assert!(
         a.contains("<html lang=\"en\">") && a.contains("<title>A · ATLAS knowledge base</title>")
