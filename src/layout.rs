@@ -24,10 +24,20 @@ pub const NOT_FOUND: &str = "404.html";
 pub const TAGS: &str = "tags";
 /// The folder of the lists by kind.
 pub const LISTS: &str = "list";
+/// The folder of the Navigator layers of case studies and mitigations.
+pub const LAYERS: &str = "navigator";
+/// The Navigator layer of the whole knowledge base.
+pub const KNOWLEDGE_BASE_LAYER: &str = "navigator.json";
 
 /// The output path of a page: its content path with `.html`.
 pub fn page_path(page: &Page) -> String {
     format!("{}.html", page.stem_path())
+}
+
+/// The Navigator layer of a case study or mitigation, at its content path in the layers'
+/// folder: `navigator/frameworks/atlas/case-studies/x.json`.
+pub fn layer_path(page: &Page) -> String {
+    format!("{LAYERS}/{}.json", page.stem_path())
 }
 
 /// The redirect page an ATLAS website route becomes: `techniques/AML.T0010.html`.
@@ -72,6 +82,8 @@ pub struct Generated<'g> {
     graph: &'g Graph,
     /// Tag pages, lower case, worked out when a content file is under `tags/`.
     tags: OnceLock<HashSet<String>>,
+    /// Navigator layers, lower case, worked out when a content file is under `navigator/`.
+    layers: OnceLock<HashSet<String>>,
 }
 
 impl<'g> Generated<'g> {
@@ -80,6 +92,7 @@ impl<'g> Generated<'g> {
         Generated {
             graph,
             tags: OnceLock::new(),
+            layers: OnceLock::new(),
         }
     }
 
@@ -96,6 +109,7 @@ impl<'g> Generated<'g> {
         match lower.as_str() {
             HOME => return Some("the home page".into()),
             MATRIX => return Some("the matrix".into()),
+            KNOWLEDGE_BASE_LAYER => return Some("the knowledge base's Navigator layer".into()),
             NOT_FOUND => return Some("the page for missing addresses".into()),
             _ => {}
         }
@@ -116,6 +130,18 @@ impl<'g> Generated<'g> {
             });
             if tags.contains(&lower) {
                 return Some("a tag's page".into());
+            }
+        }
+        if lower.starts_with(&format!("{LAYERS}/")) {
+            let layers = self.layers.get_or_init(|| {
+                (0..self.graph.pages.len())
+                    .map(crate::graph::PageId)
+                    .filter(|&id| crate::render::navigator::has_layer(self.graph, id))
+                    .map(|id| layer_path(self.graph.page(id)).to_lowercase())
+                    .collect()
+            });
+            if layers.contains(&lower) {
+                return Some("a Navigator layer".into());
             }
         }
         // `techniques/AML.T0010.html`: the route's redirect, unless the page of that ID is

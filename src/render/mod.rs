@@ -2,6 +2,7 @@
 //! rendered in parallel, then the whole site is written into place at once.
 
 pub mod markdown;
+pub mod navigator;
 pub mod output;
 mod reuse;
 mod sanitize;
@@ -257,6 +258,8 @@ fn render_page<'g>(
         generated: page.generated,
         has_h1: page.source.headings.iter().any(|h| h.level == 1),
         parent,
+        layer: navigator::has_layer(graph, id)
+            .then(|| url::relative(out_path, &layout::layer_path(page))),
     };
     let mut ctx = base_context(theme, out_path);
     // The body, a page's largest string, is moved into the context rather than copied.
@@ -389,10 +392,16 @@ fn backlink_groups<'g>(
 enum Job {
     Home,
     Matrix,
+    /// A case study's or mitigation's Navigator layer.
+    Layer(PageId),
+    KnowledgeBaseLayer,
     List(PageKind),
     NotFound,
     Route(PageId),
-    Tag { name: String, pages: Vec<PageId> },
+    Tag {
+        name: String,
+        pages: Vec<PageId>,
+    },
     TagIndex(Vec<TagView>),
 }
 
@@ -402,7 +411,17 @@ fn generated_jobs(graph: &Graph, display: &DisplayOrder) -> Vec<(String, Job)> {
         (layout::HOME.to_string(), Job::Home),
         (layout::MATRIX.to_string(), Job::Matrix),
         (layout::NOT_FOUND.to_string(), Job::NotFound),
+        (
+            layout::KNOWLEDGE_BASE_LAYER.to_string(),
+            Job::KnowledgeBaseLayer,
+        ),
     ];
+    jobs.extend(
+        (0..graph.pages.len())
+            .map(PageId)
+            .filter(|&id| navigator::has_layer(graph, id))
+            .map(|id| (layout::layer_path(graph.page(id)), Job::Layer(id))),
+    );
     jobs.extend(PageKind::ALL.map(|k| (list_path(k), Job::List(k))));
     let mut routes: Vec<(String, Job)> = graph
         .by_id
@@ -432,6 +451,8 @@ fn render_job(
     Ok(match job {
         Job::Home => home(graph, root, theme)?,
         Job::Matrix => matrix(graph, theme, display)?,
+        Job::Layer(id) => navigator::page_layer(graph, *id),
+        Job::KnowledgeBaseLayer => navigator::knowledge_base_layer(graph, &site_title(theme)),
         Job::List(kind) => list(graph, theme, display, *kind, path)?,
         Job::NotFound => {
             // Hosts serve 404.html for a missing path at any depth, so with the site's
@@ -515,17 +536,19 @@ fn home(graph: &Graph, root: &Path, theme: &Theme) -> Result<Vec<u8>> {
 
 /// The home page's heading: the root `index.md`'s title, else the site's.
 fn intro_title(graph: &Graph, theme: &Theme) -> String {
-    let site_title = || {
-        let title = theme.context.get("site").and_then(|s| s.get("title"));
-        title
-            .and_then(|t| t.as_str())
-            .unwrap_or_default()
-            .to_string()
-    };
     graph
         .page_by_path(layout::HOME_TEXT)
         .map(|p| p.name.clone())
-        .unwrap_or_else(site_title)
+        .unwrap_or_else(|| site_title(theme))
+}
+
+/// The site's title, from the settings.
+fn site_title(theme: &Theme) -> String {
+    let title = theme.context.get("site").and_then(|s| s.get("title"));
+    title
+        .and_then(|t| t.as_str())
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Tactics as columns in matrix order (their `sidebar_position`), techniques under each,

@@ -63,6 +63,8 @@ pub struct PageView<'a> {
     /// Whether the body has its own level-1 heading (else the template shows the title).
     pub has_h1: bool,
     pub parent: Option<LinkView<'a>>,
+    /// The page's Navigator layer, relative to it (case studies and mitigations).
+    pub layer: Option<String>,
 }
 
 /// Sort key for pages in lists: pages with an ID first, by ID (numeric order is lexical for

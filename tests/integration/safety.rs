@@ -564,6 +564,19 @@ fn content_cannot_replace_the_theme_or_generated_pages() {
         "kb/page.md",
         "---\ntitle: \"AML.T0010: Page\"\n---\n# Page\n",
     );
+    // Navigator layers: the knowledge base's, and a mitigation's (a content file beside it
+    // in `navigator/` that is no layer's is published).
+    dir.write("kb/navigator.json", "{\"from\": \"the vault\"}");
+    dir.write(
+        "kb/guard.md",
+        "---\ntitle: \"AML.M0001: Guard\"\n---\n# Guard\n\n## Techniques\n\n- [[page|AML.T0010: Page]]\n",
+    );
+    dir.write(
+        "kb/page.md",
+        "---\ntitle: \"AML.T0010: Page\"\n---\n# Page\n\n## Mitigations\n\n- [[guard|AML.M0001: Guard]]\n",
+    );
+    dir.write("kb/navigator/guard.json", "{\"from\": \"the vault\"}");
+    dir.write("kb/navigator/notes.json", "{\"kept\": true}");
     let root = dir.path().join("kb");
     let out = dir.path().join("site");
     let run = crate::support::check_json(&root, &[]);
@@ -575,6 +588,8 @@ fn content_cannot_replace_the_theme_or_generated_pages() {
             "reserved-path _atlas/style.css:1:1",
             "reserved-path list/techniques.md:1:1",
             "reserved-path matrix.md:1:1",
+            "reserved-path navigator.json:1:1",
+            "reserved-path navigator/guard.json:1:1",
         ]
     );
     let build = crate::support::build_into(&root, &out);
@@ -585,6 +600,18 @@ fn content_cannot_replace_the_theme_or_generated_pages() {
     assert!(!style.contains("display: none }"));
     let matrix = std::fs::read_to_string(out.join("matrix.html")).unwrap();
     assert!(!matrix.contains("Not the matrix"));
+    for (layer, names) in [
+        ("navigator.json", "\"atlas-atlas\""),
+        ("navigator/guard.json", "\"AML.T0010\""),
+    ] {
+        let json = std::fs::read_to_string(out.join(layer)).unwrap();
+        assert!(
+            !json.contains("the vault") && json.contains(names),
+            "{layer}"
+        );
+    }
+    let kept = std::fs::read_to_string(out.join("navigator/notes.json")).unwrap();
+    assert_eq!(kept, "{\"kept\": true}");
 }
 
 /// Attachments that can run script when opened are not published (links to them are

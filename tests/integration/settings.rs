@@ -292,6 +292,7 @@ fn excluded_files_are_neither_pages_nor_targets() {
             "img/diagram.svg",
             "index.html",
             "matrix.html",
+            "navigator.json",
             "notes/overview.html",
         ]
     );
