@@ -178,18 +178,14 @@ fn site_context(site: &SiteSettings, graph: &Graph) -> Result<tera::Context> {
         settings: &'a SiteSettings,
         nav: Vec<Nav<'a>>,
     }
-    let nav = [
-        PageKind::Tactic,
-        PageKind::Technique,
-        PageKind::Mitigation,
-        PageKind::CaseStudy,
-    ]
-    .into_iter()
-    .map(|kind| Nav {
-        path: list_path(kind),
-        label: &graph.vocabulary.kind(kind).plural,
-    })
-    .collect();
+    // Every list, so that each page of the site is two clicks from any other.
+    let nav = PageKind::ALL
+        .into_iter()
+        .map(|kind| Nav {
+            path: list_path(kind),
+            label: &graph.vocabulary.kind(kind).plural,
+        })
+        .collect();
     let mut ctx = tera::Context::new();
     ctx.insert(
         "site",

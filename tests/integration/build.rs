@@ -183,6 +183,21 @@ fn pages_show_relations_parents_and_backlinks() {
         matrix.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>(),
         ["Persistence", "Poison Training Data", "Label Flipping"]
     );
+    // The header reaches every list, sub-techniques and notes included.
+    assert_eq!(
+        site.links("matrix.html", ".site-nav a"),
+        [
+            ("matrix.html", "Matrix"),
+            ("list/tactics.html", "Tactics"),
+            ("list/techniques.html", "Techniques"),
+            ("list/sub-techniques.html", "Sub-techniques"),
+            ("list/mitigations.html", "Mitigations"),
+            ("list/case-studies.html", "Case Studies"),
+            ("list/notes.html", "Notes"),
+            ("tags/index.html", "Tags"),
+        ]
+        .map(|(href, text)| (href.to_string(), text.to_string()))
+    );
 }
 
 #[test]
