@@ -236,7 +236,7 @@ fn render_page<'g>(
         .map(|t| LinkView {
             href: url::relative(out_path, &layout::tag_path(&tag_slug(t))),
             id: None,
-            name: t,
+            name: t.as_str().into(),
             title: t.as_str().into(),
             note: None,
             kind: PageKind::Note,
@@ -509,7 +509,7 @@ fn home(graph: &Graph, root: &Path, theme: &Theme) -> Result<Vec<u8>> {
             (n > 0).then(|| LinkView {
                 href: list_path(k),
                 id: None,
-                name: plural,
+                name: plural.into(),
                 title: plural.into(),
                 note: Some(n.to_string().into()),
                 kind: k,
@@ -686,6 +686,10 @@ fn list(
             };
             let mut row = LinkView::new(graph, from, p, None);
             row.note = detail;
+            // A sub-technique's name alone ("Models") says little in a list of them all.
+            if let Some(parent) = graph.parent[p.0].filter(|_| kind == PageKind::SubTechnique) {
+                row.name = format!("{}: {}", graph.page(parent).name, page.name).into();
+            }
             row
         })
         .collect();

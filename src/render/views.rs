@@ -12,7 +12,7 @@ use std::borrow::Cow;
 pub struct LinkView<'g> {
     pub href: String,
     pub id: Option<&'g str>,
-    pub name: &'g str,
+    pub name: Cow<'g, str>,
     pub title: Cow<'g, str>,
     /// The relation's use text, or a short descriptor in lists.
     pub note: Option<Cow<'g, str>>,
@@ -28,7 +28,7 @@ impl<'g> LinkView<'g> {
         LinkView {
             href: url::href(graph, from, to, None),
             id: page.atlas_id.as_ref().map(|i| i.as_str()),
-            name: &page.name,
+            name: Cow::Borrowed(&page.name),
             title: page.title(),
             note: note.map(Cow::Borrowed),
             kind: page.kind,

@@ -461,6 +461,21 @@ fn imported_release_checks_clean_and_builds_its_matrix_in_order() {
         .collect();
     assert_eq!(columns, order);
     assert_eq!(site.dead_links(), Vec::<(String, String, &str)>::new());
+    // The list of sub-techniques names each with its parent.
+    let subs: Vec<String> = site
+        .links("list/sub-techniques.html", "table.list a")
+        .into_iter()
+        .map(|(_, name)| name)
+        .collect();
+    assert_eq!(subs.len(), 69);
+    assert_eq!(
+        &subs[3..6],
+        [
+            "Acquire Public AI Artifacts: Datasets",
+            "Acquire Public AI Artifacts: Models",
+            "Acquire Public AI Artifacts: AI Agent Configuration",
+        ]
+    );
     navigator_layers_follow_the_release(&data, &site);
 }
 
