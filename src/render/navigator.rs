@@ -149,8 +149,9 @@ fn versions() -> Versions {
 }
 
 fn to_json(layer: &Layer) -> Vec<u8> {
-    // Serializing plain structs of strings and numbers cannot fail.
-    let mut json = serde_json::to_vec_pretty(layer).unwrap_or_default();
+    // Compact: the files are for the Navigator, and a large knowledge base has tens of
+    // thousands. Serializing plain structs of strings and numbers cannot fail.
+    let mut json = serde_json::to_vec(layer).unwrap_or_default();
     json.push(b'\n');
     json
 }
