@@ -2,6 +2,11 @@
 //! matrix: one per case study (the techniques it used), one per mitigation (the techniques it
 //! addresses), and one for the whole knowledge base (each technique scored by how many case
 //! studies used it). Written beside the pages; each page links its own.
+//!
+//! Each technique is one entry without a `tactic`, which the Navigator applies to the
+//! technique under every tactic it appears: a relation says that a technique was used or is
+//! addressed, not under which tactic. (One entry per tactic repeated each comment up to four
+//! times, and took 940 MB at 100,000 pages.)
 
 use crate::graph::{Graph, PageId, PageKind, RelationKind};
 use serde::Serialize;
@@ -18,14 +23,14 @@ const COLORS: [&str; 2] = ["#ffffff", "#d9534f"];
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Layer {
+struct Layer<'g> {
     name: String,
     versions: Versions,
     domain: &'static str,
     description: String,
     sorting: u8,
     hide_disabled: bool,
-    techniques: Vec<Technique>,
+    techniques: Vec<Technique<'g>>,
     gradient: Gradient,
 }
 
@@ -35,20 +40,16 @@ struct Versions {
     navigator: &'static str,
 }
 
+/// One technique's annotation. `enabled` and `showSubtechniques` are left at the format's
+/// defaults (shown; sub-techniques folded).
 #[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Technique {
+struct Technique<'g> {
     #[serde(rename = "techniqueID")]
-    technique_id: String,
-    /// The tactic's short name; left out for a technique with no tactic page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    tactic: Option<String>,
+    technique_id: &'g str,
     score: u32,
     /// The relation's use text; left out when there is none.
-    #[serde(skip_serializing_if = "String::is_empty")]
-    comment: String,
-    enabled: bool,
-    show_subtechniques: bool,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    comment: std::borrow::Cow<'g, str>,
 }
 
 #[derive(Serialize)]
@@ -75,7 +76,7 @@ pub fn page_layer(graph: &Graph, id: PageId) -> Vec<u8> {
     };
     let techniques = used
         .iter()
-        .flat_map(|&(technique, note)| entries(graph, technique, 1, note.unwrap_or("")))
+        .filter_map(|&(technique, note)| entry(graph, technique, 1, note.unwrap_or("").into()))
         .collect();
     let layer = Layer {
         name: page.title().into_owned(),
@@ -113,12 +114,12 @@ pub fn knowledge_base_layer(graph: &Graph, site_title: &str) -> Vec<u8> {
     let most = used.iter().map(|&(_, n)| n).max().unwrap_or(1);
     let techniques = used
         .iter()
-        .flat_map(|&(technique, n)| {
+        .filter_map(|&(technique, n)| {
             let comment = format!(
                 "used in {n} case {}",
                 if n == 1 { "study" } else { "studies" }
             );
-            entries(graph, technique, n, &comment)
+            entry(graph, technique, n, comment.into())
         })
         .collect();
     let layer = Layer {
@@ -148,7 +149,7 @@ fn versions() -> Versions {
     }
 }
 
-fn to_json(layer: &Layer) -> Vec<u8> {
+fn to_json(layer: &Layer<'_>) -> Vec<u8> {
     // Compact: the files are for the Navigator, and a large knowledge base has tens of
     // thousands. Serializing plain structs of strings and numbers cannot fail.
     let mut json = serde_json::to_vec(layer).unwrap_or_default();
@@ -174,67 +175,17 @@ fn own_techniques(graph: &Graph, id: PageId) -> Vec<(PageId, Option<&str>)> {
     used
 }
 
-/// A technique's entries: one per tactic it serves (a sub-technique serves its parent's), so
-/// that the Navigator marks it in each of the matrix's columns; one without a tactic when it
-/// has none.
-fn entries(graph: &Graph, technique: PageId, score: u32, comment: &str) -> Vec<Technique> {
-    let Some(id) = graph.page(technique).atlas_id.as_ref() else {
-        return Vec::new();
-    };
-    let mut tactics = tactics_of(graph, technique);
-    if tactics.is_empty() {
-        if let Some(parent) = graph.parent[technique.0] {
-            tactics = tactics_of(graph, parent);
-        }
-    }
-    let tactics: Vec<Option<String>> = if tactics.is_empty() {
-        vec![None]
-    } else {
-        tactics.into_iter().map(Some).collect()
-    };
-    tactics
-        .into_iter()
-        .map(|tactic| Technique {
-            technique_id: id.to_string(),
-            tactic,
-            score,
-            comment: comment.to_string(),
-            enabled: true,
-            show_subtechniques: false,
-        })
-        .collect()
-}
-
-/// The short names of the tactics `technique` serves, sorted.
-fn tactics_of(graph: &Graph, technique: PageId) -> Vec<String> {
-    let mut tactics: Vec<String> = graph
-        .relations_of(technique)
-        .filter(|r| r.kind == RelationKind::TechniqueTactic && r.technique == technique)
-        .map(|r| short_name(&graph.page(r.other).name))
-        .collect();
-    tactics.sort();
-    tactics.dedup();
-    tactics
-}
-
-/// A tactic's name as the Navigator names tactics: lower case, words joined by `-`
-/// (`AI Model Access` -> `ai-model-access`).
-fn short_name(name: &str) -> String {
-    name.split(|c: char| !c.is_alphanumeric())
-        .filter(|word| !word.is_empty())
-        .map(str::to_lowercase)
-        .collect::<Vec<_>>()
-        .join("-")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tactic_short_names_are_lower_case_words_joined_by_dashes() {
-        assert_eq!(short_name("AI Model Access"), "ai-model-access");
-        assert_eq!(short_name("Command and Control"), "command-and-control");
-        assert_eq!(short_name("  Defense  Evasion "), "defense-evasion");
-    }
+/// A technique's entry, if it has an ATLAS ID.
+fn entry<'g>(
+    graph: &'g Graph,
+    technique: PageId,
+    score: u32,
+    comment: std::borrow::Cow<'g, str>,
+) -> Option<Technique<'g>> {
+    let id = graph.page(technique).atlas_id.as_ref()?;
+    Some(Technique {
+        technique_id: id.as_str(),
+        score,
+        comment,
+    })
 }

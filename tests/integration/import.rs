@@ -480,42 +480,19 @@ fn imported_release_checks_clean_and_builds_its_matrix_in_order() {
 }
 
 /// The Navigator layers of an imported release, held to the YAML: one per case study and
-/// mitigation, each naming exactly its techniques under the tactics each serves (a
-/// sub-technique its parent's), and the knowledge base's scoring each technique by the case
-/// studies that used it.
+/// mitigation, each naming exactly its techniques, and the knowledge base's scoring each
+/// technique by the case studies that used it.
 fn navigator_layers_follow_the_release(data: &serde_yaml::Value, site: &crate::site::Site) {
     use std::collections::{BTreeMap, BTreeSet};
-    let matrix = &data["matrices"][0];
     let str_of = |v: &serde_yaml::Value| v.as_str().unwrap().to_string();
-    let tactic_names: BTreeMap<String, String> = matrix["tactics"]
+    let techniques: BTreeSet<String> = data["matrices"][0]["techniques"]
         .as_sequence()
         .unwrap()
         .iter()
-        .map(|t| (str_of(&t["id"]), str_of(&t["name"])))
+        .map(|t| str_of(&t["id"]))
         .collect();
-    let short = |name: &str| name.to_lowercase().replace(' ', "-");
-    let techniques = matrix["techniques"].as_sequence().unwrap();
-    let tactics_of = |id: &str| -> BTreeSet<String> {
-        let t = techniques
-            .iter()
-            .find(|t| t["id"].as_str() == Some(id))
-            .unwrap();
-        let holder = match t["subtechnique-of"].as_str() {
-            Some(parent) => techniques
-                .iter()
-                .find(|t| t["id"].as_str() == Some(parent))
-                .unwrap(),
-            None => t,
-        };
-        holder["tactics"]
-            .as_sequence()
-            .unwrap()
-            .iter()
-            .map(|id| short(&tactic_names[id.as_str().unwrap()]))
-            .collect()
-    };
-    // A layer as (technique ID, tactic) -> score.
-    let layer = |path: &str| -> BTreeMap<(String, String), u64> {
+    // A layer as technique ID -> score.
+    let layer = |path: &str| -> BTreeMap<String, u64> {
         let json: serde_json::Value = serde_json::from_slice(&site.files[path])
             .unwrap_or_else(|e| panic!("{path} is not JSON: {e}"));
         assert_eq!(json["domain"], "atlas-atlas", "{path}");
@@ -524,27 +501,23 @@ fn navigator_layers_follow_the_release(data: &serde_yaml::Value, site: &crate::s
             json["name"].as_str().is_some_and(|n| !n.is_empty()),
             "{path}"
         );
-        json["techniques"]
-            .as_array()
-            .unwrap()
+        let entries = json["techniques"].as_array().unwrap();
+        let by_id: BTreeMap<String, u64> = entries
             .iter()
             .map(|t| {
-                let key = (
-                    t["techniqueID"].as_str().unwrap().to_string(),
-                    t["tactic"].as_str().unwrap().to_string(),
-                );
-                (key, t["score"].as_u64().unwrap())
+                // No tactic: the Navigator marks the technique under each of its tactics.
+                assert!(t.get("tactic").is_none(), "{path}: {t}");
+                let id = t["techniqueID"].as_str().unwrap().to_string();
+                assert!(techniques.contains(&id), "{path}: {id} is in the release");
+                (id, t["score"].as_u64().unwrap())
             })
-            .collect()
-    };
-    let expected = |ids: &BTreeSet<String>, score: &dyn Fn(&str) -> u64| {
-        ids.iter()
-            .flat_map(|id| tactics_of(id).into_iter().map(move |t| (id.clone(), t)))
-            .map(|(id, t)| {
-                let s = score(&id);
-                ((id, t), s)
-            })
-            .collect::<BTreeMap<_, _>>()
+            .collect();
+        assert_eq!(
+            by_id.len(),
+            entries.len(),
+            "{path}: one entry per technique"
+        );
+        by_id
     };
 
     let layers: Vec<&String> = site
@@ -558,10 +531,7 @@ fn navigator_layers_follow_the_release(data: &serde_yaml::Value, site: &crate::s
         "a layer per case study and mitigation"
     );
     for path in &layers {
-        for (id, _) in layer(path).keys() {
-            // `tactics_of` finds the technique in the release, or fails.
-            assert!(!tactics_of(id).is_empty(), "{path}: {id}");
-        }
+        assert!(!layer(path).is_empty(), "{path}");
     }
 
     // A case study's layer: the techniques of its procedure. Its page links it.
@@ -571,14 +541,14 @@ fn navigator_layers_follow_the_release(data: &serde_yaml::Value, site: &crate::s
         .iter()
         .find(|s| s["id"].as_str() == Some("AML.CS0031"))
         .unwrap();
-    let used: BTreeSet<String> = study["procedure"]
+    let used: BTreeMap<String, u64> = study["procedure"]
         .as_sequence()
         .unwrap()
         .iter()
-        .map(|step| str_of(&step["technique"]))
+        .map(|step| (str_of(&step["technique"]), 1))
         .collect();
     let path = "navigator/frameworks/atlas/case-studies/malicious-models-on-hugging-face.json";
-    assert_eq!(layer(path), expected(&used, &|_| 1));
+    assert_eq!(layer(path), used);
     assert_eq!(
         site.links(
             "frameworks/atlas/case-studies/malicious-models-on-hugging-face.html",
@@ -603,11 +573,7 @@ fn navigator_layers_follow_the_release(data: &serde_yaml::Value, site: &crate::s
             *studies_using.entry(id).or_default() += 1;
         }
     }
-    let ids: BTreeSet<String> = studies_using.keys().cloned().collect();
-    assert_eq!(
-        layer("navigator.json"),
-        expected(&ids, &|id| studies_using[id])
-    );
+    assert_eq!(layer("navigator.json"), studies_using);
     assert_eq!(
         site.links("matrix.html", "a.layer-link"),
         [(
