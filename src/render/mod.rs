@@ -567,30 +567,75 @@ fn matrix(graph: &Graph, theme: &Theme, display: &DisplayOrder) -> Result<Vec<u8
             .partial_cmp(&position(b))
             .unwrap_or(std::cmp::Ordering::Equal)
     });
-    // Columns are independent; each is rendered on its own and the page joins them in order.
-    let columns: Vec<String> = tactics
-        .par_iter()
-        .enumerate()
-        .map(|(index, &tactic)| {
-            let column = MatrixColumn {
-                tactic: LinkView::new(graph, from, tactic, None),
-                techniques: matrix_techniques(graph, display, from, tactic),
-            };
-            let mut ctx = base_context(theme, from);
-            ctx.insert("column", &column);
-            ctx.insert("index", &(index + 1));
-            theme.render("matrix-column.html", &ctx)
-        })
-        .collect::<Result<_>>()?;
-    // At 100k pages the columns hold tens of megabytes: moved into the context, not copied,
-    // and the page rendered into a buffer that already has room for them.
-    let size: usize = columns.iter().map(String::len).sum();
-    let columns = columns.into_iter().map(tera::Value::String).collect();
+    // The page is rendered around a marker per column, then each marker replaced by its
+    // column, rendered then and a few at a time on all cores: at 100k pages the columns are
+    // ~100 MB, and holding them all beside the page they go into doubled the build's peak.
+    let markers: Vec<tera::Value> = (0..tactics.len())
+        .map(|i| tera::Value::String(column_marker(i)))
+        .collect();
     let mut ctx = base_context(theme, from);
-    insert_value(&mut ctx, "columns", tera::Value::Array(columns))?;
-    let mut html = Vec::with_capacity(size + (64 << 10));
-    theme.render_into("matrix.html", &ctx, &mut html)?;
+    insert_value(&mut ctx, "columns", tera::Value::Array(markers))?;
+    let page = theme.render("matrix.html", &ctx)?;
+    let render_column = |index: usize| -> Result<String> {
+        let tactic = tactics[index];
+        let column = MatrixColumn {
+            tactic: LinkView::new(graph, from, tactic, None),
+            techniques: matrix_techniques(graph, display, from, tactic),
+        };
+        let mut ctx = base_context(theme, from);
+        ctx.insert("column", &column);
+        ctx.insert("index", &(index + 1));
+        theme.render("matrix-column.html", &ctx)
+    };
+    // The page's text between markers, and the column each marker stands for (a theme may
+    // show a column more than once, or not at all).
+    let mut pieces: Vec<(&str, Option<usize>)> = Vec::new();
+    let mut rest = page.as_str();
+    while let Some(at) = rest.find(COLUMN_MARK) {
+        let after = &rest[at + COLUMN_MARK.len()..];
+        let marker = after.split_once(COLUMN_MARK).and_then(|(number, tail)| {
+            let index = number
+                .parse::<usize>()
+                .ok()
+                .filter(|&i| i < tactics.len())?;
+            Some((index, tail))
+        });
+        match marker {
+            Some((index, tail)) => {
+                pieces.push((&rest[..at], Some(index)));
+                rest = tail;
+            }
+            // A stray mark is kept as text (and dropped with the page's other controls).
+            None => {
+                pieces.push((&rest[..at + COLUMN_MARK.len()], None));
+                rest = after;
+            }
+        }
+    }
+    pieces.push((rest, None));
+    let mut html = Vec::with_capacity(page.len());
+    for batch in pieces.chunks(MATRIX_BATCH) {
+        let columns: Vec<Option<String>> = batch
+            .par_iter()
+            .map(|(_, index)| index.map(render_column).transpose())
+            .collect::<Result<_>>()?;
+        for ((text, _), column) in batch.iter().zip(columns) {
+            html.extend_from_slice(text.as_bytes());
+            html.extend_from_slice(column.unwrap_or_default().as_bytes());
+        }
+    }
     Ok(html)
+}
+
+/// Columns of the matrix rendered at once: enough to keep every core busy.
+const MATRIX_BATCH: usize = 64;
+
+/// What stands around a column's number in the matrix page before the column takes its
+/// place: a control character, which no template escapes and no page keeps.
+const COLUMN_MARK: &str = "\u{1}";
+
+fn column_marker(index: usize) -> String {
+    format!("{COLUMN_MARK}{index}{COLUMN_MARK}")
 }
 
 #[derive(serde::Serialize)]

@@ -381,6 +381,13 @@ fn site_templates_and_static_files_override_the_built_ins() {
         "custom not-found {{ root }}",
     )
     .unwrap();
+    // The matrix's columns reach a template as values it may show in any order, any
+    // number of times.
+    fs::write(
+        site_dir.join("templates/matrix.html"),
+        "n={{ columns | length }} {{ columns[0] | safe }}|{{ columns[0] | safe }}",
+    )
+    .unwrap();
     fs::write(site_dir.join("static/style.css"), "body { color: teal }").unwrap();
     fs::write(site_dir.join("static/extra.txt"), "extra").unwrap();
     let out = tmp.path().join("out");
@@ -401,8 +408,19 @@ fn site_templates_and_static_files_override_the_built_ins() {
     assert_eq!(files["404.html"], b"custom not-found ");
     assert_eq!(files["_atlas/style.css"], b"body { color: teal }");
     assert_eq!(files["_atlas/extra.txt"], b"extra");
+    let matrix = String::from_utf8_lossy(&files["matrix.html"]).into_owned();
+    let (first, second) = matrix
+        .strip_prefix("n=1 ")
+        .unwrap()
+        .split_once('|')
+        .unwrap();
+    assert_eq!(first, second);
+    assert!(
+        first.contains("Persistence") && first.contains("Poison Training Data"),
+        "{first}"
+    );
     // Templates not overridden are still the built-ins.
-    assert!(String::from_utf8_lossy(&files["matrix.html"]).contains("class=\"matrix\""));
+    assert!(String::from_utf8_lossy(&files["list/techniques.html"]).contains("class=\"list\""));
 }
 
 #[test]
