@@ -178,10 +178,15 @@ fn pages_show_relations_parents_and_backlinks() {
     ] {
         assert!(site.files.contains_key(file), "missing {file}");
     }
+    // Each technique in the matrix shows its ID under its name.
     let matrix = site.links("matrix.html", ".matrix a");
     assert_eq!(
         matrix.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>(),
-        ["Persistence", "Poison Training Data", "Label Flipping"]
+        [
+            "Persistence",
+            "Poison Training Data AML.T0020",
+            "Label Flipping AML.T0020.001"
+        ]
     );
     // The header reaches every list, sub-techniques and notes included.
     assert_eq!(
