@@ -581,6 +581,7 @@ fn matrix(graph: &Graph, theme: &Theme, display: &DisplayOrder) -> Result<Vec<u8
         let column = MatrixColumn {
             tactic: LinkView::new(graph, from, tactic, None),
             techniques: matrix_techniques(graph, display, from, tactic),
+            count: tactic_techniques(graph, tactic),
         };
         let mut ctx = base_context(theme, from);
         ctx.insert("column", &column);
@@ -642,6 +643,18 @@ fn column_marker(index: usize) -> String {
 struct MatrixColumn<'g> {
     tactic: LinkView<'g>,
     techniques: Vec<LinkView<'g>>,
+    /// What the tactic's header counts: see [`tactic_techniques`].
+    count: usize,
+}
+
+/// How many techniques and sub-techniques serve `tactic`: the count its matrix header and
+/// the tactics list show, as a tactic page lists them (a parent shown in the matrix only to
+/// hold its sub-techniques is not counted).
+fn tactic_techniques(graph: &Graph, tactic: PageId) -> usize {
+    graph
+        .relations_of(tactic)
+        .filter(|r| r.kind == RelationKind::TechniqueTactic && r.other == tactic)
+        .count()
 }
 
 /// The techniques of one matrix column, each with its sub-techniques in this tactic.
@@ -716,10 +729,7 @@ fn list(
                     (!parts.is_empty()).then(|| parts.join(" · ").into())
                 }
                 PageKind::Tactic => {
-                    let n = graph
-                        .relations_of(p)
-                        .filter(|r| r.kind == RelationKind::TechniqueTactic && r.other == p)
-                        .count();
+                    let n = tactic_techniques(graph, p);
                     let techniques = &graph.vocabulary.kind(PageKind::Technique).plural;
                     Some(format!("{n} {}", techniques.to_lowercase()).into())
                 }

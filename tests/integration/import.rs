@@ -460,6 +460,49 @@ fn imported_release_checks_clean_and_builds_its_matrix_in_order() {
         .map(|(_, name)| name)
         .collect();
     assert_eq!(columns, order);
+    // Each tactic's header counts what its page lists: the techniques and sub-techniques
+    // that serve it (a sub-technique serves its parent's tactics). AML.TA0005 has 13.
+    let techniques = data["matrices"][0]["techniques"].as_sequence().unwrap();
+    let tactics_of = |t: &serde_yaml::Value| -> Vec<String> {
+        let holder = match t["subtechnique-of"].as_str() {
+            Some(parent) => techniques
+                .iter()
+                .find(|p| p["id"].as_str() == Some(parent))
+                .unwrap(),
+            None => t,
+        };
+        holder["tactics"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|id| id.as_str().unwrap().to_string())
+            .collect()
+    };
+    let expected: Vec<String> = data["matrices"][0]["tactics"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|tactic| {
+            let id = tactic["id"].as_str().unwrap();
+            let n = techniques
+                .iter()
+                .filter(|t| tactics_of(t).iter().any(|x| x == id))
+                .count();
+            format!("{id} · {n}")
+        })
+        .collect();
+    let headers: Vec<String> = {
+        let small = scraper::Selector::parse(".matrix-column h2 small").unwrap();
+        site.page("matrix.html")
+            .select(&small)
+            .map(|e| e.text().collect())
+            .collect()
+    };
+    assert_eq!(headers, expected);
+    assert!(
+        headers.contains(&"AML.TA0005 · 13".to_string()),
+        "{headers:?}"
+    );
     assert_eq!(site.dead_links(), Vec::<(String, String, &str)>::new());
     // The list of sub-techniques names each with its parent.
     let subs: Vec<String> = site
