@@ -80,10 +80,10 @@ impl Words {
     fn with_help(&mut self, d: &Diagnostic) -> &str {
         self.message.clear();
         d.write_message(&mut self.message);
+        self.help.clear();
         if d.write_help(&mut self.help) {
             self.message.push_str("\nhelp: ");
             self.message.push_str(&self.help);
-            self.help.clear();
         }
         &self.message
     }

@@ -231,11 +231,9 @@ impl<'a> SourceLine<'a> {
         if n >= self.chars {
             return self.text.len();
         }
-        if self.steps.is_empty() {
-            // A short line: no table, and usually ASCII, where characters are bytes.
-            if self.chars == self.text.len() {
-                return n;
-            }
+        // A short ASCII line (the usual one) has no table: characters are bytes.
+        if self.steps.is_empty() && self.chars == self.text.len() {
+            return n;
         }
         let k = (n / STEP).min(self.steps.len().saturating_sub(1));
         let (from_char, from_byte) = self.steps.get(k).map_or((0, 0), |&b| (k * STEP, b));

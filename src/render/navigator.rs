@@ -63,7 +63,8 @@ struct Gradient {
 /// Whether page `id` has a layer of its own: a case study or mitigation related to at least
 /// one technique with an ATLAS ID.
 pub fn has_layer(graph: &Graph, id: PageId) -> bool {
-    !own_techniques(graph, id).is_empty()
+    // Asked for every page by the build: no list made for the answer.
+    related_techniques(graph, id).next().is_some()
 }
 
 /// The layer of case study or mitigation `id` (empty when [`has_layer`] is false).
@@ -110,7 +111,7 @@ pub fn knowledge_base_layer(graph: &Graph, site_title: &str) -> Vec<u8> {
         .filter(|&(i, &n)| n > 0 && graph.pages[i].atlas_id.is_some())
         .map(|(i, &n)| (PageId(i), n))
         .collect();
-    used.sort_by_key(|&(p, _)| graph.page(p).atlas_id.as_ref().map(|i| i.to_string()));
+    used.sort_by_key(|&(p, _)| graph.page(p).atlas_id);
     let most = used.iter().map(|&(_, n)| n).max().unwrap_or(1);
     let techniques = used
         .iter()
@@ -160,19 +161,30 @@ fn to_json(layer: &Layer<'_>) -> Vec<u8> {
 /// The techniques with an ATLAS ID that case study or mitigation `id` is related to, each
 /// with the use text of the relation, by ID.
 fn own_techniques(graph: &Graph, id: PageId) -> Vec<(PageId, Option<&str>)> {
-    let kind = match graph.page(id).kind {
-        PageKind::CaseStudy => RelationKind::TechniqueCaseStudy,
-        PageKind::Mitigation => RelationKind::TechniqueMitigation,
-        _ => return Vec::new(),
-    };
-    let mut used: Vec<(PageId, Option<&str>)> = graph
-        .relations_of(id)
-        .filter(|r| r.kind == kind && r.other == id)
-        .filter(|r| graph.page(r.technique).atlas_id.is_some())
+    let mut used: Vec<(PageId, Option<&str>)> = related_techniques(graph, id)
         .map(|r| (r.technique, graph.relation_note(r)))
         .collect();
-    used.sort_by_key(|&(p, _)| graph.page(p).atlas_id.as_ref().map(|i| i.to_string()));
+    used.sort_by_key(|&(p, _)| graph.page(p).atlas_id);
     used
+}
+
+/// The relations of case study or mitigation `id` to techniques with an ATLAS ID (none for
+/// another kind of page).
+fn related_techniques(
+    graph: &Graph,
+    id: PageId,
+) -> impl Iterator<Item = &crate::graph::Relation> + '_ {
+    let kind = match graph.page(id).kind {
+        PageKind::CaseStudy => Some(RelationKind::TechniqueCaseStudy),
+        PageKind::Mitigation => Some(RelationKind::TechniqueMitigation),
+        _ => None,
+    };
+    kind.into_iter().flat_map(move |kind| {
+        graph
+            .relations_of(id)
+            .filter(move |r| r.kind == kind && r.other == id)
+            .filter(|r| graph.page(r.technique).atlas_id.is_some())
+    })
 }
 
 /// A technique's entry, if it has an ATLAS ID.
