@@ -351,7 +351,14 @@ const CHECK_KEYS: &[&str] = &["deny_warnings", "baseline", "levels"];
 const SCHEMA_KEYS: &[&str] = &["kinds", "relations", "metadata"];
 const KIND_KEYS: &[&str] = &["replace", "folders", "types", "tags", "label", "plural"];
 const NOTE_KEYS: &[&str] = &["label", "plural"];
-const METADATA_KEYS: &[&str] = &["replace", "section", "id_keys", "parent_keys", "step_key"];
+const METADATA_KEYS: &[&str] = &[
+    "replace",
+    "section",
+    "id_keys",
+    "parent_keys",
+    "step_key",
+    "step_tactic_key",
+];
 
 /// The key naming the other side's sections of `relation` (`mitigation_sections`).
 fn other_sections_key(relation: RelationKind) -> String {
@@ -724,7 +731,8 @@ impl Reader {
                 "section" => set.section = self.word(value, key),
                 "id_keys" => set.id_keys = self.plain_strings(value, key),
                 "parent_keys" => set.parent_keys = self.plain_strings(value, key),
-                _ => set.step_key = self.word(value, key),
+                "step_key" => set.step_key = self.word(value, key),
+                _ => set.step_tactic_key = self.word(value, key),
             }
         }
     }
@@ -880,6 +888,11 @@ pub fn annotated() -> String {
     line("parent_keys = []");
     line("# The label of a case study step's technique line (`**Technique:** [[...]]`).");
     line(&format!("step_key = {}", quoted(&metadata.step_key)));
+    line("# The label of a case study step's tactic line (`**Tactic:** [[...]]`).");
+    line(&format!(
+        "step_tactic_key = {}",
+        quoted(&metadata.step_tactic_key)
+    ));
     out
 }
 

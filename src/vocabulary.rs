@@ -46,6 +46,11 @@ impl PageKind {
     pub fn list_name(self) -> &'static str {
         KIND_WORDS[self as usize].list_name
     }
+
+    /// A technique or a sub-technique.
+    pub fn is_technique(self) -> bool {
+        matches!(self, PageKind::Technique | PageKind::SubTechnique)
+    }
 }
 
 impl fmt::Display for PageKind {
@@ -203,6 +208,31 @@ pub mod keys {
     pub const REPORTER: &str = "Reporter";
 }
 
+/// ATLAS maturity levels, least to most proven, each with what it means in a line.
+pub const MATURITY_LEVELS: [(&str, &str); 3] = [
+    (
+        "feasible",
+        "shown to work in research or a proof of concept",
+    ),
+    (
+        "demonstrated",
+        "shown to work against a realistic system, as in a red-team exercise",
+    ),
+    (
+        "realized",
+        "used by real adversaries against AI systems in the wild",
+    ),
+];
+
+/// What maturity `level` means, if it is an ATLAS level (in any case).
+pub fn maturity_hint(level: &str) -> Option<&'static str> {
+    let level = level.trim();
+    MATURITY_LEVELS
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(level))
+        .map(|(_, hint)| *hint)
+}
+
 /// Section headings the importer writes that carry no relation.
 pub mod headings {
     /// The section of source references.
@@ -253,6 +283,8 @@ pub struct MetadataWords {
     pub parent_keys: Vec<String>,
     /// The label of a case study step's technique line (`Technique`).
     pub step_key: String,
+    /// The label of a case study step's tactic line (`Tactic`).
+    pub step_tactic_key: String,
 }
 
 /// Changes to one kind's words from `[schema.kinds.<kind>]`.
@@ -298,6 +330,8 @@ pub struct MetadataSettings {
     pub parent_keys: Vec<String>,
     /// See [`MetadataWords::step_key`].
     pub step_key: Option<String>,
+    /// See [`MetadataWords::step_tactic_key`].
+    pub step_tactic_key: Option<String>,
 }
 
 /// A site's `[schema]`: what it adds to (or replaces in) the built-in vocabulary.
@@ -472,6 +506,7 @@ fn default_metadata() -> MetadataWords {
         ]),
         parent_keys: words(&["Parent Technique", "Sub-technique of"]),
         step_key: "Technique".to_string(),
+        step_tactic_key: "Tactic".to_string(),
     }
 }
 
@@ -542,6 +577,13 @@ impl Vocabulary {
         }
         if let Some(key) = set.step_key.as_deref().filter(|s| !s.trim().is_empty()) {
             metadata.step_key = key.trim().to_string();
+        }
+        if let Some(key) = set
+            .step_tactic_key
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+        {
+            metadata.step_tactic_key = key.trim().to_string();
         }
         Vocabulary::from_words(kinds, relations, metadata)
     }
@@ -716,6 +758,11 @@ impl Vocabulary {
     /// Whether `key` labels a case study step's technique line.
     pub fn is_step_key(&self, key: &str) -> bool {
         same_key(&self.metadata.step_key, key)
+    }
+
+    /// Whether `key` labels a case study step's tactic line.
+    pub fn is_step_tactic_key(&self, key: &str) -> bool {
+        same_key(&self.metadata.step_tactic_key, key)
     }
 
     /// Whether a heading is the metadata section's.

@@ -361,9 +361,24 @@
     });
   }
 
+  // The matrix's "Expand all" and "Collapse all": shown only where script runs, since
+  // without it each technique still opens on its own.
+  function initMatrix() {
+    var buttons = document.querySelector(".matrix-buttons");
+    if (!buttons) return;
+    buttons.hidden = false;
+    buttons.addEventListener("click", function (ev) {
+      var which = ev.target && ev.target.getAttribute("data-details");
+      if (!which) return;
+      var all = document.querySelectorAll(".matrix details");
+      for (var i = 0; i < all.length; i++) all[i].open = which === "open";
+    });
+  }
+
   // Exposed for tests and for anyone wanting to reuse the matcher.
   window.AtlasSearch = { prepare: prepare, search: search, loadIndex: loadIndex };
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
-  else init();
+  function start() { init(); initMatrix(); }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
 })();

@@ -78,6 +78,14 @@ pub fn check(graph: &Graph, rules: &Rules) -> Vec<Diagnostic> {
             .par_iter()
             .filter_map(|relation| relation_diagnostic(&names, relation)),
     );
+    found.par_extend(
+        graph
+            .pages
+            .par_iter()
+            .enumerate()
+            .filter(|(_, page)| !page.source.steps.is_empty())
+            .flat_map_iter(|(i, _)| step_tactic_mismatches(&names, PageId(i))),
+    );
     found.extend(reserved_paths(graph));
     found.extend(graph.active_assets.iter().map(|(path, why, published)| {
         let message = if *published {
@@ -303,6 +311,45 @@ fn relation_diagnostic(names: &Names, relation: &Relation) -> Option<Diagnostic>
             belongs_under: names.word(section),
         },
     ))
+}
+
+/// Procedure steps whose tactic is not among their technique's tactics.
+fn step_tactic_mismatches(names: &Names, page: PageId) -> Vec<Diagnostic> {
+    let graph = names.graph;
+    let source = &graph.page(page).source;
+    source
+        .steps
+        .iter()
+        .filter_map(|step| {
+            let (Some(technique), Some(tactic)) = graph.step_pages(page, step) else {
+                return None;
+            };
+            let tactics = graph.tactics_of(technique);
+            // A technique that lists no tactic gives nothing to compare with.
+            if tactics.is_empty() || tactics.contains(&tactic) {
+                return None;
+            }
+            let link = &source.links[step.tactic? as usize];
+            let listed: Vec<String> = tactics
+                .iter()
+                .map(|t| format!("`{}`", graph.page(*t).title()))
+                .collect();
+            Some(
+                Diagnostic::new(
+                    Code::StepTacticMismatch,
+                    &source.path,
+                    link.span,
+                    link.width(),
+                    format!(
+                        "this step's tactic `{}` is not a tactic of its technique `{}`",
+                        graph.page(tactic).title(),
+                        graph.page(technique).title()
+                    ),
+                )
+                .with_help(format!("its technique lists {}", listed.join(", "))),
+            )
+        })
+        .collect()
 }
 
 /// Content files that would land where the build writes its own: not published.

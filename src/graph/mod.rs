@@ -8,7 +8,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::load::Vault;
 pub use crate::load::{
     BlockId, FileStamp, FrontMatter, Heading, LinkSyntax, MetaField, ParsedPage, Piece, RawLink,
-    MAX_PAGE_BYTES,
+    Step, MAX_PAGE_BYTES,
 };
 use crate::source::Span;
 pub use crate::vocabulary::RelationKind;
@@ -110,6 +110,8 @@ pub struct Graph {
     relations_of: OnceLock<Vec<Vec<usize>>>,
     /// Resolved links into each page from other pages, in source order.
     backlinks: OnceLock<Vec<Vec<LinkRef>>>,
+    /// Procedure steps by the technique they use ([`Graph::steps_using`]).
+    step_uses: OnceLock<Vec<Vec<(PageId, u32)>>>,
     /// Each sub-technique's parent technique.
     pub parent: Vec<Option<PageId>>,
     /// Each technique's sub-techniques, by ID.
@@ -245,6 +247,7 @@ impl Graph {
             relations,
             relations_of: OnceLock::new(),
             backlinks: OnceLock::new(),
+            step_uses: OnceLock::new(),
             parent,
             children,
             by_id,
@@ -318,6 +321,72 @@ impl Graph {
     /// Where link `r` leads.
     pub fn resolution(&self, r: LinkRef) -> &Resolution {
         &self.resolutions[r.page.0][r.link]
+    }
+
+    /// The page link `link` of page `page` reaches, if it reaches one.
+    pub fn link_target(&self, page: PageId, link: u32) -> Option<PageId> {
+        match self.resolutions[page.0].get(link as usize)? {
+            Resolution::Page { page, .. } => Some(*page),
+            _ => None,
+        }
+    }
+
+    /// The technique and tactic pages step `step` of page `page` names.
+    pub fn step_pages(&self, page: PageId, step: &Step) -> (Option<PageId>, Option<PageId>) {
+        let technique = self
+            .link_target(page, step.technique)
+            .filter(|t| self.page(*t).kind.is_technique());
+        let tactic = step
+            .tactic
+            .and_then(|l| self.link_target(page, l))
+            .filter(|t| self.page(*t).kind == PageKind::Tactic);
+        (technique, tactic)
+    }
+
+    /// Every procedure step that uses technique `id`, directly: (case study, step index),
+    /// in page order.
+    pub fn steps_using(&self, id: PageId) -> &[(PageId, u32)] {
+        let uses = self.step_uses.get_or_init(|| {
+            let pairs: Vec<(usize, (PageId, u32))> = self
+                .pages
+                .iter()
+                .enumerate()
+                .flat_map(|(i, page)| {
+                    page.source
+                        .steps
+                        .iter()
+                        .enumerate()
+                        .filter_map(move |(n, step)| {
+                            let technique = self.step_pages(PageId(i), step).0?;
+                            Some((technique.0, (PageId(i), u32::try_from(n).ok()?)))
+                        })
+                })
+                .collect();
+            grouped(self.pages.len(), &pairs, Threads::One)
+        });
+        &uses[id.0]
+    }
+
+    /// The tactics technique `id` is listed under; a sub-technique with none of its own
+    /// has its parent's.
+    pub fn tactics_of(&self, id: PageId) -> Vec<PageId> {
+        // `relations` is sorted by kind, technique and other page: a technique's tactics are
+        // one run of it, found without the per-page index `check` does not otherwise build.
+        let own = |t: PageId| -> Vec<PageId> {
+            let key = |r: &Relation| (r.kind, r.technique);
+            let wanted = (RelationKind::TechniqueTactic, t);
+            let from = self.relations.partition_point(|r| key(r) < wanted);
+            self.relations[from..]
+                .iter()
+                .take_while(|r| key(r) == wanted)
+                .map(|r| r.other)
+                .collect()
+        };
+        let tactics = own(id);
+        match self.parent[id.0] {
+            Some(parent) if tactics.is_empty() => own(parent),
+            _ => tactics,
+        }
     }
 }
 

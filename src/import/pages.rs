@@ -254,9 +254,27 @@ pub(crate) fn build(
     let mut technique_cases: Vec<BTreeMap<&str, usize>> =
         vec![BTreeMap::new(); data.techniques.len()];
     let mut step_targets: Vec<Vec<Option<usize>>> = Vec::with_capacity(data.case_studies.len());
+    // Each step's tactic, when it is a tactic of the file.
+    let mut step_tactics: Vec<Vec<Option<usize>>> = Vec::with_capacity(data.case_studies.len());
     for (c, cs) in data.case_studies.iter().enumerate() {
         let mut targets = Vec::with_capacity(cs.procedure.len());
+        let mut tactics = Vec::with_capacity(cs.procedure.len());
         for step in &cs.procedure {
+            let tactic = step.tactic.as_deref().and_then(|id| {
+                let found = tactic_index.get(id).copied();
+                if found.is_none() {
+                    b.report(
+                        step.span,
+                        format!(
+                            "case study `{}` gives a step the tactic `{id}`, which is no tactic \
+                             in the file",
+                            cs.common.id
+                        ),
+                    );
+                }
+                found
+            });
+            tactics.push(tactic);
             let found = technique_index.get(step.technique.as_str()).copied();
             match found {
                 Some(t) => {
@@ -274,6 +292,7 @@ pub(crate) fn build(
             targets.push(found);
         }
         step_targets.push(targets);
+        step_tactics.push(tactics);
     }
 
     // Pages.
@@ -433,7 +452,9 @@ pub(crate) fn build(
         if !cs.procedure.is_empty() {
             let mut steps = vec![format!("## {}", vocabulary.step_section())];
             let step_key = &vocabulary.metadata().step_key;
-            for (n, (step, target)) in cs.procedure.iter().zip(&step_targets[i]).enumerate() {
+            let tactic_key = &vocabulary.metadata().step_tactic_key;
+            let targets = step_targets[i].iter().zip(&step_tactics[i]);
+            for (n, (step, (target, tactic))) in cs.procedure.iter().zip(targets).enumerate() {
                 let (title, technique) = match target {
                     Some(t) => {
                         let node = &technique_nodes[*t];
@@ -441,11 +462,12 @@ pub(crate) fn build(
                     }
                     None => (one_line(&step.technique), one_line(&step.technique)),
                 };
-                let mut block = format!(
-                    "### {} {}: {title}\n\n**{step_key}:** {technique}",
-                    headings::STEP,
-                    n + 1
-                );
+                let mut block = format!("### {} {}: {title}\n\n", headings::STEP, n + 1);
+                if let Some(t) = tactic {
+                    let tactic = tactic_nodes[*t].link();
+                    block.push_str(&format!("**{tactic_key}:** {tactic}\n\n"));
+                }
+                block.push_str(&format!("**{step_key}:** {technique}"));
                 let description = body_text(&step.description);
                 if !description.is_empty() {
                     block.push_str("\n\n");

@@ -66,6 +66,8 @@ pub(crate) struct Mitigation {
 #[derive(Debug, Clone)]
 pub(crate) struct Step {
     pub technique: String,
+    /// The tactic the step served, if the file gives one.
+    pub tactic: Option<String>,
     pub description: String,
     /// Where the step's `technique` is written.
     pub span: Span,
@@ -585,7 +587,7 @@ impl Parser<'_> {
                         value
                     };
                     let technique = field(self, "technique");
-                    let _tactic = field(self, "tactic");
+                    let tactic = field(self, "tactic");
                     let description = field(self, "description").unwrap_or_default();
                     if let Some(technique) = technique {
                         let span = self
@@ -594,6 +596,7 @@ impl Parser<'_> {
                             .unwrap_or(step_span);
                         procedure.push(Step {
                             technique,
+                            tactic,
                             description,
                             span,
                         });

@@ -299,7 +299,8 @@ Unsafe artifacts run on load.
     );
     assert!(!study.contains("[[1]]"));
     assert!(study.contains("- **ID:** AML.CS0031\n- **Incident Date:** 2024-02\n- **Type:** incident\n- **Target:** A model hub\n- **Actor:** Unknown\n"));
-    assert!(study.contains("## Procedure\n\n### Step 1: Unsafe \"AI\" Artifacts\n\n**Technique:** [[frameworks/atlas/techniques/execution/user-execution/user-execution-unsafe-ai-artifacts|AML.T0011.000: Unsafe \"AI\" Artifacts]]\n\nThe model ran.\n\n### Step 2: Discover Artifacts\n"));
+    // Each step's tactic is written beside its technique.
+    assert!(study.contains("## Procedure\n\n### Step 1: Unsafe \"AI\" Artifacts\n\n**Tactic:** [[frameworks/atlas/tactics/execution|AML.TA0005: Execution]]\n\n**Technique:** [[frameworks/atlas/techniques/execution/user-execution/user-execution-unsafe-ai-artifacts|AML.T0011.000: Unsafe \"AI\" Artifacts]]\n\nThe model ran.\n\n### Step 2: Discover Artifacts\n\n**Tactic:** [[frameworks/atlas/tactics/discovery-phase|AML.TA0007: Discovery Phase]]\n\n**Technique:** [[frameworks/atlas/techniques/discovery-phase/discover-artifacts|AML.T0007: Discover Artifacts]]\n\nThey looked.\n"));
     assert!(study.contains("### Step 3: Unsafe \"AI\" Artifacts"));
     assert!(study.ends_with("## References\n\n- [A write-up](https://ref.example/1)\n- [https://ref.example/2](https://ref.example/2)\n"));
 }

@@ -3,7 +3,10 @@
 
 mod asset;
 pub mod front_matter;
+mod prose;
 pub mod scan;
+
+pub use prose::{first_sentence, Step};
 
 use crate::config::Exclude;
 use crate::diagnostic::{Code, Diagnostic};
@@ -230,6 +233,10 @@ pub struct ParsedPage {
     pub metadata: Vec<MetaField>,
     /// The `**Parent Technique:** AML.T0011 — User Execution` text.
     pub parent_technique: Option<String>,
+    /// The first sentence of the page's prose, as plain text.
+    pub summary: Option<Box<str>>,
+    /// The steps of its procedure sections.
+    pub steps: Vec<Step>,
     /// Link text that is not a slice of `text` (see [`Piece`]); usually empty.
     pub link_text: String,
     /// Set when the load left the text on disk (as `check` does): `text` and `lines`
@@ -959,6 +966,7 @@ pub fn parse_page(
         &mut link_text,
         diagnostics,
     );
+    let front_count = front_links.len();
     // Front matter links come first; most pages have none, and then the body's list is kept.
     let links = if front_links.is_empty() {
         scanned.links
@@ -980,6 +988,12 @@ pub fn parse_page(
         links,
         metadata: scanned.metadata,
         parent_technique: scanned.parent_technique,
+        summary: scanned.summary,
+        steps: scanned
+            .steps
+            .into_iter()
+            .map(|s| s.shifted(front_count))
+            .collect(),
         link_text,
         on_disk: None,
     }

@@ -5,6 +5,7 @@
 //! CommonMark, so they are scanned in the raw text, outside the code ranges it reported, and
 //! their brackets are masked for its parse (see `syntax::WikiMasks`).
 
+use super::prose::{Prose, Step};
 use super::{BlockId, Heading, LinkSyntax, MetaField, Piece, RawLink};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::LineIndex;
@@ -19,6 +20,8 @@ pub struct Scanned {
     pub links: Vec<RawLink>,
     pub metadata: Vec<MetaField>,
     pub parent_technique: Option<String>,
+    pub summary: Option<Box<str>>,
+    pub steps: Vec<Step>,
 }
 
 pub fn scan_body(
@@ -88,6 +91,7 @@ pub fn scan_body(
         tables,
         mut headings,
         links: mut markdown_links,
+        paragraphs,
         ..
     } = markdown;
     assign_slugs(&mut headings);
@@ -146,12 +150,26 @@ pub fn scan_body(
         vocabulary,
     };
     page.assign(&mut links, link_text);
+    let prose = Prose {
+        text,
+        lines,
+        headings: &headings,
+        tables: &tables,
+        paragraphs: &paragraphs,
+        links: &links,
+        link_text,
+        vocabulary,
+    };
+    let summary = prose.summary();
+    let steps = prose.steps();
     Scanned {
         headings,
         block_ids,
         links,
         metadata,
         parent_technique,
+        summary,
+        steps,
     }
 }
 
@@ -168,6 +186,8 @@ struct Markdown {
     /// Where the parse shows text (text, code, raw HTML), in order; kept only when some wiki
     /// link is masked, to tell which ones the page shows.
     shown: Vec<Range<usize>>,
+    /// Paragraphs outside lists, quotes and footnotes, in order.
+    paragraphs: Vec<Range<usize>>,
 }
 
 impl Markdown {
@@ -196,6 +216,9 @@ fn parse_markdown(
     let mut open_heading: Option<(HeadingLevel, Range<usize>, String)> = None;
     let mut rewritten = Vec::new();
     let mut shown = Vec::new();
+    let mut paragraphs = Vec::new();
+    // Lists, quotes and footnotes open; a paragraph inside one is not the page's own prose.
+    let mut containers = 0u32;
     let track_shown = !masks.is_empty();
     // A destination the parser lends from the body is at the same offsets in the text.
     let piece = |part: &str, link_text: &mut String| match Piece::within(body, part) {
@@ -222,6 +245,13 @@ fn parse_markdown(
             }
             Event::Start(Tag::CodeBlock(_)) => code.push(range),
             Event::Start(Tag::Table(_)) => tables.push(range),
+            Event::Start(Tag::Paragraph) if containers == 0 => paragraphs.push(range),
+            Event::Start(Tag::List(_) | Tag::BlockQuote(_) | Tag::FootnoteDefinition(_)) => {
+                containers += 1;
+            }
+            Event::End(TagEnd::List(_) | TagEnd::BlockQuote(_) | TagEnd::FootnoteDefinition) => {
+                containers = containers.saturating_sub(1);
+            }
             Event::Start(Tag::Heading { level, .. }) => {
                 open_heading = Some((level, range, String::new()));
             }
@@ -284,6 +314,7 @@ fn parse_markdown(
         links,
         rewritten,
         shown,
+        paragraphs,
     }
 }
 
@@ -374,7 +405,7 @@ fn markdown_link(
     RawLink::new(syntax, (target, subpath, None), span, width, range)
 }
 
-fn inside(ranges: &[Range<usize>], offset: usize) -> Option<&Range<usize>> {
+pub(super) fn inside(ranges: &[Range<usize>], offset: usize) -> Option<&Range<usize>> {
     let i = ranges.partition_point(|r| r.end <= offset);
     ranges.get(i).filter(|r| r.start <= offset)
 }
@@ -626,7 +657,7 @@ fn unopened_closers(
 
 /// The cells of a table row: split at each `|` without a `\\` before it, the row's outer
 /// pipes dropped.
-fn table_cells(row: &str) -> impl Iterator<Item = &str> {
+pub(super) fn table_cells(row: &str) -> impl Iterator<Item = &str> {
     let row = row.trim();
     let row = row.strip_prefix('|').unwrap_or(row);
     let row = match row.strip_suffix('|') {
@@ -708,17 +739,17 @@ fn metadata(
 
 /// A line that starts with a label: `**Key:** rest`, `**Key**: rest` or `Key: rest`, after
 /// an optional list marker or quote mark.
-struct Label<'a> {
-    key: &'a str,
+pub(super) struct Label<'a> {
+    pub(super) key: &'a str,
     rest: &'a str,
     /// Written in bold.
-    bold: bool,
+    pub(super) bold: bool,
     /// After a list marker.
     bullet: bool,
 }
 
 /// The label `line` starts with, if any.
-fn line_label(line: &str) -> Option<Label<'_>> {
+pub(super) fn line_label(line: &str) -> Option<Label<'_>> {
     let mut lead = line.trim_start();
     let mut bullet = false;
     for marker in ["- ", "* ", "+ "] {

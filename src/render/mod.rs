@@ -4,6 +4,7 @@
 pub mod markdown;
 pub mod navigator;
 pub mod output;
+mod panels;
 mod reuse;
 mod sanitize;
 pub mod search;
@@ -225,6 +226,39 @@ fn render_page<'g>(
         })
         .collect();
     shown.insert(id);
+    // What the graph shows beside the body; the panels below leave out what these show.
+    let facts = panels::facts(graph, display, id, out_path);
+    let family = panels::family(graph, display, id, out_path);
+    let examples = if page.kind.is_technique() {
+        panels::procedure_examples(graph, display, id, out_path)
+    } else {
+        Vec::new()
+    };
+    let procedure = panels::procedure(graph, id, out_path);
+    let techniques = if page.kind == PageKind::Tactic {
+        panels::tactic_table(graph, display, id, out_path)
+    } else {
+        Vec::new()
+    };
+    shown.extend(graph.parent[id.0]);
+    if page.kind.is_technique() {
+        shown.extend(graph.tactics_of(id));
+    }
+    if family.is_some() {
+        let owner = graph.parent[id.0].unwrap_or(id);
+        shown.extend(graph.children[owner.0].iter().copied());
+    }
+    shown.extend(examples.iter().map(|e| e.case_id));
+    for step in &page.source.steps {
+        let (technique, tactic) = graph.step_pages(id, step);
+        shown.extend(technique.into_iter().chain(tactic));
+    }
+    if page.kind == PageKind::Tactic {
+        for (t, subs) in panels::tactic_groups(graph, display, id) {
+            shown.insert(t);
+            shown.extend(subs);
+        }
+    }
     let relations = relation_groups(graph, display, id, out_path, &mut shown);
     let backlinks = backlink_groups(graph, display, id, out_path, &shown);
     let parent = graph.parent[id.0].map(|p| LinkView::new(graph, out_path, p, None));
@@ -239,6 +273,7 @@ fn render_page<'g>(
             name: t.as_str().into(),
             title: t.as_str().into(),
             note: None,
+            summary: None,
             kind: PageKind::Note,
             children: Vec::new(),
         })
@@ -261,9 +296,22 @@ fn render_page<'g>(
     // The body, a page's largest string, is moved into the context rather than copied.
     let mut page_vars = to_value(&view)?;
     if let tera::Value::Object(vars) = &mut page_vars {
-        vars.insert("body".to_string(), tera::Value::String(body.html));
+        // A procedure's overview comes after the introduction, before the body's first
+        // section, so a reader meets the title and summary first.
+        let mut html = body.html;
+        let after = match html.find("<h2").filter(|_| !procedure.is_empty()) {
+            Some(at) => html.split_off(at),
+            None => String::new(),
+        };
+        vars.insert("body".to_string(), tera::Value::String(html));
+        vars.insert("body_after".to_string(), tera::Value::String(after));
     }
     insert_value(&mut ctx, "page", page_vars)?;
+    ctx.insert("facts", &facts);
+    ctx.insert("family", &family);
+    ctx.insert("examples", &examples);
+    ctx.insert("procedure", &procedure);
+    ctx.insert("techniques", &techniques);
     ctx.insert("relations", &relations);
     ctx.insert("backlinks", &backlinks);
     theme.render_into("page.html", &ctx, html)?;
@@ -512,6 +560,7 @@ fn home(graph: &Graph, root: &Path, theme: &Theme) -> Result<Vec<u8>> {
                 name: plural.into(),
                 title: plural.into(),
                 note: Some(n.to_string().into()),
+                summary: None,
                 kind: k,
                 children: Vec::new(),
             })
@@ -575,6 +624,11 @@ fn matrix(graph: &Graph, theme: &Theme, display: &DisplayOrder) -> Result<Vec<u8
         .collect();
     let mut ctx = base_context(theme, from);
     insert_value(&mut ctx, "columns", tera::Value::Array(markers))?;
+    let levels: Vec<&str> = crate::vocabulary::MATURITY_LEVELS
+        .iter()
+        .map(|(name, _)| *name)
+        .collect();
+    ctx.insert("maturity_levels", &levels);
     let page = theme.render("matrix.html", &ctx)?;
     let render_column = |index: usize| -> Result<String> {
         let tactic = tactics[index];
@@ -664,34 +718,17 @@ fn matrix_techniques<'g>(
     from: &str,
     tactic: PageId,
 ) -> Vec<LinkView<'g>> {
-    let mut top: BTreeMap<u32, (PageId, BTreeSet<PageId>)> = BTreeMap::new();
-    for r in graph.relations_of(tactic) {
-        if r.kind != RelationKind::TechniqueTactic || r.other != tactic {
-            continue;
-        }
-        let t = r.technique;
-        match graph.parent[t.0] {
-            Some(parent) => {
-                top.entry(display.rank(parent))
-                    .or_insert((parent, BTreeSet::new()))
-                    .1
-                    .insert(t);
-            }
-            None => {
-                top.entry(display.rank(t)).or_insert((t, BTreeSet::new()));
-            }
-        }
-    }
-    top.into_values()
+    panels::tactic_groups(graph, display, tactic)
+        .into_iter()
         .map(|(t, subs)| {
-            let mut view = LinkView::new(graph, from, t, None);
-            let mut subs: Vec<PageId> = subs.into_iter().collect();
-            subs.sort_by_key(|p| display.rank(*p));
-            view.children = subs
-                .into_iter()
-                .map(|s| LinkView::new(graph, from, s, None))
-                .collect();
-            view
+            // The matrix shows each technique's maturity where lists show use texts.
+            let view = |p: PageId| {
+                let maturity = graph.page(p).metadata(keys::MATURITY);
+                LinkView::new(graph, from, p, maturity)
+            };
+            let mut top = view(t);
+            top.children = subs.into_iter().map(view).collect();
+            top
         })
         .collect()
 }
@@ -741,6 +778,7 @@ fn list(
             };
             let mut row = LinkView::new(graph, from, p, None);
             row.note = detail;
+            row.summary = page.source.summary.as_deref();
             // A sub-technique's name alone ("Models") says little in a list of them all.
             if let Some(parent) = graph.parent[p.0].filter(|_| kind == PageKind::SubTechnique) {
                 row.name = format!("{}: {}", graph.page(parent).name, page.name).into();

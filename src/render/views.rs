@@ -16,6 +16,9 @@ pub struct LinkView<'g> {
     pub title: Cow<'g, str>,
     /// The relation's use text, or a short descriptor in lists.
     pub note: Option<Cow<'g, str>>,
+    /// The first sentence of the page's prose (in lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<&'g str>,
     pub kind: PageKind,
     /// Sub-entries (sub-techniques under their parent in the matrix).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -31,6 +34,7 @@ impl<'g> LinkView<'g> {
             name: Cow::Borrowed(&page.name),
             title: page.title(),
             note: note.map(Cow::Borrowed),
+            summary: None,
             kind: page.kind,
             children: Vec::new(),
         }

@@ -108,14 +108,14 @@ fn pages_show_relations_parents_and_backlinks() {
     let tmp = TempDir::new("site-rel");
     let site = build(&fixture("site-basic"), &tmp.path().join("out"));
     let technique = "techniques/poison/poison-training-data.html";
-    // The body lists tactic and mitigation; the panel adds only what the body lacks: the
-    // sub-technique. Backlinks leave out pages already shown.
-    let panel = site.links(technique, ".relations a");
+    // The body lists tactic and mitigation, and the sub-techniques table the sub-technique:
+    // the related panel has nothing left to add. Backlinks leave out pages already shown.
+    assert_eq!(site.links(technique, ".relations a"), vec![]);
     assert_eq!(
-        panel,
+        site.links(technique, ".family a"),
         vec![(
             "poison-training-data-label-flip.html".to_string(),
-            "AML.T0020.001: Label Flipping".to_string()
+            "Label Flipping".to_string()
         )]
     );
     let referenced = site.links(technique, ".backlinks a");
@@ -178,15 +178,23 @@ fn pages_show_relations_parents_and_backlinks() {
     ] {
         assert!(site.files.contains_key(file), "missing {file}");
     }
-    // Each technique in the matrix shows its ID under its name.
+    // Each technique in the matrix shows its ID and maturity under its name, and its
+    // sub-techniques fold under it.
     let matrix = site.links("matrix.html", ".matrix a");
     assert_eq!(
         matrix.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>(),
         [
             "Persistence",
-            "Poison Training Data AML.T0020",
+            "Poison Training Data AML.T0020 realized",
             "Label Flipping AML.T0020.001"
         ]
+    );
+    assert_eq!(
+        site.links("matrix.html", ".matrix details .subs a"),
+        vec![(
+            "techniques/poison/poison-training-data-label-flip.html".to_string(),
+            "Label Flipping AML.T0020.001".to_string()
+        )]
     );
     // The header reaches every list, sub-techniques and notes included.
     assert_eq!(

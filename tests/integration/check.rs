@@ -482,6 +482,7 @@ fn every_code_at_its_exact_position() {
             "malformed-link malformed-link.md:8:29",
             "reserved-path matrix.md:1:1",
             "missing-parent-page relations/absent-parent/sub-technique.md:2:1",
+            "step-tactic-mismatch relations/case-study.md:10:13",
             "asymmetric-relation relations/mitigation.md:10:3",
             "asymmetric-relation relations/technique.md:8:3",
             "table-pipe table-pipe.md:5:9",
@@ -603,6 +604,12 @@ fn every_code_at_its_exact_position() {
         Some("add `[[relations/technique]]` to the Techniques section of `relations/mitigation.md`"),
     );
     expect(
+        "step-tactic-mismatch relations/case-study.md:10:13",
+        "warning",
+        "this step's tactic `AML.TA0002: Other Tactic` is not a tactic of its technique `AML.T0012: Stepped Technique`",
+        Some("its technique lists `AML.TA0001: Sample Tactic`"),
+    );
+    expect(
         "table-pipe table-pipe.md:5:9",
         "warning",
         "unescaped `|` in a wiki link inside a table splits the cell",
@@ -635,6 +642,13 @@ fn relation_edges_and_the_generated_parent() {
         crate::support::relation_edges(&g),
         [
             (
+                "relations/stepped-technique.md".into(),
+                "relations/tactic.md".into(),
+                true,
+                true,
+                None
+            ),
+            (
                 "relations/other-technique.md".into(),
                 "relations/mitigation.md".into(),
                 false,
@@ -647,6 +661,14 @@ fn relation_edges_and_the_generated_parent() {
                 true,
                 false,
                 Some("a use that the mitigation never lists back".into())
+            ),
+            // The step's technique line lists the technique; its tactic line is no relation.
+            (
+                "relations/stepped-technique.md".into(),
+                "relations/case-study.md".into(),
+                true,
+                true,
+                None
             ),
         ]
     );

@@ -245,7 +245,11 @@ fn imports_the_real_atlas_release() {
         let wiki = text.matches("[[").count();
         let links = text
             .lines()
-            .filter(|l| l.starts_with("- [[") || l.starts_with("**Technique:** [["))
+            .filter(|l| {
+                l.starts_with("- [[")
+                    || l.starts_with("**Technique:** [[")
+                    || l.starts_with("**Tactic:** [[")
+            })
             .count();
         assert_eq!(wiki, links, "{rel}: a `[[` outside the relation lists");
     }
@@ -520,6 +524,132 @@ fn imported_release_checks_clean_and_builds_its_matrix_in_order() {
         ]
     );
     navigator_layers_follow_the_release(&data, &site);
+    graph_views_follow_the_release(&data, &site);
+}
+
+/// The texts of the elements `selector` picks in `path`, a space between text nodes and
+/// whitespace made single spaces.
+fn texts(site: &crate::site::Site, path: &str, selector: &str) -> Vec<String> {
+    let sel = scraper::Selector::parse(selector).expect("selector");
+    site.page(path)
+        .select(&sel)
+        .map(|e| e.text().collect::<Vec<_>>().join(" "))
+        .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+/// What the graph adds to the pages of an imported release, held to the YAML: a
+/// sub-technique's siblings, a case study's steps as procedure examples and with their
+/// tactics, a tactic's techniques.
+fn graph_views_follow_the_release(data: &serde_yaml::Value, site: &crate::site::Site) {
+    let matrix = &data["matrices"][0];
+    let techniques = matrix["techniques"].as_sequence().unwrap();
+    let name_of = |list: &str, id: &str| -> String {
+        matrix[list]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .find(|o| o["id"].as_str() == Some(id))
+            .and_then(|o| o["name"].as_str())
+            .unwrap_or_else(|| panic!("no {id} in {list}"))
+            .to_string()
+    };
+
+    // AML.T0011.000 lists its parent's sub-techniques, itself marked, each with maturity.
+    let sub = "frameworks/atlas/techniques/execution/user-execution/user-execution-unsafe-ai-artifacts.html";
+    let mut siblings: Vec<&serde_yaml::Value> = techniques
+        .iter()
+        .filter(|t| t["subtechnique-of"].as_str() == Some("AML.T0011"))
+        .collect();
+    siblings.sort_by_key(|t| t["id"].as_str().unwrap().to_string());
+    let expected: Vec<String> = siblings
+        .iter()
+        .map(|t| {
+            let id = t["id"].as_str().unwrap();
+            let mark = if id == "AML.T0011.000" {
+                " (this page)"
+            } else {
+                ""
+            };
+            format!(
+                "{id} {}{mark} {}",
+                t["name"].as_str().unwrap(),
+                t["maturity"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(texts(site, sub, ".family tbody tr"), expected);
+    assert_eq!(expected.len(), 4);
+
+    // AML.CS0031's step that used AML.T0011.000 is a procedure example on its page.
+    let study = data["case-studies"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"].as_str() == Some("AML.CS0031"))
+        .expect("AML.CS0031");
+    let steps = study["procedure"].as_sequence().unwrap();
+    let (n, step) = steps
+        .iter()
+        .enumerate()
+        .find(|(_, s)| s["technique"].as_str() == Some("AML.T0011.000"))
+        .expect("a step using AML.T0011.000");
+    let examples = texts(site, sub, ".examples-table tbody tr");
+    let example = examples
+        .iter()
+        .find(|row| row.starts_with("AML.CS0031 "))
+        .unwrap_or_else(|| panic!("no AML.CS0031 in {examples:?}"));
+    let description = step["description"]
+        .as_str()
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert_eq!(
+        example,
+        &format!(
+            "AML.CS0031 {} Step {}: {} · {} {description}",
+            study["name"].as_str().unwrap(),
+            n + 1,
+            name_of("techniques", "AML.T0011.000"),
+            name_of("tactics", step["tactic"].as_str().unwrap()),
+        )
+    );
+
+    // Every step of AML.CS0031 shows its tactic from the YAML.
+    let case = "frameworks/atlas/case-studies/malicious-models-on-hugging-face.html";
+    let shown = texts(site, case, ".steps tbody td:nth-child(2)");
+    let expected: Vec<String> = steps
+        .iter()
+        .map(|s| name_of("tactics", s["tactic"].as_str().unwrap()))
+        .collect();
+    assert_eq!(shown, expected);
+
+    // A tactic page's table holds as many techniques and sub-techniques as its matrix
+    // header and its facts count.
+    let tactic = "frameworks/atlas/tactics/execution.html";
+    let rows = texts(site, tactic, ".techniques-table tbody tr");
+    assert_eq!(rows.len(), 13, "{rows:?}");
+    assert_eq!(
+        texts(site, tactic, ".facts .fact")
+            .iter()
+            .find(|f| f.starts_with("Techniques "))
+            .map(String::as_str),
+        Some("Techniques 13")
+    );
+    // Lists show each page's first sentence.
+    let listed = texts(site, "list/techniques.html", "table.list tbody tr");
+    assert!(
+        listed.contains(&"AML.T0011 User Execution realized An adversary may rely upon specific actions by a user in order to gain execution.".to_string()),
+        "{listed:?}"
+    );
+    // In matrix order, sub-techniques under their parent, each with its first sentence.
+    assert!(
+        rows[0].starts_with("AML.T0011 User Execution realized "),
+        "{}",
+        rows[0]
+    );
+    assert!(rows[1].starts_with("AML.T0011.000 ↳ Unsafe AI Artifacts realized Adversaries may develop unsafe AI artifacts that when executed have a deleterious effect."), "{}", rows[1]);
 }
 
 /// The Navigator layers of an imported release, held to the YAML: one per case study and
