@@ -772,7 +772,7 @@ pub fn escape(s: &str) -> String {
 }
 
 /// Appends `s` escaped as [`escape`] does.
-fn push_escaped(out: &mut String, s: &str) {
+pub(crate) fn push_escaped(out: &mut String, s: &str) {
     push_replacing(out, s, |bytes, i| match bytes[i] {
         b'&' => Some("&amp;"),
         b'<' => Some("&lt;"),

@@ -305,13 +305,23 @@ fn render_page<'g>(
         };
         vars.insert("body".to_string(), tera::Value::String(html));
         vars.insert("body_after".to_string(), tera::Value::String(after));
+        let mut facts_html = String::new();
+        panels::html::facts(&mut facts_html, &facts);
+        let mut procedure_html = String::new();
+        panels::html::procedure(&mut procedure_html, &procedure);
+        let mut graph_html = String::new();
+        panels::html::tactic_table(&mut graph_html, &techniques);
+        panels::html::family(&mut graph_html, family.as_ref());
+        panels::html::examples(&mut graph_html, &examples);
+        for (key, value) in [
+            ("facts", facts_html),
+            ("procedure", procedure_html),
+            ("graph", graph_html),
+        ] {
+            vars.insert(key.to_string(), tera::Value::String(value));
+        }
     }
     insert_value(&mut ctx, "page", page_vars)?;
-    ctx.insert("facts", &facts);
-    ctx.insert("family", &family);
-    ctx.insert("examples", &examples);
-    ctx.insert("procedure", &procedure);
-    ctx.insert("techniques", &techniques);
     ctx.insert("relations", &relations);
     ctx.insert("backlinks", &backlinks);
     theme.render_into("page.html", &ctx, html)?;

@@ -6,23 +6,17 @@ use super::views::{DisplayOrder, LinkView};
 use crate::graph::{Graph, PageId, PageKind, RelationKind};
 use crate::syntax::{url_kind, UrlKind};
 use crate::vocabulary::{keys, maturity_hint};
-use serde::Serialize;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// One line of the facts panel: a label and a text, a web link or page links.
-#[derive(Serialize)]
 pub struct Fact<'g> {
     pub label: Cow<'g, str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<Cow<'g, str>>,
     /// Where the text links to (a web address from the page's metadata).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub href: Option<&'g str>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<LinkView<'g>>,
     /// A line saying what the value means (a maturity level's).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<&'static str>,
     /// Shown as code (an ID).
     pub code: bool,
@@ -189,7 +183,6 @@ fn metadata_value(value: &str) -> (Cow<'_, str>, Option<&str>) {
 }
 
 /// A technique in a family or tactic table.
-#[derive(Serialize)]
 pub struct TechniqueRow<'g> {
     pub link: LinkView<'g>,
     pub maturity: Option<&'g str>,
@@ -220,7 +213,6 @@ fn technique_row<'g>(
 
 /// A technique's family: a sub-technique's siblings (itself marked) under their parent, a
 /// parent's sub-techniques. `None` when there are none.
-#[derive(Serialize)]
 pub struct Family<'g> {
     pub parent: Option<LinkView<'g>>,
     pub rows: Vec<TechniqueRow<'g>>,
@@ -252,9 +244,7 @@ pub fn family<'g>(
 }
 
 /// How a case study's procedure used a technique: one step.
-#[derive(Serialize)]
 pub struct Example<'g> {
-    #[serde(skip)]
     pub case_id: PageId,
     pub case_study: LinkView<'g>,
     /// The step's number and name, linked to it on the case study's page.
@@ -321,7 +311,6 @@ fn step_href(graph: &Graph, from: &str, case: PageId, heading: Option<u32>) -> S
 }
 
 /// One step of a case study's procedure, as its table shows it.
-#[derive(Serialize)]
 pub struct StepRow<'g> {
     pub number: usize,
     pub name: &'g str,
@@ -405,4 +394,283 @@ pub fn tactic_groups(
             (t, subs)
         })
         .collect()
+}
+
+/// The panels above as HTML, written here rather than by the page template: evaluated by
+/// the template engine, they cost the build a quarter more time at 100k pages.
+pub mod html {
+    use super::{Example, Fact, Family, StepRow, TechniqueRow};
+    use crate::render::markdown::push_escaped;
+    use crate::render::views::LinkView;
+
+    fn text(out: &mut String, s: &str) {
+        push_escaped(out, s);
+    }
+
+    fn link(out: &mut String, href: &str, label: &str) {
+        out.push_str("<a href=\"");
+        push_escaped(out, href);
+        out.push_str("\">");
+        push_escaped(out, label);
+        out.push_str("</a>");
+    }
+
+    /// `<code>ID</code> Name`, linked.
+    fn id_link(out: &mut String, view: &LinkView) {
+        out.push_str("<a href=\"");
+        push_escaped(out, &view.href);
+        out.push_str("\">");
+        if let Some(id) = view.id {
+            out.push_str("<code>");
+            push_escaped(out, id);
+            out.push_str("</code> ");
+        }
+        push_escaped(out, &view.name);
+        out.push_str("</a>");
+    }
+
+    fn id_cell(out: &mut String, id: Option<&str>) {
+        out.push_str("<td class=\"id\">");
+        if let Some(id) = id {
+            out.push_str("<code>");
+            push_escaped(out, id);
+            out.push_str("</code>");
+        }
+        out.push_str("</td>");
+    }
+
+    fn maturity_cell(out: &mut String, level: Option<&str>) {
+        out.push_str("<td>");
+        if let Some(level) = level {
+            out.push_str("<span class=\"maturity maturity-");
+            push_escaped(out, &level.trim().to_lowercase());
+            out.push_str("\">");
+            push_escaped(out, level);
+            out.push_str("</span>");
+        }
+        out.push_str("</td>");
+    }
+
+    fn section_start(out: &mut String, class: &str, id: &str) {
+        out.push_str("<section class=\"graph-section ");
+        out.push_str(class);
+        out.push_str("\" aria-labelledby=\"");
+        out.push_str(id);
+        out.push_str("\">\n<h2 id=\"");
+        out.push_str(id);
+        out.push_str("\">");
+    }
+
+    fn table_start(out: &mut String, class: &str, headers: &[&str]) {
+        out.push_str("<div class=\"table-wrap\">\n<table class=\"list");
+        if !class.is_empty() {
+            out.push(' ');
+            out.push_str(class);
+        }
+        out.push_str("\">\n<thead><tr>");
+        for h in headers {
+            out.push_str("<th scope=\"col\">");
+            out.push_str(h);
+            out.push_str("</th>");
+        }
+        out.push_str("</tr></thead>\n<tbody>\n");
+    }
+
+    const TABLE_END: &str = "</tbody>\n</table>\n</div>\n</section>\n";
+
+    /// The "At a glance" panel's list of facts.
+    pub fn facts(out: &mut String, facts: &[Fact]) {
+        if facts.is_empty() {
+            return;
+        }
+        out.push_str("<dl class=\"facts\">\n");
+        for fact in facts {
+            out.push_str("<div class=\"fact\"><dt>");
+            text(out, &fact.label);
+            out.push_str("</dt><dd>");
+            let value = fact.text.as_deref().unwrap_or("");
+            if !fact.links.is_empty() {
+                for (i, l) in fact.links.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    link(out, &l.href, &l.title);
+                }
+            } else if let Some(href) = fact.href {
+                out.push_str("<a href=\"");
+                push_escaped(out, href);
+                out.push_str("\" rel=\"noopener noreferrer\">");
+                text(out, value);
+                out.push_str("</a>");
+            } else if fact.code {
+                out.push_str("<code>");
+                text(out, value);
+                out.push_str("</code>");
+            } else {
+                text(out, value);
+            }
+            if let Some(hint) = fact.hint {
+                out.push_str("<span class=\"hint\">");
+                text(out, hint);
+                out.push_str("</span>");
+            }
+            out.push_str("</dd></div>\n");
+        }
+        out.push_str("</dl>\n");
+    }
+
+    /// A case study's procedure at a glance.
+    pub fn procedure(out: &mut String, steps: &[StepRow]) {
+        if steps.is_empty() {
+            return;
+        }
+        section_start(out, "procedure", "procedure-glance");
+        out.push_str("Procedure at a glance</h2>\n");
+        table_start(
+            out,
+            "steps",
+            &["Step", "Tactic", "Technique", "What happened"],
+        );
+        for step in steps {
+            out.push_str("<tr><td class=\"step-name\">");
+            out.push_str(&step.number.to_string());
+            out.push('.');
+            if !step.name.is_empty() {
+                out.push(' ');
+                match &step.href {
+                    Some(href) => link(out, href, step.name),
+                    None => text(out, step.name),
+                }
+            }
+            out.push_str("</td><td>");
+            match &step.tactic {
+                Some(t) => link(out, &t.href, &t.name),
+                None => out.push_str("<span class=\"none\">—</span>"),
+            }
+            out.push_str("</td><td>");
+            match &step.technique {
+                Some(t) => id_link(out, t),
+                None => out.push_str("<span class=\"none\">—</span>"),
+            }
+            out.push_str("</td><td class=\"summary\">");
+            text(out, &step.text);
+            out.push_str("</td></tr>\n");
+        }
+        out.push_str(TABLE_END);
+    }
+
+    fn technique_row(out: &mut String, row: &TechniqueRow, nested: bool, count: bool) {
+        out.push_str(if nested {
+            "<tr class=\"sub-row\">"
+        } else {
+            "<tr class=\"technique-row\">"
+        });
+        id_cell(out, row.link.id);
+        out.push_str("<td>");
+        if nested {
+            out.push_str("<span class=\"nest\" aria-hidden=\"true\">↳ </span>");
+        }
+        link(out, &row.link.href, &row.link.name);
+        out.push_str("</td>");
+        maturity_cell(out, row.maturity);
+        out.push_str("<td class=\"summary\">");
+        text(out, row.summary.unwrap_or(""));
+        out.push_str("</td>");
+        if count {
+            out.push_str("<td class=\"num\">");
+            if !nested {
+                out.push_str(&row.subs.to_string());
+            }
+            out.push_str("</td>");
+        }
+        out.push_str("</tr>\n");
+    }
+
+    /// A tactic's techniques in matrix order.
+    pub fn tactic_table(out: &mut String, rows: &[TechniqueRow]) {
+        if rows.is_empty() {
+            return;
+        }
+        section_start(out, "tactic-techniques", "tactic-techniques");
+        out.push_str("Techniques in matrix order</h2>\n");
+        table_start(
+            out,
+            "techniques-table",
+            &["ID", "Name", "Maturity", "Description", "Subs"],
+        );
+        for row in rows {
+            technique_row(out, row, false, true);
+            for child in &row.children {
+                technique_row(out, child, true, true);
+            }
+        }
+        out.push_str(TABLE_END);
+    }
+
+    /// A technique's sub-techniques, or a sub-technique's siblings.
+    pub fn family(out: &mut String, family: Option<&Family>) {
+        let Some(family) = family else { return };
+        section_start(out, "family", "family");
+        match &family.parent {
+            Some(parent) => {
+                out.push_str("Sub-techniques of ");
+                link(out, &parent.href, &parent.title);
+            }
+            None => out.push_str("Sub-techniques"),
+        }
+        out.push_str("</h2>\n");
+        table_start(out, "", &["ID", "Name", "Maturity"]);
+        for row in &family.rows {
+            out.push_str(if row.current {
+                "<tr class=\"current\">"
+            } else {
+                "<tr>"
+            });
+            id_cell(out, row.link.id);
+            out.push_str("<td>");
+            if row.current {
+                out.push_str("<span aria-current=\"page\">");
+                text(out, &row.link.name);
+                out.push_str("</span> <span class=\"this-page\">(this page)</span>");
+            } else {
+                link(out, &row.link.href, &row.link.name);
+            }
+            out.push_str("</td>");
+            maturity_cell(out, row.maturity);
+            out.push_str("</tr>\n");
+        }
+        out.push_str(TABLE_END);
+    }
+
+    /// The procedure examples of a technique.
+    pub fn examples(out: &mut String, examples: &[Example]) {
+        if examples.is_empty() {
+            return;
+        }
+        section_start(out, "examples", "procedure-examples");
+        out.push_str("Procedure examples <small class=\"count-note\">(");
+        out.push_str(&examples.len().to_string());
+        out.push_str(")</small></h2>\n");
+        table_start(out, "examples-table", &["Case study", "How it was used"]);
+        for e in examples {
+            out.push_str("<tr><td class=\"case\">");
+            id_link(out, &e.case_study);
+            out.push_str("<span class=\"step-ref\">");
+            link(out, &e.step_href, &e.step);
+            if let Some(t) = &e.tactic {
+                out.push_str(" · ");
+                link(out, &t.href, &t.name);
+            }
+            out.push_str("</span>");
+            if let Some(via) = &e.via {
+                out.push_str("<span class=\"via\">through ");
+                link(out, &via.href, &via.title);
+                out.push_str("</span>");
+            }
+            out.push_str("</td><td class=\"summary\">");
+            text(out, e.text);
+            out.push_str("</td></tr>\n");
+        }
+        out.push_str(TABLE_END);
+    }
 }
