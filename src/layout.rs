@@ -29,6 +29,11 @@ pub const LAYERS: &str = "navigator";
 /// The Navigator layer of the whole knowledge base.
 pub const KNOWLEDGE_BASE_LAYER: &str = "navigator.json";
 
+/// Where a content folder's generated page goes: `folder/index.html`.
+pub fn folder_path(folder: &str) -> String {
+    format!("{folder}/index.html")
+}
+
 /// The output path of a page: its content path with `.html`.
 pub fn page_path(page: &Page) -> String {
     format!("{}.html", page.stem_path())

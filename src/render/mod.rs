@@ -20,7 +20,7 @@ use crate::timings::Timings;
 use crate::vocabulary::{group_order, keys};
 use rayon::prelude::*;
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
 pub use theme::Theme;
 use views::{DisplayOrder, Group, LinkView, PageView, TagView};
@@ -81,7 +81,9 @@ pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Resul
         })
         .collect();
     let display = DisplayOrder::new(graph);
-    let jobs: Vec<(String, Job)> = generated_jobs(graph, &display);
+    let mut jobs: Vec<(String, Job)> = generated_jobs(graph, &display);
+    let folder_plan = FolderPlan::new(graph, &pages, &taken, &generated);
+    jobs.extend(folder_plan.jobs(&display));
     let statics: Vec<(String, &[u8])> = theme
         .static_files
         .iter()
@@ -114,7 +116,15 @@ pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Resul
                 // One output buffer per worker, reused: a page's HTML (~14 KB) then costs
                 // no allocation once the buffer has grown to the largest page.
                 .map_init(Vec::new, |html, (id, path)| {
-                    let entry = render_page(graph, opts.root, &theme, &display, *id, path, html)?;
+                    let entry = render_page(
+                        graph,
+                        opts.root,
+                        &theme,
+                        (&display, &folder_plan),
+                        *id,
+                        path,
+                        html,
+                    )?;
                     crate::syntax::strip_controls(html);
                     staging.write(path, html)?;
                     Ok(entry)
@@ -123,7 +133,14 @@ pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Resul
         },
         || {
             jobs.par_iter().try_for_each(|(path, job)| {
-                let mut html = render_job(graph, opts.root, &theme, &display, path, job)?;
+                let mut html = render_job(
+                    graph,
+                    opts.root,
+                    &theme,
+                    (&display, &folder_plan),
+                    path,
+                    job,
+                )?;
                 crate::syntax::strip_controls(&mut html);
                 staging.write(path, &html)
             })
@@ -209,7 +226,7 @@ fn render_page<'g>(
     graph: &'g Graph,
     root: &Path,
     theme: &Theme,
-    display: &DisplayOrder,
+    (display, folders): (&DisplayOrder, &FolderPlan),
     id: PageId,
     out_path: &str,
     html: &mut Vec<u8>,
@@ -322,6 +339,10 @@ fn render_page<'g>(
         }
     }
     insert_value(&mut ctx, "page", page_vars)?;
+    ctx.insert(
+        "crumbs",
+        &folders.crumbs(&page.source.path, out_path, &page.name),
+    );
     ctx.insert("relations", &relations);
     ctx.insert("backlinks", &backlinks);
     theme.render_into("page.html", &ctx, html)?;
@@ -457,6 +478,12 @@ enum Job {
         pages: Vec<PageId>,
     },
     TagIndex(Vec<TagView>),
+    /// A content folder's page: its pages, and its subfolders with how many pages each holds.
+    Folder {
+        folder: String,
+        pages: Vec<PageId>,
+        subfolders: Vec<(String, usize)>,
+    },
 }
 
 /// Every generated page with its output path.
@@ -498,11 +525,16 @@ fn render_job(
     graph: &Graph,
     root: &Path,
     theme: &Theme,
-    display: &DisplayOrder,
+    (display, folders): (&DisplayOrder, &FolderPlan),
     path: &str,
     job: &Job,
 ) -> Result<Vec<u8>> {
     Ok(match job {
+        Job::Folder {
+            folder,
+            pages,
+            subfolders,
+        } => folder_page(graph, theme, folders, path, folder, pages, subfolders)?,
         Job::Home => home(graph, root, theme)?,
         Job::Matrix => matrix(graph, theme, display)?,
         Job::Layer(id) => navigator::page_layer(graph, *id),
@@ -550,6 +582,165 @@ fn render_job(
             theme.render("tags.html", &ctx)?.into_bytes()
         }
     })
+}
+
+/// Where each content folder's breadcrumb leads: to its generated folder page, or to the
+/// content page already at `folder/index.html`; a folder whose index path the build writes
+/// for something else (`tags/`) leads nowhere.
+struct FolderPlan {
+    /// Folder (as page paths spell it) → the output path its breadcrumb links to.
+    links: HashMap<String, String>,
+    /// Folder → its published pages, and each subfolder with the pages anywhere under it,
+    /// for the folders that get a page.
+    generated: BTreeMap<String, (Vec<PageId>, BTreeMap<String, usize>)>,
+}
+
+impl FolderPlan {
+    fn new(
+        graph: &Graph,
+        pages: &[(PageId, String)],
+        taken: &HashSet<String>,
+        generated: &layout::Generated,
+    ) -> FolderPlan {
+        // Folder → (its own pages, each subfolder with the pages under it).
+        let mut contents: BTreeMap<String, (Vec<PageId>, BTreeMap<String, usize>)> =
+            BTreeMap::new();
+        for (id, _) in pages {
+            let path = &graph.page(*id).source.path;
+            let Some((folder, _)) = path.rsplit_once('/') else {
+                continue;
+            };
+            contents.entry(folder.to_string()).or_default().0.push(*id);
+            let mut child = folder;
+            while let Some((parent, _)) = child.rsplit_once('/') {
+                *contents
+                    .entry(parent.to_string())
+                    .or_default()
+                    .1
+                    .entry(child.to_string())
+                    .or_default() += 1;
+                child = parent;
+            }
+        }
+        let mut links = HashMap::new();
+        let mut claimed: HashSet<String> = HashSet::new();
+        contents.retain(|folder, _| {
+            let out = layout::folder_path(folder);
+            let lower = out.to_lowercase();
+            if taken.contains(&lower) {
+                links.insert(folder.clone(), out);
+                return false;
+            }
+            // Two folders that differ only in case would share one file: the first keeps it.
+            let free = generated.owner(&out).is_none() && claimed.insert(lower);
+            if free {
+                links.insert(folder.clone(), out);
+            }
+            free
+        });
+        FolderPlan {
+            links,
+            generated: contents,
+        }
+    }
+
+    /// The folder pages to write.
+    fn jobs(&self, display: &DisplayOrder) -> Vec<(String, Job)> {
+        self.generated
+            .iter()
+            .map(|(folder, (pages, subfolders))| {
+                let mut pages = pages.clone();
+                pages.sort_by_key(|p| display.rank(*p));
+                let subfolders = subfolders.iter().map(|(s, n)| (s.clone(), *n)).collect();
+                (
+                    layout::folder_path(folder),
+                    Job::Folder {
+                        folder: folder.clone(),
+                        pages,
+                        subfolders,
+                    },
+                )
+            })
+            .collect()
+    }
+
+    /// The breadcrumb of the file at `path` (a page or `folder/index`), shown at `from`:
+    /// home, each folder (linked where it leads somewhere), then `name`.
+    fn crumbs(&self, path: &str, from: &str, name: &str) -> Vec<Crumb> {
+        let mut crumbs = vec![Crumb {
+            name: "Home".to_string(),
+            href: Some(url::relative(from, layout::HOME)),
+        }];
+        let mut end = 0;
+        let folders: Vec<&str> = path.split('/').collect();
+        for part in &folders[..folders.len().saturating_sub(1)] {
+            end += part.len();
+            let folder = &path[..end];
+            end += 1;
+            crumbs.push(Crumb {
+                name: part.to_string(),
+                href: self.links.get(folder).map(|out| url::relative(from, out)),
+            });
+        }
+        crumbs.push(Crumb {
+            name: name.to_string(),
+            href: None,
+        });
+        crumbs
+    }
+}
+
+#[derive(serde::Serialize)]
+struct Crumb {
+    name: String,
+    href: Option<String>,
+}
+
+/// A folder's page: its subfolders, then its pages as the lists show them.
+fn folder_page(
+    graph: &Graph,
+    theme: &Theme,
+    folders: &FolderPlan,
+    path: &str,
+    folder: &str,
+    pages: &[PageId],
+    subfolders: &[(String, usize)],
+) -> Result<Vec<u8>> {
+    let name = folder.rsplit('/').next().unwrap_or(folder);
+    let rows: Vec<LinkView> = pages
+        .iter()
+        .map(|&p| {
+            let page = graph.page(p);
+            let mut row = LinkView::new(graph, path, p, None);
+            row.note = Some(graph.vocabulary.kind(page.kind).label.as_str().into());
+            row.summary = page.source.summary.as_deref();
+            row
+        })
+        .collect();
+    let subs: Vec<LinkView> = subfolders
+        .iter()
+        .map(|(sub, count)| LinkView {
+            href: folders
+                .links
+                .get(sub)
+                .map(|out| url::relative(path, out))
+                .unwrap_or_default(),
+            id: None,
+            name: sub.rsplit('/').next().unwrap_or(sub).to_string().into(),
+            title: sub.as_str().into(),
+            note: Some(count.to_string().into()),
+            summary: None,
+            kind: PageKind::Note,
+            children: Vec::new(),
+        })
+        .collect();
+    let mut ctx = base_context(theme, path);
+    ctx.insert("title", name);
+    ctx.insert("folder", folder);
+    ctx.insert("crumbs", &folders.crumbs(folder, path, name));
+    ctx.insert("subfolders", &subs);
+    ctx.insert("rows", &rows);
+    Ok(theme.render("folder.html", &ctx)?.into_bytes())
 }
 
 fn home(graph: &Graph, root: &Path, theme: &Theme) -> Result<Vec<u8>> {

@@ -18,6 +18,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("list.html", include_str!("../../templates/list.html")),
     ("tags.html", include_str!("../../templates/tags.html")),
     ("404.html", include_str!("../../templates/404.html")),
+    ("folder.html", include_str!("../../templates/folder.html")),
+    (
+        "breadcrumb.html",
+        include_str!("../../templates/breadcrumb.html"),
+    ),
     (
         "redirect.html",
         include_str!("../../templates/redirect.html"),

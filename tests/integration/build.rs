@@ -564,3 +564,75 @@ fn real_vault_builds_and_broken_links_match_check() {
     expected.sort();
     assert_eq!(site.broken_links(), expected);
 }
+
+/// Each folder in a breadcrumb links to a page listing that folder: a generated one, or the
+/// folder's own `index.md`; a folder whose index the build writes for something else (the
+/// tags' index) stays unlinked, and nothing replaces the generated page.
+#[test]
+fn breadcrumbs_link_folder_pages() {
+    let tmp = TempDir::new("folders");
+    let site = build(&fixture("site-basic"), &tmp.path().join("out"));
+    let sub = "techniques/poison/poison-training-data-label-flip.html";
+    assert_eq!(
+        site.links(sub, ".breadcrumb a"),
+        [
+            ("../../index.html", "Home"),
+            ("../index.html", "techniques"),
+            ("index.html", "poison"),
+        ]
+        .map(|(h, t)| (h.to_string(), t.to_string()))
+    );
+    assert_eq!(
+        site.links("techniques/index.html", ".folder-list a"),
+        vec![("poison/index.html".to_string(), "poison/".to_string())]
+    );
+    let texts = |site: &Site, path: &str, selector: &str| -> Vec<String> {
+        let sel = scraper::Selector::parse(selector).unwrap();
+        site.page(path)
+            .select(&sel)
+            .map(|e| e.text().collect::<Vec<_>>().join(" "))
+            .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect()
+    };
+    assert_eq!(
+        texts(&site, "techniques/index.html", ".folder-list li"),
+        ["poison/ 2 pages"]
+    );
+    assert_eq!(
+        site.links("techniques/poison/index.html", "table.list a"),
+        [
+            ("poison-training-data.html", "Poison Training Data"),
+            ("poison-training-data-label-flip.html", "Label Flipping"),
+        ]
+        .map(|(h, t)| (h.to_string(), t.to_string()))
+    );
+    assert_eq!(
+        site.links("techniques/poison/index.html", ".breadcrumb a"),
+        [
+            ("../../index.html", "Home"),
+            ("../index.html", "techniques")
+        ]
+        .map(|(h, t)| (h.to_string(), t.to_string()))
+    );
+
+    let dir = TempDir::new("folder-index");
+    dir.write(
+        "kb/guides/index.md",
+        "# Guides\n\nThe team's own guide index.\n",
+    );
+    dir.write("kb/guides/first.md", "# First\n");
+    dir.write("kb/tags/about-tags.md", "# About tags\n");
+    let site = build(&dir.path().join("kb"), &dir.path().join("out"));
+    assert_eq!(
+        site.links("guides/first.html", ".breadcrumb a"),
+        [("../index.html", "Home"), ("index.html", "guides")]
+            .map(|(h, t)| (h.to_string(), t.to_string()))
+    );
+    assert!(site.files.contains_key("guides/index.html"));
+    assert_eq!(texts(&site, "guides/index.html", "h1"), ["Guides"]);
+    assert_eq!(
+        site.links("tags/about-tags.html", ".breadcrumb a"),
+        vec![("../index.html".to_string(), "Home".to_string())]
+    );
+    assert_eq!(texts(&site, "tags/index.html", "h1"), ["Tags"]);
+}

@@ -293,6 +293,8 @@ fn excluded_files_are_neither_pages_nor_targets() {
             "index.html",
             "matrix.html",
             "navigator.json",
+            // The folder page of `notes/`; the excluded `notes/drafts/` gets none.
+            "notes/index.html",
             "notes/overview.html",
         ]
     );
