@@ -136,7 +136,11 @@ impl Prose<'_> {
             technique: index(technique),
             tactic: tactic.map(index),
             heading: u32::try_from(h).ok(),
-            name: step_name(&heading.text).into(),
+            // The heading as shown: its links by their text, without the opening hashes.
+            name: {
+                let shown = self.plain(heading.offset..heading.end, |_| false);
+                step_name(shown.trim_start_matches('#').trim_end_matches('#').trim()).into()
+            },
             text: text.join(" ").into(),
         }
     }
@@ -375,6 +379,73 @@ mod tests {
         assert_eq!(step_name("step 12. Exfiltrate"), "Exfiltrate");
         assert_eq!(step_name("Stepping stones"), "Stepping stones");
         assert_eq!(step_name("Step 2:"), "Step 2:");
+    }
+
+    /// (name, tactic target, technique target, text) of each step of `text`'s page.
+    fn steps_of(text: &str) -> Vec<(String, Option<String>, String, String)> {
+        let vocabulary = Vocabulary::default();
+        let page = crate::load::parse_page("cs.md", text.to_string(), &vocabulary, &mut Vec::new());
+        let target = |i: u32| page.piece(page.links[i as usize].target).to_string();
+        page.steps
+            .iter()
+            .map(|s| {
+                (
+                    s.name.to_string(),
+                    s.tactic.map(target),
+                    target(s.technique),
+                    s.text.to_string(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn steps_are_read_from_headings_tables_and_lines() {
+        let headings = "---\ntitle: x\n---\n# Study\n\nFirst **sentence** here. Second one.\n\n## Procedure\n\n### Step 1: Embed [[m|Malware]]\n\n**Tactic:** [[staging]]\n\n**Technique:** [[embed|AML.T0018.002: Embed]]\n\nThe adversary used [[tool|a tool]] and [a site](https://x.example).\n\nMore `code`.\n\n### Step 2: Publish\n\n**Technique:** [[publish]]\n";
+        assert_eq!(
+            steps_of(headings),
+            [
+                (
+                    "Embed Malware".to_string(),
+                    Some("staging".to_string()),
+                    "embed".to_string(),
+                    "The adversary used a tool and a site. More code.".to_string()
+                ),
+                (
+                    "Publish".to_string(),
+                    None,
+                    "publish".to_string(),
+                    String::new()
+                ),
+            ]
+        );
+        let vocabulary = Vocabulary::default();
+        let page =
+            crate::load::parse_page("cs.md", headings.to_string(), &vocabulary, &mut Vec::new());
+        assert_eq!(page.summary.as_deref(), Some("First sentence here."));
+
+        let table = "# Study\n\n## Procedure\n\n| Step | Tactic | Technique | Description |\n|---|---|---|---|\n| Recon | [[recon]] | [[search]] | They searched. |\n";
+        assert_eq!(
+            steps_of(table),
+            [(
+                "Recon".to_string(),
+                Some("recon".to_string()),
+                "search".to_string(),
+                "They searched.".to_string()
+            )]
+        );
+
+        let lines =
+            "# Study\n\n## Procedure\n\n- **Technique:** [[search]] — they looked *everywhere*\n";
+        assert_eq!(
+            steps_of(lines),
+            [(
+                String::new(),
+                None,
+                "search".to_string(),
+                "they looked everywhere".to_string()
+            )]
+        );
     }
 
     #[test]
