@@ -58,7 +58,17 @@ impl Prose<'_> {
             if line_label(first_line).is_some_and(|l| l.bold) {
                 return None;
             }
-            let plain = self.plain(p.clone(), |_| false);
+            // A sentence longer than the summary is cut anyway: only the paragraph's first
+            // lines are read, up to a few times the summary's length.
+            let limit = p.start + 4 * SUMMARY_CHARS;
+            let end = match self.text.as_bytes().get(limit..p.end) {
+                Some(rest) => rest
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map_or(p.end, |i| limit + i),
+                None => p.end,
+            };
+            let plain = self.plain(p.start..end, |_| false);
             let sentence = first_sentence(&plain, SUMMARY_CHARS);
             (!sentence.is_empty()).then(|| sentence.into())
         })

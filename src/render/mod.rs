@@ -244,7 +244,17 @@ fn render_page<'g>(
         .collect();
     shown.insert(id);
     // What the graph shows beside the body; the panels below leave out what these show.
-    let facts = panels::facts(graph, display, id, out_path);
+    let tactics = if page.kind.is_technique() {
+        graph.tactics_of(id)
+    } else {
+        Vec::new()
+    };
+    let groups = if page.kind == PageKind::Tactic {
+        panels::tactic_groups(graph, display, id)
+    } else {
+        Vec::new()
+    };
+    let facts = panels::facts(graph, display, id, &tactics, out_path);
     let family = panels::family(graph, display, id, out_path);
     let examples = if page.kind.is_technique() {
         panels::procedure_examples(graph, display, id, out_path)
@@ -252,15 +262,9 @@ fn render_page<'g>(
         Vec::new()
     };
     let procedure = panels::procedure(graph, id, out_path);
-    let techniques = if page.kind == PageKind::Tactic {
-        panels::tactic_table(graph, display, id, out_path)
-    } else {
-        Vec::new()
-    };
+    let techniques = panels::tactic_table(graph, &groups, id, out_path);
     shown.extend(graph.parent[id.0]);
-    if page.kind.is_technique() {
-        shown.extend(graph.tactics_of(id));
-    }
+    shown.extend(tactics.iter().copied());
     if family.is_some() {
         let owner = graph.parent[id.0].unwrap_or(id);
         shown.extend(graph.children[owner.0].iter().copied());
@@ -270,11 +274,9 @@ fn render_page<'g>(
         let (technique, tactic) = graph.step_pages(id, step);
         shown.extend(technique.into_iter().chain(tactic));
     }
-    if page.kind == PageKind::Tactic {
-        for (t, subs) in panels::tactic_groups(graph, display, id) {
-            shown.insert(t);
-            shown.extend(subs);
-        }
+    for (t, subs) in &groups {
+        shown.insert(*t);
+        shown.extend(subs.iter().copied());
     }
     let relations = relation_groups(graph, display, id, out_path, &mut shown);
     let backlinks = backlink_groups(graph, display, id, out_path, &shown);

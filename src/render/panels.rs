@@ -47,11 +47,13 @@ impl<'g> Fact<'g> {
 }
 
 /// The facts panel of page `id`: its ID and kind, what the graph knows of it, then each of
-/// its metadata bullets. Empty for notes.
+/// its metadata bullets. Empty for notes. `tactics` are a technique's
+/// ([`Graph::tactics_of`]).
 pub fn facts<'g>(
     graph: &'g Graph,
     display: &DisplayOrder,
     id: PageId,
+    tactics: &[PageId],
     from: &str,
 ) -> Vec<Fact<'g>> {
     let page = graph.page(id);
@@ -94,11 +96,10 @@ pub fn facts<'g>(
             if let Some(parent) = graph.parent[id.0] {
                 facts.push(Fact::links("Parent technique", links_to(vec![parent])));
             }
-            let tactics = graph.tactics_of(id);
             if !tactics.is_empty() {
                 facts.push(Fact::links(
                     vocabulary.kind(PageKind::Tactic).plural.as_str(),
-                    links_to(tactics),
+                    links_to(tactics.to_vec()),
                 ));
             }
         }
@@ -343,20 +344,21 @@ pub fn procedure<'g>(graph: &'g Graph, id: PageId, from: &str) -> Vec<StepRow<'g
         .collect()
 }
 
-/// A tactic's techniques in matrix order, each with its sub-techniques in this tactic.
+/// A tactic's techniques in matrix order (its [`tactic_groups`]), each with its
+/// sub-techniques in this tactic.
 pub fn tactic_table<'g>(
     graph: &'g Graph,
-    display: &DisplayOrder,
+    groups: &[(PageId, Vec<PageId>)],
     tactic: PageId,
     from: &str,
 ) -> Vec<TechniqueRow<'g>> {
-    tactic_groups(graph, display, tactic)
-        .into_iter()
+    groups
+        .iter()
         .map(|(t, subs)| {
-            let mut row = technique_row(graph, from, t, tactic);
+            let mut row = technique_row(graph, from, *t, tactic);
             row.children = subs
-                .into_iter()
-                .map(|s| technique_row(graph, from, s, tactic))
+                .iter()
+                .map(|s| technique_row(graph, from, *s, tactic))
                 .collect();
             row
         })
