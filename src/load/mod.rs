@@ -137,6 +137,12 @@ impl Piece {
         })
     }
 
+    /// The piece's text, from a page's `text` or its `link_text`.
+    fn text_in<'t>(self, text: &'t str, link_text: &'t str) -> &'t str {
+        let from = if self.in_link_text { link_text } else { text };
+        from.get(self.range()).unwrap_or("")
+    }
+
     /// `part` as a piece of `text` if it lies inside it, else copied to the end of
     /// `link_text`.
     pub(crate) fn of(text: &str, part: &str, link_text: &mut String) -> Piece {
@@ -248,12 +254,7 @@ pub struct ParsedPage {
 impl ParsedPage {
     /// The text of one of this page's link pieces.
     pub fn piece(&self, piece: Piece) -> &str {
-        let from = if piece.in_link_text {
-            &self.link_text
-        } else {
-            &self.text
-        };
-        from.get(piece.range()).unwrap_or("")
+        piece.text_in(&self.text, &self.link_text)
     }
 
     /// Moves every link piece into `link_text`, then drops the text and its line index.

@@ -126,12 +126,9 @@ impl Prose<'_> {
             .get(h + 1)
             .map_or(self.text.len(), |n| n.offset);
         let extent = heading.end..end;
-        let tactic = self.links.iter().position(|l| {
-            let start = l.range().start;
-            extent.contains(&start)
-                && self
-                    .label_at(start)
-                    .is_some_and(|k| vocabulary.is_step_tactic_key(k))
+        let tactic = self.link_in(extent.clone(), |start| {
+            self.label_at(start)
+                .is_some_and(|k| vocabulary.is_step_tactic_key(k))
         });
         let step_line =
             |key: &str| vocabulary.is_step_key(key) || vocabulary.is_step_tactic_key(key);
@@ -164,7 +161,7 @@ impl Prose<'_> {
             .map(|c| c.trim().trim_matches('*').trim())
             .collect();
         let row = self.lines.line_bounds(self.text, at);
-        let cells: Vec<Range<usize>> = table_cells(&self.text[row])
+        let cells: Vec<Range<usize>> = table_cells(&self.text[row.clone()])
             .map(|cell| {
                 let start = cell.as_ptr() as usize - self.text.as_ptr() as usize;
                 start..start + cell.len()
@@ -173,12 +170,8 @@ impl Prose<'_> {
         let column_of = |offset: usize| cells.iter().position(|c| c.contains(&offset));
         let named =
             |column: usize, test: &dyn Fn(&str) -> bool| names.get(column).is_some_and(|n| test(n));
-        let tactic = self.links.iter().position(|l| {
-            let start = l.range().start;
-            let in_row = cells.first().is_some_and(|c| start >= c.start)
-                && cells.last().is_some_and(|c| start < c.end);
-            in_row
-                && column_of(start).is_some_and(|c| named(c, &|n| vocabulary.is_step_tactic_key(n)))
+        let tactic = self.link_in(row.clone(), |start| {
+            column_of(start).is_some_and(|c| named(c, &|n| vocabulary.is_step_tactic_key(n)))
         });
         let is_step_name = |n: &str| n.eq_ignore_ascii_case(headings::STEP);
         let mut name = String::new();
@@ -203,6 +196,18 @@ impl Prose<'_> {
         }
     }
 
+    /// The index of the first link that starts in `range` and whose start `test` accepts.
+    fn link_in(&self, range: Range<usize>, test: impl Fn(usize) -> bool) -> Option<usize> {
+        let first = self
+            .links
+            .partition_point(|l| l.range().start < range.start);
+        self.links[first..]
+            .iter()
+            .take_while(|l| l.range().start < range.end)
+            .position(|l| test(l.range().start))
+            .map(|i| first + i)
+    }
+
     /// The key of the label on the line of byte `at`, if the label ends before `at`.
     fn label_at(&self, at: usize) -> Option<&str> {
         let bounds = self.lines.line_bounds(self.text, at);
@@ -214,12 +219,7 @@ impl Prose<'_> {
     }
 
     fn piece(&self, piece: Piece) -> &str {
-        let from = if piece.in_link_text {
-            self.link_text
-        } else {
-            self.text
-        };
-        from.get(piece.range()).unwrap_or("")
+        piece.text_in(self.text, self.link_text)
     }
 
     /// The plain text of `range`: each link as the text it shows, emphasis and code marks

@@ -244,39 +244,33 @@ fn render_page<'g>(
         .collect();
     shown.insert(id);
     // What the graph shows beside the body; the panels below leave out what these show.
-    let tactics = if page.kind.is_technique() {
-        graph.tactics_of(id)
+    let (tactics, examples) = if page.kind.is_technique() {
+        (
+            graph.tactics_of(id),
+            panels::procedure_examples(graph, display, id, out_path),
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let techniques = if page.kind == PageKind::Tactic {
+        panels::tactic_table(graph, display, id, out_path)
     } else {
         Vec::new()
     };
-    let groups = if page.kind == PageKind::Tactic {
-        panels::tactic_groups(graph, display, id)
-    } else {
-        Vec::new()
-    };
-    let facts = panels::facts(graph, display, id, &tactics, out_path);
+    let facts = panels::facts(graph, display, id, (&tactics, &examples), out_path);
     let family = panels::family(graph, display, id, out_path);
-    let examples = if page.kind.is_technique() {
-        panels::procedure_examples(graph, display, id, out_path)
-    } else {
-        Vec::new()
-    };
     let procedure = panels::procedure(graph, id, out_path);
-    let techniques = panels::tactic_table(graph, &groups, id, out_path);
     shown.extend(graph.parent[id.0]);
     shown.extend(tactics.iter().copied());
-    if family.is_some() {
-        let owner = graph.parent[id.0].unwrap_or(id);
-        shown.extend(graph.children[owner.0].iter().copied());
-    }
     shown.extend(examples.iter().map(|e| e.case_id));
+    let rows = family.iter().flat_map(|f| &f.rows).chain(&techniques);
+    for row in rows {
+        shown.insert(row.page);
+        shown.extend(row.children.iter().map(|c| c.page));
+    }
     for step in &page.source.steps {
         let (technique, tactic) = graph.step_pages(id, step);
         shown.extend(technique.into_iter().chain(tactic));
-    }
-    for (t, subs) in &groups {
-        shown.insert(*t);
-        shown.extend(subs.iter().copied());
     }
     let relations = relation_groups(graph, display, id, out_path, &mut shown);
     let backlinks = backlink_groups(graph, display, id, out_path, &shown);
@@ -722,6 +716,7 @@ fn folder_page(
     let subs: Vec<LinkView> = subfolders
         .iter()
         .map(|(sub, count)| LinkView {
+            // Empty for a folder that leads nowhere: the template shows its name unlinked.
             href: folders
                 .links
                 .get(sub)

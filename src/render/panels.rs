@@ -3,9 +3,9 @@
 
 use super::url;
 use super::views::{DisplayOrder, LinkView};
-use crate::graph::{Graph, PageId, PageKind, RelationKind};
+use crate::graph::{Anchor, Graph, PageId, PageKind, RelationKind};
 use crate::syntax::{url_kind, UrlKind};
-use crate::vocabulary::{keys, maturity_hint};
+use crate::vocabulary::{headings, keys, maturity_hint};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
@@ -47,13 +47,13 @@ impl<'g> Fact<'g> {
 }
 
 /// The facts panel of page `id`: its ID and kind, what the graph knows of it, then each of
-/// its metadata bullets. Empty for notes. `tactics` are a technique's
-/// ([`Graph::tactics_of`]).
+/// its metadata bullets. Empty for notes. A technique's `tactics` ([`Graph::tactics_of`])
+/// and procedure `examples` come from its other panels.
 pub fn facts<'g>(
     graph: &'g Graph,
     display: &DisplayOrder,
     id: PageId,
-    tactics: &[PageId],
+    (tactics, examples): (&[PageId], &[Example]),
     from: &str,
 ) -> Vec<Fact<'g>> {
     let page = graph.page(id);
@@ -71,17 +71,15 @@ pub fn facts<'g>(
         "Kind",
         vocabulary.kind(page.kind).label.as_str(),
     ));
-    let count = |kind: RelationKind| {
+    // The pages related to this one by `kind` (the graph holds each relation once).
+    let related = |kind: RelationKind| {
         let technique_side = page.kind.is_technique();
-        let mut others: Vec<PageId> = graph
+        graph
             .relations_of(id)
-            .filter(|r| r.kind == kind && (r.technique == id) == technique_side)
-            .map(|r| if technique_side { r.other } else { r.technique })
-            .collect();
-        others.sort_unstable();
-        others.dedup();
-        others.len()
+            .filter(move |r| r.kind == kind && (r.technique == id) == technique_side)
+            .map(move |r| if technique_side { r.other } else { r.technique })
     };
+    let count = |kind: RelationKind| related(kind).count();
     let links_to = |pages: Vec<PageId>| -> Vec<LinkView<'g>> {
         let mut pages = pages;
         pages.sort_by_key(|p| display.rank(*p));
@@ -139,14 +137,8 @@ pub fn facts<'g>(
             count(RelationKind::TechniqueMitigation).to_string(),
         ));
         // Case studies that list the technique, or use it (or a sub-technique) in a step.
-        let mut cases: Vec<PageId> = graph
-            .relations_of(id)
-            .filter(|r| r.kind == RelationKind::TechniqueCaseStudy && r.technique == id)
-            .map(|r| r.other)
-            .collect();
-        for &t in std::iter::once(&id).chain(&graph.children[id.0]) {
-            cases.extend(graph.steps_using(t).iter().map(|&(c, _)| c));
-        }
+        let mut cases: Vec<PageId> = related(RelationKind::TechniqueCaseStudy).collect();
+        cases.extend(examples.iter().map(|e| e.case_id));
         cases.sort_unstable();
         cases.dedup();
         facts.push(Fact::text(
@@ -185,6 +177,7 @@ fn metadata_value(value: &str) -> (Cow<'_, str>, Option<&str>) {
 
 /// A technique in a family or tactic table.
 pub struct TechniqueRow<'g> {
+    pub page: PageId,
     pub link: LinkView<'g>,
     pub maturity: Option<&'g str>,
     pub summary: Option<&'g str>,
@@ -203,6 +196,7 @@ fn technique_row<'g>(
 ) -> TechniqueRow<'g> {
     let page = graph.page(id);
     TechniqueRow {
+        page: id,
         link: LinkView::new(graph, from, id, None),
         maturity: page.metadata(keys::MATURITY),
         summary: page.source.summary.as_deref(),
@@ -298,16 +292,17 @@ pub fn procedure_examples<'g>(
 }
 
 fn step_label(n: u32, name: &str) -> String {
+    let step = headings::STEP;
     if name.is_empty() {
-        format!("Step {}", n + 1)
+        format!("{step} {}", n + 1)
     } else {
-        format!("Step {}: {name}", n + 1)
+        format!("{step} {}: {name}", n + 1)
     }
 }
 
 /// The step's heading on its page, or the page.
 fn step_href(graph: &Graph, from: &str, case: PageId, heading: Option<u32>) -> String {
-    let anchor = heading.map(crate::graph::Anchor::Heading);
+    let anchor = heading.map(Anchor::Heading);
     url::href(graph, from, case, anchor.as_ref())
 }
 
@@ -335,7 +330,7 @@ pub fn procedure<'g>(graph: &'g Graph, id: PageId, from: &str) -> Vec<StepRow<'g
                 name: &step.name,
                 href: step
                     .heading
-                    .map(|h| format!("#{}", page.source.headings[h as usize].slug)),
+                    .map(|h| format!("#{}", url::fragment(graph, id, &Anchor::Heading(h)))),
                 tactic: tactic.map(|t| LinkView::new(graph, from, t, None)),
                 technique: technique.map(|t| LinkView::new(graph, from, t, None)),
                 text: crate::load::first_sentence(&step.text, 200),
@@ -344,21 +339,20 @@ pub fn procedure<'g>(graph: &'g Graph, id: PageId, from: &str) -> Vec<StepRow<'g
         .collect()
 }
 
-/// A tactic's techniques in matrix order (its [`tactic_groups`]), each with its
-/// sub-techniques in this tactic.
+/// A tactic's techniques in matrix order, each with its sub-techniques in this tactic.
 pub fn tactic_table<'g>(
     graph: &'g Graph,
-    groups: &[(PageId, Vec<PageId>)],
+    display: &DisplayOrder,
     tactic: PageId,
     from: &str,
 ) -> Vec<TechniqueRow<'g>> {
-    groups
-        .iter()
+    tactic_groups(graph, display, tactic)
+        .into_iter()
         .map(|(t, subs)| {
-            let mut row = technique_row(graph, from, *t, tactic);
+            let mut row = technique_row(graph, from, t, tactic);
             row.children = subs
-                .iter()
-                .map(|s| technique_row(graph, from, *s, tactic))
+                .into_iter()
+                .map(|s| technique_row(graph, from, s, tactic))
                 .collect();
             row
         })
@@ -392,14 +386,13 @@ pub fn tactic_groups(
     top.into_values()
         .map(|(t, mut subs)| {
             subs.sort_by_key(|p| display.rank(*p));
-            subs.dedup();
             (t, subs)
         })
         .collect()
 }
 
-/// The panels above as HTML, written here rather than by the page template: evaluated by
-/// the template engine, they cost the build a quarter more time at 100k pages.
+/// The panels above as HTML, written here rather than by the page template: the template
+/// engine took 14% more CPU to render pages with the same HTML (BENCHMARKS.md).
 pub mod html {
     use super::{Example, Fact, Family, StepRow, TechniqueRow};
     use crate::render::markdown::push_escaped;
@@ -561,7 +554,7 @@ pub mod html {
         out.push_str(TABLE_END);
     }
 
-    fn technique_row(out: &mut String, row: &TechniqueRow, nested: bool, count: bool) {
+    fn technique_row(out: &mut String, row: &TechniqueRow, nested: bool) {
         out.push_str(if nested {
             "<tr class=\"sub-row\">"
         } else {
@@ -578,13 +571,11 @@ pub mod html {
         out.push_str("<td class=\"summary\">");
         text(out, row.summary.unwrap_or(""));
         out.push_str("</td>");
-        if count {
-            out.push_str("<td class=\"num\">");
-            if !nested {
-                out.push_str(&row.subs.to_string());
-            }
-            out.push_str("</td>");
+        out.push_str("<td class=\"num\">");
+        if !nested {
+            out.push_str(&row.subs.to_string());
         }
+        out.push_str("</td>");
         out.push_str("</tr>\n");
     }
 
@@ -601,9 +592,9 @@ pub mod html {
             &["ID", "Name", "Maturity", "Description", "Subs"],
         );
         for row in rows {
-            technique_row(out, row, false, true);
+            technique_row(out, row, false);
             for child in &row.children {
-                technique_row(out, child, true, true);
+                technique_row(out, child, true);
             }
         }
         out.push_str(TABLE_END);

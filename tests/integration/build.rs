@@ -586,16 +586,8 @@ fn breadcrumbs_link_folder_pages() {
         site.links("techniques/index.html", ".folder-list a"),
         vec![("poison/index.html".to_string(), "poison/".to_string())]
     );
-    let texts = |site: &Site, path: &str, selector: &str| -> Vec<String> {
-        let sel = scraper::Selector::parse(selector).unwrap();
-        site.page(path)
-            .select(&sel)
-            .map(|e| e.text().collect::<Vec<_>>().join(" "))
-            .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
-            .collect()
-    };
     assert_eq!(
-        texts(&site, "techniques/index.html", ".folder-list li"),
+        site.texts("techniques/index.html", ".folder-list li"),
         ["poison/ 2 pages"]
     );
     assert_eq!(
@@ -622,6 +614,9 @@ fn breadcrumbs_link_folder_pages() {
     );
     dir.write("kb/guides/first.md", "# First\n");
     dir.write("kb/tags/about-tags.md", "# About tags\n");
+    // Folders that differ only in case would share one page: the first keeps it.
+    dir.write("kb/team/Notes/x.md", "# X\n");
+    dir.write("kb/team/notes/y.md", "# Y\n");
     let site = build(&dir.path().join("kb"), &dir.path().join("out"));
     assert_eq!(
         site.links("guides/first.html", ".breadcrumb a"),
@@ -629,10 +624,18 @@ fn breadcrumbs_link_folder_pages() {
             .map(|(h, t)| (h.to_string(), t.to_string()))
     );
     assert!(site.files.contains_key("guides/index.html"));
-    assert_eq!(texts(&site, "guides/index.html", "h1"), ["Guides"]);
+    assert_eq!(site.texts("guides/index.html", "h1"), ["Guides"]);
     assert_eq!(
         site.links("tags/about-tags.html", ".breadcrumb a"),
         vec![("../index.html".to_string(), "Home".to_string())]
     );
-    assert_eq!(texts(&site, "tags/index.html", "h1"), ["Tags"]);
+    assert_eq!(site.texts("tags/index.html", "h1"), ["Tags"]);
+    assert_eq!(
+        site.texts("team/index.html", ".folder-list li"),
+        ["Notes/ 1 page", "notes/ 1 page"]
+    );
+    assert_eq!(
+        site.links("team/index.html", ".folder-list a"),
+        vec![("Notes/index.html".to_string(), "Notes/".to_string())]
+    );
 }

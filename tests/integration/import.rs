@@ -527,17 +527,6 @@ fn imported_release_checks_clean_and_builds_its_matrix_in_order() {
     graph_views_follow_the_release(&data, &site);
 }
 
-/// The texts of the elements `selector` picks in `path`, a space between text nodes and
-/// whitespace made single spaces.
-fn texts(site: &crate::site::Site, path: &str, selector: &str) -> Vec<String> {
-    let sel = scraper::Selector::parse(selector).expect("selector");
-    site.page(path)
-        .select(&sel)
-        .map(|e| e.text().collect::<Vec<_>>().join(" "))
-        .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
-        .collect()
-}
-
 /// What the graph adds to the pages of an imported release, held to the YAML: a
 /// sub-technique's siblings, a case study's steps as procedure examples and with their
 /// tactics, a tactic's techniques.
@@ -578,7 +567,7 @@ fn graph_views_follow_the_release(data: &serde_yaml::Value, site: &crate::site::
             )
         })
         .collect();
-    assert_eq!(texts(site, sub, ".family tbody tr"), expected);
+    assert_eq!(site.texts(sub, ".family tbody tr"), expected);
     assert_eq!(expected.len(), 4);
 
     // AML.CS0031's step that used AML.T0011.000 is a procedure example on its page.
@@ -594,7 +583,7 @@ fn graph_views_follow_the_release(data: &serde_yaml::Value, site: &crate::site::
         .enumerate()
         .find(|(_, s)| s["technique"].as_str() == Some("AML.T0011.000"))
         .expect("a step using AML.T0011.000");
-    let examples = texts(site, sub, ".examples-table tbody tr");
+    let examples = site.texts(sub, ".examples-table tbody tr");
     let example = examples
         .iter()
         .find(|row| row.starts_with("AML.CS0031 "))
@@ -618,7 +607,7 @@ fn graph_views_follow_the_release(data: &serde_yaml::Value, site: &crate::site::
 
     // Every step of AML.CS0031 shows its tactic from the YAML.
     let case = "frameworks/atlas/case-studies/malicious-models-on-hugging-face.html";
-    let shown = texts(site, case, ".steps tbody td:nth-child(2)");
+    let shown = site.texts(case, ".steps tbody td:nth-child(2)");
     let expected: Vec<String> = steps
         .iter()
         .map(|s| name_of("tactics", s["tactic"].as_str().unwrap()))
@@ -628,17 +617,17 @@ fn graph_views_follow_the_release(data: &serde_yaml::Value, site: &crate::site::
     // A tactic page's table holds as many techniques and sub-techniques as its matrix
     // header and its facts count.
     let tactic = "frameworks/atlas/tactics/execution.html";
-    let rows = texts(site, tactic, ".techniques-table tbody tr");
+    let rows = site.texts(tactic, ".techniques-table tbody tr");
     assert_eq!(rows.len(), 13, "{rows:?}");
     assert_eq!(
-        texts(site, tactic, ".facts .fact")
+        site.texts(tactic, ".facts .fact")
             .iter()
             .find(|f| f.starts_with("Techniques "))
             .map(String::as_str),
         Some("Techniques 13")
     );
     // Lists show each page's first sentence.
-    let listed = texts(site, "list/techniques.html", "table.list tbody tr");
+    let listed = site.texts("list/techniques.html", "table.list tbody tr");
     assert!(
         listed.contains(&"AML.T0011 User Execution realized An adversary may rely upon specific actions by a user in order to gain execution.".to_string()),
         "{listed:?}"

@@ -42,6 +42,17 @@ impl Site {
             .collect()
     }
 
+    /// The text of each element `selector` picks in `path`: a space between its text nodes,
+    /// whitespace made single spaces.
+    pub fn texts(&self, path: &str, selector: &str) -> Vec<String> {
+        let sel = Selector::parse(selector).expect("selector");
+        self.page(path)
+            .select(&sel)
+            .map(|e| e.text().collect::<Vec<_>>().join(" "))
+            .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect()
+    }
+
     /// Every internal link that misses a file or an id: `(page, url, why)`.
     pub fn dead_links(&self) -> Vec<(String, String, &'static str)> {
         let urls = Selector::parse("a[href], link[href], script[src], img[src], meta[http-equiv]")
