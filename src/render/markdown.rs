@@ -4,7 +4,7 @@
 //! placeholder that pulldown-cmark passes through as text, then replaced by its HTML. Markdown
 //! links are matched to their resolved `RawLink` by source offset.
 
-use super::url;
+use super::{obsidian, url};
 use crate::graph::{Graph, PageId, Resolution};
 use crate::graph::{LinkSyntax, ParsedPage, RawLink};
 use crate::syntax::{markdown_options, url_kind, UrlKind, WikiMasks};
@@ -227,6 +227,12 @@ pub fn render_body(graph: &Graph, id: PageId, text: &str, out_path: &str) -> Ren
                 other => events.push(other),
             }
         }
+    }
+    if obsidian::may_hold_callout(text) {
+        events = obsidian::callouts(events);
+    }
+    if obsidian::may_hold_highlight(text) {
+        events = obsidian::highlights(events);
     }
     let mut html = String::with_capacity(text.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());

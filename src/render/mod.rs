@@ -3,6 +3,7 @@
 
 pub mod markdown;
 pub mod navigator;
+mod obsidian;
 pub mod output;
 mod panels;
 mod reuse;

@@ -191,7 +191,8 @@ const TAG_ATTRIBUTES: &[(&str, &[&str])] = &[
     ("th", &["style", "colspan", "rowspan"]),
     ("td", &["style", "colspan", "rowspan"]),
     ("input", &["type", "checked", "disabled"]),
-    ("details", &["open"]),
+    ("details", &["open", "class"]),
+    ("summary", &["class"]),
 ];
 
 /// The values that may stay: URLs the one classifier allows, and the column alignment

@@ -6,7 +6,7 @@ use crate::support::{
 };
 use std::fs;
 
-fn build(root: &std::path::Path, out: &std::path::Path) -> Site {
+pub fn build(root: &std::path::Path, out: &std::path::Path) -> Site {
     let run = atlas_kb(&[
         "build",
         "--root",

@@ -8,6 +8,7 @@ mod build;
 mod check;
 mod formats;
 mod import;
+mod obsidian;
 mod safety;
 mod settings;
 mod site;
