@@ -115,6 +115,8 @@ pub const RESERVED_IDS: &[&str] = &[
     "main",
     "search-input",
     "search-results",
+    "panel-toc",
+    "panel-facts",
     "panel-related",
     "panel-backlinks",
     "panel-tags",

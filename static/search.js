@@ -375,10 +375,56 @@
     });
   }
 
+  // The contents mark the section being read: the last heading above the top of the
+  // window, checked once a frame while scrolling.
+  function initToc() {
+    var links = document.querySelectorAll(".toc-list a[href^='#']");
+    if (!links.length) return;
+    var targets = [];
+    var seen = {};
+    for (var i = 0; i < links.length; i++) {
+      var id = decodeURIComponent(links[i].getAttribute("href").slice(1));
+      if (seen[id]) continue;
+      var el = document.getElementById(id);
+      if (el) { seen[id] = true; targets.push({ id: id, el: el }); }
+    }
+    var current = null;
+    var pending = false;
+    function mark() {
+      pending = false;
+      var found = null;
+      for (var i = 0; i < targets.length; i++) {
+        if (targets[i].el.getBoundingClientRect().top <= 96) found = targets[i].id;
+        else break;
+      }
+      if (found === current) return;
+      current = found;
+      for (var j = 0; j < links.length; j++) {
+        var here = decodeURIComponent(links[j].getAttribute("href").slice(1)) === found;
+        if (here) links[j].setAttribute("aria-current", "location");
+        else links[j].removeAttribute("aria-current");
+        if (here) keepInView(links[j]);
+      }
+    }
+    // A long contents scrolls inside the aside: keep the marked entry in its view.
+    function keepInView(link) {
+      var box = link.closest(".page-aside");
+      if (!box || box.scrollHeight <= box.clientHeight) return;
+      var top = link.getBoundingClientRect().top - box.getBoundingClientRect().top;
+      if (top < 0 || top > box.clientHeight - link.offsetHeight) {
+        box.scrollTop += top - box.clientHeight / 3;
+      }
+    }
+    window.addEventListener("scroll", function () {
+      if (!pending) { pending = true; window.requestAnimationFrame(mark); }
+    }, { passive: true });
+    mark();
+  }
+
   // Exposed for tests and for anyone wanting to reuse the matcher.
   window.AtlasSearch = { prepare: prepare, search: search, loadIndex: loadIndex };
 
-  function start() { init(); initMatrix(); }
+  function start() { init(); initMatrix(); initToc(); }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();

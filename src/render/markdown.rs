@@ -24,6 +24,15 @@ pub struct RenderedBody {
     pub raw_html: bool,
     /// The start of the body's plain text (at least the search excerpt), title left out.
     pub text: String,
+    /// The body's headings below its title, for the table of contents.
+    pub headings: Vec<TocEntry>,
+}
+
+/// A heading as a table of contents lists it: its level, its id and its text as shown.
+pub struct TocEntry {
+    pub level: u8,
+    pub slug: String,
+    pub text: String,
 }
 
 /// Renders the body of page `id`, whose text is `text` (see [`crate::load::page_text`]) and
@@ -68,6 +77,9 @@ pub fn render_body(graph: &Graph, id: PageId, text: &str, out_path: &str) -> Ren
     // The title is indexed on its own; its H1 is left out of the body text.
     let mut in_title = false;
     let mut pieces: Vec<Piece> = Vec::new();
+    let mut headings: Vec<TocEntry> = Vec::new();
+    // The heading being read for the contents: its text as shown, so far.
+    let mut toc_entry: Option<TocEntry> = None;
     for (event, range) in Parser::new_ext(text, markdown_options()).into_offset_iter() {
         wiki.split(event, range, text, &mut pieces);
         for piece in pieces.drain(..) {
@@ -82,8 +94,12 @@ pub fn render_body(graph: &Graph, id: PageId, text: &str, out_path: &str) -> Ren
                         events.push(Event::Html(written.into()));
                         continue;
                     }
+                    let label = source.label(link_ref).unwrap_or(source.target(link_ref));
                     if !in_title {
-                        plain.push(source.label(link_ref).unwrap_or(source.target(link_ref)));
+                        plain.push(label);
+                    }
+                    if let Some(entry) = toc_entry.as_mut() {
+                        entry.text.push_str(label);
                     }
                     events.push(Event::Html(
                         wiki_html(&ctx, source, link_ref, &resolutions[link]).into(),
@@ -97,6 +113,9 @@ pub fn render_body(graph: &Graph, id: PageId, text: &str, out_path: &str) -> Ren
                     if !in_title {
                         plain.push(&t);
                     }
+                    if let Some(entry) = toc_entry.as_mut() {
+                        entry.text.push_str(&t);
+                    }
                     push_text(t, &block_ids, &mut events);
                 }
                 Event::Start(Tag::Heading {
@@ -108,6 +127,13 @@ pub fn render_body(graph: &Graph, id: PageId, text: &str, out_path: &str) -> Ren
                     let slug = source.headings.get(heading).map(|h| h.slug.as_str());
                     heading += 1;
                     in_title = level == pulldown_cmark::HeadingLevel::H1;
+                    if !in_title {
+                        toc_entry = slug.map(|slug| TocEntry {
+                            level: level as u8,
+                            slug: slug.to_string(),
+                            text: String::new(),
+                        });
+                    }
                     events.push(Event::Start(Tag::Heading {
                         level,
                         id: slug.map(CowStr::Borrowed),
@@ -199,6 +225,7 @@ pub fn render_body(graph: &Graph, id: PageId, text: &str, out_path: &str) -> Ren
                 },
                 Event::End(TagEnd::Heading(level)) => {
                     in_title = false;
+                    headings.extend(toc_entry.take());
                     events.push(Event::End(TagEnd::Heading(level)));
                 }
                 // Raw HTML goes in as written, its wiki links made links, and the whole body is
@@ -222,6 +249,9 @@ pub fn render_body(graph: &Graph, id: PageId, text: &str, out_path: &str) -> Ren
                 }
                 Event::Code(c) => {
                     plain.push(&c);
+                    if let Some(entry) = toc_entry.as_mut() {
+                        entry.text.push_str(&c);
+                    }
                     events.push(Event::Code(c));
                 }
                 other => events.push(other),
@@ -243,6 +273,7 @@ pub fn render_body(graph: &Graph, id: PageId, text: &str, out_path: &str) -> Ren
         html,
         raw_html: has_raw_html,
         text: plain.text,
+        headings,
     }
 }
 

@@ -327,7 +327,10 @@ fn render_page<'g>(
         panels::html::tactic_table(&mut graph_html, &techniques);
         panels::html::family(&mut graph_html, family.as_ref());
         panels::html::examples(&mut graph_html, &examples);
+        let mut toc_html = String::new();
+        panels::html::toc(&mut toc_html, &body.headings);
         for (key, value) in [
+            ("toc", toc_html),
             ("facts", facts_html),
             ("procedure", procedure_html),
             ("graph", graph_html),

@@ -395,12 +395,34 @@ pub fn tactic_groups(
 /// engine took 14% more CPU to render pages with the same HTML (BENCHMARKS.md).
 pub mod html {
     use super::{Example, Fact, Family, StepRow, TechniqueRow};
-    use crate::render::markdown::push_escaped;
+    use crate::render::markdown::{push_escaped, TocEntry};
     use crate::render::views::LinkView;
 
     fn text(out: &mut String, s: &str) {
         push_escaped(out, s);
     }
+
+    /// The table of contents of a page with at least [`TOC_MIN_HEADINGS`] headings below its
+    /// title: a list of links to them, levels 2 to 4, each marked with its level.
+    pub fn toc(out: &mut String, headings: &[TocEntry]) {
+        if headings.len() < TOC_MIN_HEADINGS {
+            return;
+        }
+        out.push_str("<ol class=\"toc-list\">");
+        for h in headings.iter().filter(|h| h.level <= 4) {
+            out.push_str("<li class=\"toc-h");
+            out.push(char::from(b'0' + h.level));
+            out.push_str("\"><a href=\"#");
+            push_escaped(out, &h.slug);
+            out.push_str("\">");
+            push_escaped(out, h.text.trim());
+            out.push_str("</a></li>");
+        }
+        out.push_str("</ol>");
+    }
+
+    /// Fewer headings than this and a page needs no contents.
+    const TOC_MIN_HEADINGS: usize = 3;
 
     fn link(out: &mut String, href: &str, label: &str) {
         out.push_str("<a href=\"");

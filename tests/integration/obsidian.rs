@@ -43,3 +43,44 @@ fn highlights_become_marks() {
         &body(&site, "notes/highlights.html"),
     );
 }
+
+#[test]
+fn pages_with_three_headings_have_contents_beside_and_above_the_text() {
+    let (_tmp, site) = built();
+    let page = "notes/long-note.html";
+    let expected = [
+        ("#overview", "Overview"),
+        (
+            "#the-payload-and-targetits-target",
+            "The payload and its target",
+        ),
+        ("#overview-1", "Overview"),
+        (
+            "#two-headings-are-not-enough-for-contents-elsewhere",
+            "Two headings are not enough for contents elsewhere",
+        ),
+    ]
+    .map(|(h, t)| (h.to_string(), t.to_string()));
+    // Beside the text (wide screens) and folded above it (narrow ones): the same list.
+    assert_eq!(site.links(page, "aside .toc-wide .toc-list a"), expected);
+    assert_eq!(
+        site.links(page, "article details.toc-narrow .toc-list a"),
+        expected
+    );
+    assert_eq!(
+        site.texts(page, "article details.toc-narrow > summary"),
+        ["On this page"]
+    );
+    let levels: Vec<String> = site
+        .page(page)
+        .select(&Selector::parse(".toc-wide .toc-list li").expect("selector"))
+        .map(|li| li.value().attr("class").unwrap_or("").to_string())
+        .collect();
+    assert_eq!(levels, ["toc-h2", "toc-h3", "toc-h2", "toc-h2"]);
+    // Every entry lands on its heading.
+    assert!(site.dead_links().is_empty(), "{:?}", site.dead_links());
+    assert!(site
+        .links("notes/short-note.html", ".toc-list a")
+        .is_empty());
+    assert!(site.links("notes/callouts.html", ".toc-list a").is_empty());
+}
