@@ -109,6 +109,73 @@ impl WikiMasks {
     }
 }
 
+/// Obsidian comments in `text[from..]`: each from a `%%` to the end of the next `%%`, or
+/// to the end of the text when none closes it; a `%%` inside `code` (sorted ranges, as the
+/// parse reports code spans and blocks) is text. What a comment holds is neither shown nor
+/// checked.
+pub fn comment_ranges(text: &str, from: usize, code: &[Range<usize>]) -> Vec<Range<usize>> {
+    let mut comments = Vec::new();
+    let mut open: Option<usize> = None;
+    let mut at = from;
+    while let Some(found) = memchr::memmem::find(&text.as_bytes()[at..], b"%%") {
+        let start = at + found;
+        let i = code.partition_point(|r| r.end <= start);
+        if let Some(r) = code.get(i).filter(|r| r.start <= start) {
+            at = r.end.max(start + 1);
+            continue;
+        }
+        match open.take() {
+            Some(opened) => comments.push(opened..start + 2),
+            None => open = Some(start),
+        }
+        at = start + 2;
+    }
+    if let Some(opened) = open {
+        comments.push(opened..text.len());
+    }
+    comments
+}
+
+/// Whether `offset` lies in one of `ranges` (sorted, apart).
+pub fn within(ranges: &[Range<usize>], offset: usize) -> bool {
+    let i = ranges.partition_point(|r| r.end <= offset);
+    ranges.get(i).is_some_and(|r| r.start <= offset)
+}
+
+/// The inline tags (`#tag`, `#nested/tag`) of the text `shown` that the parser gives for
+/// `body[range]` (`body` with its wiki links masked, as both the scan and the renderer parse
+/// it): each as the range in `body` of its `#` and name. A tag starts after white space or
+/// at the start of a line and takes letters, digits, `_`, `-` and `/`; one of digits only
+/// (`#1`) is no tag, as in Obsidian. Text the parser changed (escapes, entities) is left
+/// alone, and what comes before a `#` is read in `body`, so the scan and the renderer,
+/// which cut text differently around wiki links, find the same tags.
+pub fn inline_tags(body: &str, range: Range<usize>, shown: &str) -> Vec<Range<usize>> {
+    let mut tags = Vec::new();
+    if !shown.contains('#') || body.get(range.clone()) != Some(shown) {
+        return tags;
+    }
+    for (at, _) in shown.match_indices('#') {
+        let at = range.start + at;
+        if !body[..at]
+            .chars()
+            .next_back()
+            .is_none_or(char::is_whitespace)
+        {
+            continue;
+        }
+        let name_len: usize = body[at + 1..range.end]
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '/'))
+            .map(char::len_utf8)
+            .sum();
+        let name = &body[at + 1..at + 1 + name_len];
+        if name.chars().any(|c| !c.is_ascii_digit()) && !name.starts_with('/') {
+            tags.push(at..at + 1 + name_len);
+        }
+    }
+    tags
+}
+
 /// Element ids the default theme puts on every page; a heading named `Main` becomes `main-1`
 /// so that ids stay unique and every anchor lands on its heading.
 pub const RESERVED_IDS: &[&str] = &[
@@ -369,5 +436,41 @@ mod tests {
         ] {
             assert_eq!(url_kind(url), UrlKind::Other, "{url}");
         }
+    }
+
+    #[test]
+    fn comments_pair_their_marks_outside_code() {
+        let text = "a %%b%% c `%%` %%d\n\ne%% f %%g";
+        let code_at = text.find('`').unwrap();
+        let code = vec![Range {
+            start: code_at,
+            end: code_at + 4,
+        }];
+        let found: Vec<&str> = comment_ranges(text, 0, &code)
+            .into_iter()
+            .map(|r| &text[r])
+            .collect();
+        assert_eq!(found, ["%%b%%", "%%d\n\ne%%", "%%g"]);
+        assert!(within(&comment_ranges(text, 0, &code), 3));
+        assert!(!within(&comment_ranges(text, 0, &code), 0));
+    }
+
+    #[test]
+    fn inline_tags_start_after_space_and_hold_a_letter() {
+        let tags = |s: &str| -> Vec<String> {
+            inline_tags(s, 0..s.len(), s)
+                .into_iter()
+                .map(|r| s[r].to_string())
+                .collect()
+        };
+        assert_eq!(tags("#a b #c/d-e_f, #1 #1a x#y"), ["#a", "#c/d-e_f", "#1a"]);
+        assert_eq!(tags("#/no #é"), ["#é"]);
+        // Text the parser changed is left alone; what precedes is read in the body.
+        assert!(inline_tags("\\#x", 1..3, "#x").is_empty());
+        assert!(inline_tags("@@#x", 2..4, "#x").is_empty());
+        assert_eq!(
+            inline_tags("a #x", 2..4, "#x"),
+            vec![Range { start: 2, end: 4 }]
+        );
     }
 }

@@ -243,6 +243,8 @@ pub struct ParsedPage {
     pub summary: Option<Box<str>>,
     /// The steps of its procedure sections.
     pub steps: Vec<Step>,
+    /// Obsidian comments (`%%...%%`), byte ranges in `text`: not shown.
+    pub comments: Vec<std::ops::Range<usize>>,
     /// Link text that is not a slice of `text` (see [`Piece`]); usually empty.
     pub link_text: String,
     /// Set when the load left the text on disk (as `check` does): `text` and `lines`
@@ -967,6 +969,13 @@ pub fn parse_page(
         &mut link_text,
         diagnostics,
     );
+    // Inline `#tags` are the page's tags as much as those of its front matter.
+    let mut front = front;
+    for tag in scanned.tags {
+        if !front.tags.iter().any(|t| t.eq_ignore_ascii_case(&tag)) {
+            front.tags.push(tag);
+        }
+    }
     let front_count = front_links.len();
     // Front matter links come first; most pages have none, and then the body's list is kept.
     let links = if front_links.is_empty() {
@@ -995,6 +1004,7 @@ pub fn parse_page(
             .into_iter()
             .map(|s| s.shifted(front_count))
             .collect(),
+        comments: scanned.comments,
         link_text,
         on_disk: None,
     }

@@ -9,12 +9,18 @@ use super::prose::{Prose, Step};
 use super::{BlockId, Heading, LinkSyntax, MetaField, Piece, RawLink};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::LineIndex;
-use crate::syntax::{github_slug, markdown_options, WikiMasks, RESERVED_IDS};
+use crate::syntax::{
+    comment_ranges, github_slug, inline_tags, markdown_options, within, WikiMasks, RESERVED_IDS,
+};
 use crate::vocabulary::{SectionId, Vocabulary};
 use pulldown_cmark::{Event, HeadingLevel, LinkType, Parser, Tag, TagEnd};
 use std::ops::Range;
 
 pub struct Scanned {
+    /// Obsidian comments, from `%%` to `%%`: not shown.
+    pub comments: Vec<Range<usize>>,
+    /// Inline `#tags`, without their `#`, each once, in order.
+    pub tags: Vec<String>,
     pub headings: Vec<Heading>,
     pub block_ids: Vec<BlockId>,
     pub links: Vec<RawLink>,
@@ -55,14 +61,18 @@ pub fn scan_body(
             markdown = parse_markdown(text, body_start, lines, &links_masks, link_text);
         }
     }
+    // Comments (`%%...%%`) are found outside code, which no mask changes.
+    let comments = comment_ranges(text, body_start, &markdown.code);
     // A wiki link the parse does not show (a reference definition or a footnote's label
-    // swallowed it) is no link: the renderer, reading the same parse, shows nothing of it.
-    // Without its masks the parse may change, so it runs again; links only ever go.
+    // swallowed it) is no link: the renderer, reading the same parse, shows nothing of it;
+    // nor is one in a comment. Without its masks the parse may change, so it runs again;
+    // links only ever go.
     loop {
         let before = found.links.len();
         found.links.retain(|l| {
-            l.wiki_brackets()
-                .is_none_or(|brackets| markdown.shows(brackets.start))
+            !within(&comments, l.start as usize)
+                && l.wiki_brackets()
+                    .is_none_or(|brackets| markdown.shows(brackets.start))
         });
         if found.links.len() == before {
             break;
@@ -91,10 +101,23 @@ pub fn scan_body(
         tables,
         mut headings,
         links: mut markdown_links,
-        paragraphs,
+        mut paragraphs,
+        tags: tag_ranges,
         ..
     } = markdown;
+    // What a comment holds is not on the page: no heading, link, paragraph or tag.
+    if !comments.is_empty() {
+        headings.retain(|h| !within(&comments, h.offset));
+        paragraphs.retain(|p| !within(&comments, p.start));
+        markdown_links.retain(|l| !within(&comments, l.start as usize));
+    }
     assign_slugs(&mut headings);
+    // Code and comments: where no block id or metadata bullet is read.
+    let mut hidden = code.clone();
+    if !comments.is_empty() {
+        hidden.extend(comments.iter().cloned());
+        hidden.sort_unstable_by_key(|r| r.start);
+    }
 
     diagnostics.append(&mut found.diagnostics);
     if !tables.is_empty() {
@@ -117,7 +140,7 @@ pub fn scan_body(
     let block_ids = found
         .block_ids
         .into_iter()
-        .filter(|(at, _)| inside(&code, *at).is_none())
+        .filter(|(at, _)| inside(&hidden, *at).is_none())
         .map(|(at, id)| BlockId {
             id,
             span: lines.span(text, at),
@@ -141,7 +164,7 @@ pub fn scan_body(
     links.sort_by_key(|l| l.start);
 
     let (metadata, parent_technique) =
-        metadata(text, lines, body_start, &headings, &code, vocabulary);
+        metadata(text, lines, body_start, &headings, &hidden, vocabulary);
     let page = Sections {
         text,
         lines,
@@ -162,7 +185,25 @@ pub fn scan_body(
     };
     let summary = prose.summary();
     let steps = prose.steps();
+    // A `#` inside a wiki link (`[[note|#x]]`) is the link's text; one in a comment is hidden.
+    let wiki: Vec<Range<usize>> = links
+        .iter()
+        .filter(|l| l.wiki_brackets().is_some())
+        .map(RawLink::range)
+        .collect();
+    let mut tags: Vec<String> = Vec::new();
+    for range in tag_ranges {
+        if within(&wiki, range.start) || within(&comments, range.start) {
+            continue;
+        }
+        let name = &text[range.start + 1..range.end];
+        if !tags.iter().any(|t| t.eq_ignore_ascii_case(name)) {
+            tags.push(name.to_string());
+        }
+    }
     Scanned {
+        comments,
+        tags,
         headings,
         block_ids,
         links,
@@ -188,6 +229,8 @@ struct Markdown {
     shown: Vec<Range<usize>>,
     /// Paragraphs outside lists, quotes and footnotes, in order.
     paragraphs: Vec<Range<usize>>,
+    /// Inline `#tags` in text outside code and links, in order (see `syntax::inline_tags`).
+    tags: Vec<Range<usize>>,
 }
 
 impl Markdown {
@@ -217,6 +260,10 @@ fn parse_markdown(
     let mut rewritten = Vec::new();
     let mut shown = Vec::new();
     let mut paragraphs = Vec::new();
+    let mut tags = Vec::new();
+    // Inside a code block, or a link's or image's text: no tags there.
+    let mut in_code_block = false;
+    let mut link_depth = 0u32;
     // Lists, quotes and footnotes open; a paragraph inside one is not the page's own prose.
     let mut containers = 0u32;
     let track_shown = !masks.is_empty();
@@ -227,6 +274,15 @@ fn parse_markdown(
     };
 
     for (event, range) in Parser::new_ext(body, markdown_options()).into_offset_iter() {
+        if let Event::Text(ref s) = event {
+            if !in_code_block && link_depth == 0 {
+                tags.extend(
+                    inline_tags(body, range.clone(), s)
+                        .into_iter()
+                        .map(|t| t.start + body_start..t.end + body_start),
+                );
+            }
+        }
         let range = range.start + body_start..range.end + body_start;
         if track_shown
             && matches!(
@@ -243,7 +299,12 @@ fn parse_markdown(
                     t.push_str(s);
                 }
             }
-            Event::Start(Tag::CodeBlock(_)) => code.push(range),
+            Event::Start(Tag::CodeBlock(_)) => {
+                in_code_block = true;
+                code.push(range);
+            }
+            Event::End(TagEnd::CodeBlock) => in_code_block = false,
+            Event::End(TagEnd::Link | TagEnd::Image) => link_depth = link_depth.saturating_sub(1),
             Event::Start(Tag::Table(_)) => tables.push(range),
             Event::Start(Tag::Paragraph) if containers == 0 => paragraphs.push(range),
             Event::Start(Tag::List(_) | Tag::BlockQuote(_) | Tag::FootnoteDefinition(_)) => {
@@ -270,6 +331,7 @@ fn parse_markdown(
                 dest_url,
                 ..
             }) => {
+                link_depth += 1;
                 if Piece::within(body, &dest_url).is_none() && masks.any_in(&range) {
                     rewritten.push(links.len());
                 }
@@ -291,6 +353,7 @@ fn parse_markdown(
                 ));
             }
             Event::Start(Tag::Image { dest_url, .. }) => {
+                link_depth += 1;
                 if Piece::within(body, &dest_url).is_none() && masks.any_in(&range) {
                     rewritten.push(links.len());
                 }
@@ -315,6 +378,7 @@ fn parse_markdown(
         rewritten,
         shown,
         paragraphs,
+        tags,
     }
 }
 

@@ -7,7 +7,7 @@
 use super::{obsidian, url};
 use crate::graph::{Graph, PageId, Resolution};
 use crate::graph::{LinkSyntax, ParsedPage, RawLink};
-use crate::syntax::{markdown_options, url_kind, UrlKind, WikiMasks};
+use crate::syntax::{inline_tags, markdown_options, url_kind, UrlKind, WikiMasks};
 use pulldown_cmark::{CowStr, Event, Parser, Tag, TagEnd};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -77,6 +77,7 @@ pub fn render_body(graph: &Graph, id: PageId, text: &str, out_path: &str) -> Ren
     // The title is indexed on its own; its H1 is left out of the body text.
     let mut in_title = false;
     let mut pieces: Vec<Piece> = Vec::new();
+    let mut in_code_block = false;
     let mut headings: Vec<TocEntry> = Vec::new();
     // The heading being read for the contents: its text as shown, so far.
     let mut toc_entry: Option<TocEntry> = None;
@@ -107,16 +108,74 @@ pub fn render_body(graph: &Graph, id: PageId, text: &str, out_path: &str) -> Ren
                     continue;
                 }
             };
+            let body_range = range.clone();
             let range = range.start + body_start..range.end + body_start;
+            // What lies in a comment is not shown: a piece wholly in one goes, text partly
+            // in one keeps what is outside.
+            let mut visible = Vec::new();
+            if !source.comments.is_empty() {
+                match comment_cover(source_text, &source.comments, &range) {
+                    Cover::Whole => continue,
+                    Cover::Part(outside) => {
+                        if matches!(event, Event::Text(_)) {
+                            visible = outside;
+                        }
+                    }
+                    Cover::None => {}
+                }
+            }
             match event {
                 Event::Text(t) => {
-                    if !in_title {
-                        plain.push(&t);
+                    let parts: Vec<(CowStr, Range<usize>)> = if visible.is_empty() {
+                        vec![(t, body_range)]
+                    } else {
+                        visible
+                            .into_iter()
+                            .map(|r| r.start - body_start..r.end - body_start)
+                            .map(|r| (CowStr::from(text[r.clone()].to_string()), r))
+                            .collect()
+                    };
+                    for (t, at) in parts {
+                        if !in_title {
+                            plain.push(&t);
+                        }
+                        if let Some(entry) = toc_entry.as_mut() {
+                            entry.text.push_str(&t);
+                        }
+                        let tags =
+                            if in_code_block || !open_links.is_empty() || !open_images.is_empty() {
+                                Vec::new()
+                            } else {
+                                inline_tags(text, at.clone(), &t)
+                            };
+                        if tags.is_empty() {
+                            push_text(t, &block_ids, &mut events);
+                            continue;
+                        }
+                        let mut from = at.start;
+                        for tag in tags {
+                            if tag.start > from {
+                                events.push(Event::Text(text[from..tag.start].to_string().into()));
+                            }
+                            events.push(Event::Html(
+                                tag_link(&ctx, &text[tag.start + 1..tag.end]).into(),
+                            ));
+                            from = tag.end;
+                        }
+                        push_text(
+                            text[from..at.end].to_string().into(),
+                            &block_ids,
+                            &mut events,
+                        );
                     }
-                    if let Some(entry) = toc_entry.as_mut() {
-                        entry.text.push_str(&t);
-                    }
-                    push_text(t, &block_ids, &mut events);
+                }
+                Event::Start(Tag::CodeBlock(kind)) => {
+                    in_code_block = true;
+                    events.push(Event::Start(Tag::CodeBlock(kind)));
+                }
+                Event::End(TagEnd::CodeBlock) => {
+                    in_code_block = false;
+                    events.push(Event::End(TagEnd::CodeBlock));
                 }
                 Event::Start(Tag::Heading {
                     level,
@@ -364,6 +423,58 @@ fn word_len(s: &str) -> usize {
     i
 }
 
+/// How much of a piece of the page the comments cover.
+enum Cover {
+    None,
+    Whole,
+    /// Partly: the parts outside them, in order.
+    Part(Vec<Range<usize>>),
+}
+
+/// What of `range` (in the page `text`) the comments cover; what they leave of it that is
+/// only white space (the line end after a closing `%%`) counts as covered.
+fn comment_cover(text: &str, comments: &[Range<usize>], range: &Range<usize>) -> Cover {
+    let first = comments.partition_point(|c| c.end <= range.start);
+    let overlapping = comments[first..].iter().take_while(|c| c.start < range.end);
+    let mut outside = Vec::new();
+    let mut from = range.start;
+    let mut any = false;
+    for c in overlapping {
+        any = true;
+        if c.start > from {
+            outside.push(from..c.start);
+        }
+        from = from.max(c.end);
+    }
+    if !any {
+        return Cover::None;
+    }
+    if from < range.end {
+        outside.push(from..range.end);
+    }
+    if outside
+        .iter()
+        .all(|r| text.get(r.clone()).is_none_or(|t| t.trim().is_empty()))
+    {
+        Cover::Whole
+    } else {
+        Cover::Part(outside)
+    }
+}
+
+/// An inline `#tag`, linked to its tag page.
+fn tag_link(ctx: &LinkContext, name: &str) -> String {
+    let href = url::relative(
+        ctx.out_path,
+        &crate::layout::tag_path(&crate::layout::tag_slug(name)),
+    );
+    let mut html = String::with_capacity(href.len() + name.len() + 32);
+    push_tag(&mut html, "<a class=\"tag\" href=\"", &href, "\">#");
+    push_escaped(&mut html, name);
+    html.push_str("</a>");
+    html
+}
+
 /// How the end of a link or image is closed: as written, as the `<span>`/`<a>` that
 /// replaced its start, as a broken-link span, or not at all (its start was dropped).
 enum LinkEnd {
@@ -517,7 +628,7 @@ enum Piece<'a> {
 }
 
 /// Whether `tag` is an inline element, one that can lie inside a wiki link's label.
-fn is_inline(tag: &Tag) -> bool {
+pub(super) fn is_inline(tag: &Tag) -> bool {
     matches!(
         tag,
         Tag::Emphasis

@@ -2,6 +2,7 @@
 //! callouts (`> [!warning] Title`) and highlights (`==text==`). Each is a pass over the
 //! events the renderer made, run only on a body whose text holds its marker.
 
+use super::markdown::is_inline;
 use pulldown_cmark::{CowStr, Event, Tag, TagEnd};
 
 /// Callout types Obsidian styles, each with the aliases that share its look. A type not
@@ -334,19 +335,7 @@ pub fn highlights(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
     out
 }
 
-fn is_inline(tag: &Tag) -> bool {
-    matches!(
-        tag,
-        Tag::Emphasis
-            | Tag::Strong
-            | Tag::Strikethrough
-            | Tag::Superscript
-            | Tag::Subscript
-            | Tag::Link { .. }
-            | Tag::Image { .. }
-    )
-}
-
+/// Whether `tag` closes an inline element (see [`is_inline`]).
 fn is_inline_end(tag: &TagEnd) -> bool {
     matches!(
         tag,
