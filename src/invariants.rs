@@ -76,7 +76,8 @@ pub fn run_page(text: &str) -> PageRun {
     let id = graph.by_path_id("page.md").unwrap_or(PageId(0));
     let broken = body_links_broken(&graph, id);
     let text = &graph.page(id).source.text;
-    let body = crate::render::markdown::render_body(&graph, id, text, "page.html");
+    let text_of = |p: PageId| Some(graph.page(p).source.text.clone());
+    let body = crate::render::markdown::render_body(&graph, id, text, "page.html", &text_of);
     let may_drop = body.raw_html || body.html.contains("<table>");
     PageRun {
         html: body.html,

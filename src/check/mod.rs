@@ -5,7 +5,9 @@ pub mod machine;
 pub mod report;
 
 use crate::diagnostic::{Code, Diagnostic, OneSided, Severity};
-use crate::graph::{AtlasId, Graph, LinkRef, PageId, Relation, Resolution};
+use crate::graph::{
+    AtlasId, EmbedProblem, Graph, LinkRef, PageId, Relation, Resolution, MAX_EMBED_DEPTH,
+};
 use crate::layout::{self, Generated};
 use crate::load::LinkSyntax;
 use crate::vocabulary::RelationKind;
@@ -78,6 +80,7 @@ pub fn check(graph: &Graph, rules: &Rules) -> Vec<Diagnostic> {
             .par_iter()
             .filter_map(|relation| relation_diagnostic(&names, relation)),
     );
+    found.extend(embed_problems(graph));
     found.par_extend(
         graph
             .pages
@@ -350,6 +353,47 @@ fn step_tactic_mismatches(names: &Names, page: PageId) -> Vec<Diagnostic> {
             )
         })
         .collect()
+}
+
+/// Embeds that would never end: each is shown as a link.
+fn embed_problems(graph: &Graph) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    for (i, page) in graph.pages.iter().enumerate() {
+        let source = &page.source;
+        for (j, link) in source.links.iter().enumerate() {
+            if link.syntax != LinkSyntax::Embed {
+                continue;
+            }
+            let Some(problem) = graph.embed_problem(PageId(i), j) else {
+                continue;
+            };
+            let target = graph
+                .link_target(PageId(i), j as u32)
+                .map(|t| graph.page(t));
+            let name = target.map_or(String::new(), |t| t.title().into_owned());
+            let (message, help) = match problem {
+                EmbedProblem::Cycle => (
+                    format!("embedding `{name}` leads back to this page"),
+                    "link it (`[[...]]`) instead of embedding it, here or on a page it embeds",
+                ),
+                EmbedProblem::TooDeep => (
+                    format!("embedding `{name}` nests embeds deeper than {MAX_EMBED_DEPTH} levels"),
+                    "link some of the pages in the chain instead of embedding them",
+                ),
+            };
+            found.push(
+                Diagnostic::new(
+                    Code::EmbedCycle,
+                    &source.path,
+                    link.span,
+                    link.width(),
+                    message,
+                )
+                .with_help(help),
+            );
+        }
+    }
+    found
 }
 
 /// Content files that would land where the build writes its own: not published.

@@ -92,6 +92,18 @@ pub struct Relation {
     pub note: Option<LinkRef>,
 }
 
+/// How deep embeds nest: a page embeds a page that embeds a page ..., this many levels.
+pub const MAX_EMBED_DEPTH: usize = 5;
+
+/// Why an embed is shown as a link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmbedProblem {
+    /// Its target embeds the embedding page again.
+    Cycle,
+    /// The embeds it leads into nest deeper than [`MAX_EMBED_DEPTH`].
+    TooDeep,
+}
+
 /// The pages of a knowledge base, every link resolved, and the typed relations between them.
 /// Built once, read by `check` and the renderer, never changed.
 #[derive(Debug)]
@@ -112,6 +124,8 @@ pub struct Graph {
     backlinks: OnceLock<Vec<Vec<LinkRef>>>,
     /// Procedure steps by the technique they use ([`Graph::steps_using`]).
     step_uses: OnceLock<Vec<Vec<(PageId, u32)>>>,
+    /// Per page: the longest chain of page embeds it starts, up to past the limit.
+    embed_depth: OnceLock<Vec<u8>>,
     /// Each sub-technique's parent technique.
     pub parent: Vec<Option<PageId>>,
     /// Each technique's sub-techniques, by ID.
@@ -248,6 +262,7 @@ impl Graph {
             relations_of: OnceLock::new(),
             backlinks: OnceLock::new(),
             step_uses: OnceLock::new(),
+            embed_depth: OnceLock::new(),
             parent,
             children,
             by_id,
@@ -321,6 +336,71 @@ impl Graph {
     /// Where link `r` leads.
     pub fn resolution(&self, r: LinkRef) -> &Resolution {
         &self.resolutions[r.page.0][r.link]
+    }
+
+    /// The page, and section or block, that link `link` of page `page` embeds
+    /// (`![[note]]`, `![[note#Heading]]`, `![[note#^block]]`), if it is an embed of a page.
+    pub fn embedded(&self, page: PageId, link: usize) -> Option<(PageId, Option<Anchor>)> {
+        if self.pages[page.0].source.links.get(link)?.syntax != LinkSyntax::Embed {
+            return None;
+        }
+        match self.resolutions[page.0].get(link)? {
+            Resolution::Page { page, anchor, .. } => Some((*page, *anchor)),
+            _ => None,
+        }
+    }
+
+    /// Why embed `link` of `page` is shown as a link instead of its target's text: its
+    /// target embeds `page` again, directly or through others, or the embeds it leads into
+    /// nest deeper than [`MAX_EMBED_DEPTH`].
+    pub fn embed_problem(&self, page: PageId, link: usize) -> Option<EmbedProblem> {
+        let (target, _) = self.embedded(page, link)?;
+        let depth = self.embed_depth.get_or_init(|| self.embed_depths());
+        if usize::from(depth[target.0]) < MAX_EMBED_DEPTH {
+            return None;
+        }
+        // Past the limit: a loop back to `page`, or only a long chain?
+        let mut seen = FxHashSet::default();
+        let mut next = vec![target];
+        while let Some(p) = next.pop() {
+            if p == page {
+                return Some(EmbedProblem::Cycle);
+            }
+            if seen.insert(p) {
+                next.extend(self.embeds_of(p));
+            }
+        }
+        Some(EmbedProblem::TooDeep)
+    }
+
+    /// The pages page `page` embeds, in link order.
+    fn embeds_of(&self, page: PageId) -> impl Iterator<Item = PageId> + '_ {
+        (0..self.pages[page.0].source.links.len())
+            .filter_map(move |l| self.embedded(page, l).map(|(p, _)| p))
+    }
+
+    /// Each page's longest chain of embeds, capped at one past the limit; a loop reaches
+    /// the cap. Relaxed a level at a time, as chains longer than the cap are not told apart.
+    fn embed_depths(&self) -> Vec<u8> {
+        let cap = (MAX_EMBED_DEPTH + 1) as u8;
+        let edges: Vec<(usize, usize)> = (0..self.pages.len())
+            .flat_map(|p| self.embeds_of(PageId(p)).map(move |q| (p, q.0)))
+            .collect();
+        let mut depth = vec![0u8; self.pages.len()];
+        for _ in 0..cap {
+            let mut changed = false;
+            for &(p, q) in &edges {
+                let through = depth[q].saturating_add(1).min(cap);
+                if through > depth[p] {
+                    depth[p] = through;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        depth
     }
 
     /// The page link `link` of page `page` reaches, if it reaches one.

@@ -5,7 +5,7 @@
 //! links are matched to their resolved `RawLink` by source offset.
 
 use super::{obsidian, url};
-use crate::graph::{Graph, PageId, Resolution};
+use crate::graph::{Anchor, Graph, PageId, Resolution, MAX_EMBED_DEPTH};
 use crate::graph::{LinkSyntax, ParsedPage, RawLink};
 use crate::syntax::{inline_tags, markdown_options, url_kind, UrlKind, WikiMasks};
 use pulldown_cmark::{CowStr, Event, Parser, Tag, TagEnd};
@@ -35,9 +35,56 @@ pub struct TocEntry {
     pub text: String,
 }
 
+/// Reads the text of a page that another embeds (see [`crate::load::page_text`]); `None`
+/// when it cannot, and the embed is shown as a link.
+pub type TextOf<'a> = &'a (dyn Fn(PageId) -> Option<String> + Sync);
+
 /// Renders the body of page `id`, whose text is `text` (see [`crate::load::page_text`]) and
-/// which is written at output path `out_path`.
-pub fn render_body(graph: &Graph, id: PageId, text: &str, out_path: &str) -> RenderedBody {
+/// which is written at output path `out_path`; the pages it embeds are read with `text_of`.
+pub fn render_body(
+    graph: &Graph,
+    id: PageId,
+    text: &str,
+    out_path: &str,
+    text_of: TextOf,
+) -> RenderedBody {
+    let frame = Frame {
+        stack: &[id],
+        only: None,
+    };
+    render(graph, id, text, out_path, text_of, &frame)
+}
+
+/// Where a body is rendered: the pages being shown, the page written first and the one
+/// being rendered last (an embed renders its target inside the page embedding it), and the
+/// part of the body an embed of a section or block shows.
+struct Frame<'s> {
+    stack: &'s [PageId],
+    only: Option<Range<usize>>,
+}
+
+impl Frame<'_> {
+    /// Whether this body is shown inside another page.
+    fn embedded(&self) -> bool {
+        self.stack.len() > 1
+    }
+
+    /// Whether a piece at `range` of the page is in the part shown.
+    fn shows(&self, range: &Range<usize>) -> bool {
+        self.only
+            .as_ref()
+            .is_none_or(|only| only.start <= range.start && range.end <= only.end)
+    }
+}
+
+fn render(
+    graph: &Graph,
+    id: PageId,
+    text: &str,
+    out_path: &str,
+    text_of: TextOf,
+    frame: &Frame,
+) -> RenderedBody {
     let page = graph.page(id);
     let source = &page.source;
     let body_start = source.body_start;
@@ -61,11 +108,18 @@ pub fn render_body(graph: &Graph, id: PageId, text: &str, out_path: &str) -> Ren
         .collect();
     let block_ids: Vec<&str> = source.block_ids.iter().map(|b| b.id.as_str()).collect();
 
+    // Links to the page written land on its own ids; those of an embedded page have none
+    // there, so links to them go to that page.
     let ctx = LinkContext {
         graph,
-        id,
+        id: frame.stack[0],
         out_path,
     };
+    // Where the renderer is: an embed's frame is a block, shown only where one may stand.
+    let mut in_paragraph = false;
+    let mut no_blocks = 0u32;
+    let mut inline_depth = 0u32;
+    let mut embedded_any = false;
     let mut events: Vec<Event> = Vec::new();
     let mut plain = PlainText::new();
     // For each open link: whether its End must become `</span>` (broken) or vanish (unsafe).
@@ -88,6 +142,25 @@ pub fn render_body(graph: &Graph, id: PageId, text: &str, out_path: &str) -> Ren
                 Piece::Event(event, range) => (event, range),
                 Piece::Wiki { link, in_raw_html } => {
                     let link_ref = &links[link];
+                    if !frame.shows(&link_ref.range()) {
+                        continue;
+                    }
+                    let may_block = no_blocks == 0 && inline_depth == 0 && !in_raw_html;
+                    if let Some(html) = may_block
+                        .then(|| embed(graph, out_path, text_of, frame, id, link))
+                        .flatten()
+                    {
+                        embedded_any = true;
+                        // A frame cannot stand in a paragraph: the paragraph closes around it
+                        // (the empty ones this leaves are dropped below).
+                        let html = if in_paragraph {
+                            format!("</p>{html}<p>")
+                        } else {
+                            html
+                        };
+                        events.push(Event::Html(html.into()));
+                        continue;
+                    }
                     if in_raw_html && raw_tags.in_tag() {
                         // Inside a tag the link is part of an attribute: as written.
                         let written = &source_text[link_ref.range()];
@@ -110,6 +183,30 @@ pub fn render_body(graph: &Graph, id: PageId, text: &str, out_path: &str) -> Ren
             };
             let body_range = range.clone();
             let range = range.start + body_start..range.end + body_start;
+            if !frame.shows(&range) {
+                continue;
+            }
+            match &event {
+                Event::Start(Tag::Paragraph) => in_paragraph = true,
+                Event::End(TagEnd::Paragraph) => in_paragraph = false,
+                Event::Start(Tag::Heading { .. } | Tag::TableCell | Tag::TableHead) => {
+                    no_blocks += 1
+                }
+                Event::End(TagEnd::Heading(_) | TagEnd::TableCell | TagEnd::TableHead) => {
+                    no_blocks = no_blocks.saturating_sub(1)
+                }
+                Event::Start(tag) if is_inline(tag) => inline_depth += 1,
+                Event::End(
+                    TagEnd::Emphasis
+                    | TagEnd::Strong
+                    | TagEnd::Strikethrough
+                    | TagEnd::Superscript
+                    | TagEnd::Subscript
+                    | TagEnd::Link
+                    | TagEnd::Image,
+                ) => inline_depth = inline_depth.saturating_sub(1),
+                _ => {}
+            }
             // What lies in a comment is not shown: a piece wholly in one goes, text partly
             // in one keeps what is outside.
             let mut visible = Vec::new();
@@ -149,7 +246,7 @@ pub fn render_body(graph: &Graph, id: PageId, text: &str, out_path: &str) -> Ren
                                 inline_tags(text, at.clone(), &t)
                             };
                         if tags.is_empty() {
-                            push_text(t, &block_ids, &mut events);
+                            push_text(t, &block_ids, !frame.embedded(), &mut events);
                             continue;
                         }
                         let mut from = at.start;
@@ -165,6 +262,7 @@ pub fn render_body(graph: &Graph, id: PageId, text: &str, out_path: &str) -> Ren
                         push_text(
                             text[from..at.end].to_string().into(),
                             &block_ids,
+                            !frame.embedded(),
                             &mut events,
                         );
                     }
@@ -183,7 +281,12 @@ pub fn render_body(graph: &Graph, id: PageId, text: &str, out_path: &str) -> Ren
                     classes,
                     attrs,
                 }) => {
-                    let slug = source.headings.get(heading).map(|h| h.slug.as_str());
+                    // An embedded page's headings keep no id: the page around them has its own.
+                    let slug = source
+                        .headings
+                        .get(heading)
+                        .map(|h| h.slug.as_str())
+                        .filter(|_| !frame.embedded());
                     heading += 1;
                     in_title = level == pulldown_cmark::HeadingLevel::H1;
                     if !in_title {
@@ -325,6 +428,9 @@ pub fn render_body(graph: &Graph, id: PageId, text: &str, out_path: &str) -> Ren
     }
     let mut html = String::with_capacity(text.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    if embedded_any {
+        html = html.replace("<p></p>", "");
+    }
     if has_raw_html {
         html = super::sanitize::clean(&html);
     }
@@ -421,6 +527,120 @@ fn word_len(s: &str) -> usize {
         }
     }
     i
+}
+
+/// Embed `link` of page `id` shown in a frame: its target's text (or the section or block
+/// it names) rendered for the page written, a link to where it comes from above it. `None`
+/// when it is no embed of a page, would never end (see [`Graph::embed_problem`]) or its
+/// target cannot be read: it is then shown as a link.
+fn embed(
+    graph: &Graph,
+    out_path: &str,
+    text_of: TextOf,
+    frame: &Frame,
+    id: PageId,
+    link: usize,
+) -> Option<String> {
+    let (target, anchor) = graph.embedded(id, link)?;
+    if frame.stack.contains(&target) || frame.stack.len() > MAX_EMBED_DEPTH {
+        return None;
+    }
+    let text = text_of(target)?;
+    let source = &graph.page(target).source;
+    let only = match anchor {
+        None => None,
+        Some(Anchor::Heading(i)) => Some(section_range(source, &text, i as usize)?),
+        Some(Anchor::Block(i)) => Some(block_range(source, &text, i as usize)?),
+    };
+    let mut stack = frame.stack.to_vec();
+    stack.push(target);
+    let inner = render(
+        graph,
+        target,
+        &text,
+        out_path,
+        text_of,
+        &Frame {
+            stack: &stack,
+            only,
+        },
+    );
+    let ctx = LinkContext {
+        graph,
+        id: frame.stack[0],
+        out_path,
+    };
+    let resolution = &graph.resolutions[id.0][link];
+    let href = match ctx.target(resolution) {
+        Target::Url(href) => href,
+        _ => return None,
+    };
+    let page = graph.page(target);
+    let mut label = page.title().into_owned();
+    if let Some(sub) = graph
+        .page(id)
+        .source
+        .subpath(&graph.page(id).source.links[link])
+    {
+        label.push_str(" › ");
+        label.push_str(sub.trim_start_matches('#').trim_start_matches('^'));
+    }
+    let mut html = String::with_capacity(inner.html.len() + href.len() + label.len() + 128);
+    html.push_str("<div class=\"embed\">\n<div class=\"embed-source\">");
+    push_tag(&mut html, "<a href=\"", &href, "\">");
+    push_escaped(&mut html, &label);
+    html.push_str("</a></div>\n<div class=\"embed-body\">\n");
+    html.push_str(&inner.html);
+    html.push_str("</div>\n</div>\n");
+    Some(html)
+}
+
+/// The part of a page that heading `i` opens: up to the next heading of its level or
+/// higher, or the end.
+fn section_range(source: &ParsedPage, text: &str, i: usize) -> Option<Range<usize>> {
+    let heading = source.headings.get(i)?;
+    let end = source.headings[i + 1..]
+        .iter()
+        .find(|h| h.level <= heading.level)
+        .map_or(text.len(), |h| h.offset);
+    Some(heading.offset..end)
+}
+
+/// The block that block id `i` ends: the innermost list item holding it (without the
+/// item's own tags), else its paragraph.
+fn block_range(source: &ParsedPage, text: &str, i: usize) -> Option<Range<usize>> {
+    let block = source.block_ids.get(i)?;
+    // The page's own line index may be that of a text left on disk: index this one.
+    let lines = crate::source::LineIndex::new(text);
+    let line_start = lines.line_start(text, block.span.line);
+    let line = lines.line(text, block.span.line)?;
+    let caret = line_start + line.rfind(&format!("^{}", block.id))?;
+    let body = text.get(source.body_start..)?;
+    let mut item = None;
+    let mut paragraph = None;
+    for (event, range) in Parser::new_ext(body, markdown_options()).into_offset_iter() {
+        let range = range.start + source.body_start..range.end + source.body_start;
+        if !(range.start <= caret && caret < range.end) {
+            continue;
+        }
+        match event {
+            Event::Start(Tag::Item) => item = Some(range.start + 1..range.end),
+            Event::Start(Tag::Paragraph) => paragraph = Some(range),
+            _ => {}
+        }
+    }
+    item.or(paragraph)
+}
+
+/// The size an image embed's label gives: `300` (width) or `300x200` (width and height).
+fn image_size(label: &str) -> Option<(&str, Option<&str>)> {
+    let label = label.trim();
+    let digits = |s: &str| !s.is_empty() && s.len() <= 5 && s.bytes().all(|b| b.is_ascii_digit());
+    match label.split_once('x') {
+        Some((w, h)) if digits(w) && digits(h) => Some((w, Some(h))),
+        None if digits(label) => Some((label, None)),
+        _ => None,
+    }
 }
 
 /// How much of a piece of the page the comments cover.
@@ -560,7 +780,21 @@ fn wiki_html(
             "</a>"
         }
         Target::Asset(href) if link.syntax == LinkSyntax::Embed && is_image(written) => {
-            push_tag(&mut html, "<img src=\"", &href, "\" alt=\"");
+            push_tag(&mut html, "<img src=\"", &href, "\"");
+            // `![[image.png|300]]` and `|300x200` give its size; it is then named by its file.
+            if let Some((width, height)) = source.label(link).and_then(image_size) {
+                html.push_str(" width=\"");
+                html.push_str(width);
+                if let Some(height) = height {
+                    html.push_str("\" height=\"");
+                    html.push_str(height);
+                }
+                html.push_str("\" alt=\"");
+                push_escaped(&mut html, written.rsplit('/').next().unwrap_or(written));
+                html.push_str("\">");
+                return html;
+            }
+            html.push_str(" alt=\"");
             "\">"
         }
         Target::Asset(href) => {
@@ -601,13 +835,22 @@ fn is_image(path: &str) -> bool {
 }
 
 /// A text of the body, with a trailing ` ^id` of a block id made that block's anchor.
-fn push_text<'a>(text: CowStr<'a>, block_ids: &[&str], events: &mut Vec<Event<'a>>) {
+fn push_text<'a>(
+    text: CowStr<'a>,
+    block_ids: &[&str],
+    with_ids: bool,
+    events: &mut Vec<Event<'a>>,
+) {
     let Some(caret) = block_id_at(&text, block_ids) else {
         if !text.is_empty() {
             events.push(Event::Text(text));
         }
         return;
     };
+    if !with_ids {
+        events.push(Event::Text(text[..caret].to_string().into()));
+        return;
+    }
     let id = text[caret + 2..].trim_end();
     let anchor = format!(
         "<span class=\"block-id\" id=\"{}\"></span>",

@@ -233,7 +233,8 @@ fn render_page<'g>(
     html: &mut Vec<u8>,
 ) -> Result<search::Entry<'g>> {
     let page = graph.page(id);
-    let body = markdown::render_body(graph, id, &page_text(graph, root, id)?, out_path);
+    let text_of = |p: PageId| page_text(graph, root, p).ok().map(Cow::into_owned);
+    let body = markdown::render_body(graph, id, &page_text(graph, root, id)?, out_path, &text_of);
 
     // What the body links already shows; the panels list only what it does not.
     let mut shown: HashSet<PageId> = graph.resolutions[id.0]
@@ -771,7 +772,8 @@ fn home(graph: &Graph, root: &Path, theme: &Theme) -> Result<Vec<u8>> {
     let intro = match graph.by_path_id(layout::HOME_TEXT) {
         Some(id) => {
             let text = page_text(graph, root, id)?;
-            Some(markdown::render_body(graph, id, &text, layout::HOME).html)
+            let text_of = |p: PageId| page_text(graph, root, p).ok().map(Cow::into_owned);
+            Some(markdown::render_body(graph, id, &text, layout::HOME, &text_of).html)
         }
         None => None,
     };

@@ -469,6 +469,7 @@ fn every_code_at_its_exact_position() {
             "ambiguous-link ambiguous-link.md:3:12",
             "broken-anchor broken-anchor.md:5:26",
             "broken-link broken-link.md:3:16",
+            "embed-cycle embed-cycle.md:4:25",
             "duplicate-id ids/second.md:3:1",
             "active-asset img/pixel.svg:1:1",
             "invalid-front-matter invalid-front-matter.md:3:9",
@@ -608,6 +609,12 @@ fn every_code_at_its_exact_position() {
         "warning",
         "this step's tactic `AML.TA0002: Other Tactic` is not a tactic of its technique `AML.T0012: Stepped Technique`",
         Some("its technique lists `AML.TA0001: Sample Tactic`"),
+    );
+    expect(
+        "embed-cycle embed-cycle.md:4:25",
+        "warning",
+        "embedding `Embed cycle` leads back to this page",
+        Some("link it (`[[...]]`) instead of embedding it, here or on a page it embeds"),
     );
     expect(
         "table-pipe table-pipe.md:5:9",

@@ -141,3 +141,99 @@ fn inline_tags_join_the_pages_tags_and_tag_pages() {
         }
     }
 }
+
+#[test]
+fn embeds_show_their_target_in_a_frame() {
+    let (_tmp, site) = built();
+    assert_snapshot("obsidian-embeds.html", &body(&site, "notes/embeds.html"));
+    let page = "notes/embeds.html";
+    assert_eq!(
+        site.links(page, ".embed-source a"),
+        [
+            ("guide.html", "Guide"),
+            ("guide.html#second-part", "Guide › Second part"),
+            ("guide.html#^key-point", "Guide › key-point"),
+            ("guide.html#^list-point", "Guide › list-point"),
+        ]
+        .map(|(h, t)| (h.to_string(), t.to_string()))
+    );
+    // Links inside are written for the embedding page: its own section by fragment only.
+    assert_eq!(
+        site.links(page, ".embed-body a.wikilink"),
+        [
+            ("#on-this-page", "back to the embedding page"),
+            ("guide.html#second-part", "its own section"),
+        ]
+        .map(|(h, t)| (h.to_string(), t.to_string()))
+    );
+    // Embedded headings bring no ids, so every id on the page is its own, once.
+    assert!(site.dead_links().is_empty(), "{:?}", site.dead_links());
+    assert_eq!(
+        site.texts(page, ".embed-body"),
+        [
+            "Guide It links back to the embedding page and to its own section . Second part \
+             The key point is here. a list point another point Third part Not in the section.",
+            "Second part The key point is here. a list point another point",
+            "The key point is here.",
+            "a list point",
+        ]
+    );
+    assert_eq!(
+        site.links(page, "td a"),
+        [("guide.html".to_string(), "guide".to_string())]
+    );
+}
+
+#[test]
+fn embeds_that_never_end_are_links_and_diagnostics() {
+    let dir = TempDir::new("embed-loops");
+    dir.write("kb/a.md", "# A\n\n![[b]]\n");
+    dir.write("kb/b.md", "# B\n\n![[a]]\n");
+    // A chain of seven: the first two embeds nest deeper than five levels.
+    for i in 1..=7 {
+        let next = if i < 7 {
+            format!("![[chain-{}]]\n", i + 1)
+        } else {
+            String::new()
+        };
+        dir.write(
+            &format!("kb/chain-{i}.md"),
+            format!("# Chain {i}\n\n{next}"),
+        );
+    }
+    let run = check_json(&dir.path().join("kb"), &[]);
+    let found: Vec<String> = run
+        .diagnostics()
+        .into_iter()
+        .map(|d| {
+            format!(
+                "{} {}:{}:{} {}",
+                d.code, d.path, d.line, d.column, d.message
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "embed-cycle a.md:3:1 embedding `B` leads back to this page",
+            "embed-cycle b.md:3:1 embedding `A` leads back to this page",
+            "embed-cycle chain-1.md:3:1 embedding `Chain 2` nests embeds deeper than 5 levels",
+        ]
+    );
+    let site = build(&dir.path().join("kb"), &dir.path().join("out"));
+    // The loop is cut where it would come back: A shows B, whose embed of A is a link.
+    assert_eq!(
+        site.links("a.html", ".embed-source a"),
+        [("b.html".to_string(), "B".to_string())]
+    );
+    assert_eq!(
+        site.links("a.html", ".embed-body a.wikilink"),
+        [("a.html".to_string(), "a".to_string())]
+    );
+    // Chain 1 shows five levels; the sixth embed is a link.
+    assert_eq!(site.texts("chain-1.html", ".embed-source a").len(), 5);
+    assert_eq!(
+        site.links("chain-1.html", ".embed-body a.wikilink"),
+        [("chain-7.html".to_string(), "chain-7".to_string())]
+    );
+}
