@@ -4,6 +4,7 @@
 
 mod baseline;
 mod bench_corpus;
+mod browser;
 mod build;
 mod check;
 mod formats;
