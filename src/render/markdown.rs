@@ -196,15 +196,9 @@ fn render(
                     no_blocks = no_blocks.saturating_sub(1)
                 }
                 Event::Start(tag) if is_inline(tag) => inline_depth += 1,
-                Event::End(
-                    TagEnd::Emphasis
-                    | TagEnd::Strong
-                    | TagEnd::Strikethrough
-                    | TagEnd::Superscript
-                    | TagEnd::Subscript
-                    | TagEnd::Link
-                    | TagEnd::Image,
-                ) => inline_depth = inline_depth.saturating_sub(1),
+                Event::End(tag) if is_inline_end(tag) => {
+                    inline_depth = inline_depth.saturating_sub(1)
+                }
                 _ => {}
             }
             // What lies in a comment is not shown: a piece wholly in one goes, text partly
@@ -881,6 +875,20 @@ pub(super) fn is_inline(tag: &Tag) -> bool {
             | Tag::Subscript
             | Tag::Link { .. }
             | Tag::Image { .. }
+    )
+}
+
+/// Whether `tag` closes an inline element (see [`is_inline`]).
+pub(super) fn is_inline_end(tag: &TagEnd) -> bool {
+    matches!(
+        tag,
+        TagEnd::Emphasis
+            | TagEnd::Strong
+            | TagEnd::Strikethrough
+            | TagEnd::Superscript
+            | TagEnd::Subscript
+            | TagEnd::Link
+            | TagEnd::Image
     )
 }
 

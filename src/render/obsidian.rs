@@ -2,7 +2,7 @@
 //! callouts (`> [!warning] Title`) and highlights (`==text==`). Each is a pass over the
 //! events the renderer made, run only on a body whose text holds its marker.
 
-use super::markdown::is_inline;
+use super::markdown::{is_inline, is_inline_end};
 use pulldown_cmark::{CowStr, Event, Tag, TagEnd};
 
 /// Callout types Obsidian styles, each with the aliases that share its look. A type not
@@ -333,18 +333,4 @@ pub fn highlights(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
         }
     }
     out
-}
-
-/// Whether `tag` closes an inline element (see [`is_inline`]).
-fn is_inline_end(tag: &TagEnd) -> bool {
-    matches!(
-        tag,
-        TagEnd::Emphasis
-            | TagEnd::Strong
-            | TagEnd::Strikethrough
-            | TagEnd::Superscript
-            | TagEnd::Subscript
-            | TagEnd::Link
-            | TagEnd::Image
-    )
 }
