@@ -162,9 +162,12 @@ fn read_callout<'a>(events: &mut [Event<'a>], at: usize) -> Option<Callout<'a>> 
         skip = 0;
     }
     let mut body_start = Vec::new();
+    // The title ends at the line's end outside any inline element: a break inside a link or
+    // image (`![a\nb](x)`) belongs to it, and the title takes the element whole.
+    let mut depth = 0u32;
     loop {
         match events.get(j) {
-            Some(Event::SoftBreak | Event::HardBreak) => {
+            Some(Event::SoftBreak | Event::HardBreak) if depth == 0 => {
                 // The paragraph goes on in the body.
                 body_start.push(Event::Start(Tag::Paragraph));
                 j += 1;
@@ -174,7 +177,12 @@ fn read_callout<'a>(events: &mut [Event<'a>], at: usize) -> Option<Callout<'a>> 
                 j += 1;
                 break;
             }
-            Some(_) => {
+            Some(event) => {
+                match event {
+                    Event::Start(_) => depth += 1,
+                    Event::End(_) => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
                 title.push(std::mem::replace(&mut events[j], Event::SoftBreak));
                 j += 1;
             }
@@ -247,6 +255,14 @@ pub fn highlights(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
                 continue;
             }
             Event::SoftBreak | Event::HardBreak => {
+                previous_space = true;
+                continue;
+            }
+            // A callout's or an embed's frame, or a raw HTML block, ends the run of text as a
+            // block's end does.
+            Event::Html(html) if is_block_html(html) => {
+                openers.clear();
+                depth = 0;
                 previous_space = true;
                 continue;
             }
@@ -333,4 +349,51 @@ pub fn highlights(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
         }
     }
     out
+}
+
+/// Whether raw markup in the events opens or closes a block: what the renderer writes around
+/// callouts and embeds (`<div`, `<details`, `</summary>`, a paragraph closed around an embed).
+fn is_block_html(html: &str) -> bool {
+    let html = html.trim_start();
+    [
+        "<div",
+        "</div",
+        "<details",
+        "</details",
+        "</summary",
+        "</p>",
+    ]
+    .iter()
+    .any(|tag| html.starts_with(tag))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pulldown_cmark::{html::push_html, Parser};
+
+    fn render(markdown: &str) -> String {
+        let events: Vec<Event> = Parser::new(markdown).collect();
+        let mut html = String::new();
+        push_html(&mut html, highlights(callouts(events)).into_iter());
+        html
+    }
+
+    #[test]
+    fn a_title_takes_an_image_cut_by_a_line_end_whole() {
+        let html = render("> [!note] ![a\n> b](x.png) rest\n> body");
+        assert_eq!(
+            html,
+            "<div class=\"callout callout-note\">\n<div class=\"callout-title\">\
+             <img src=\"x.png\" alt=\"a b\" /> rest</div>\n\
+             <div class=\"callout-content\">\n<p>body</p>\n</div>\n</div>\n"
+        );
+        assert_eq!(html.matches("<div").count(), html.matches("</div>").count());
+    }
+
+    #[test]
+    fn a_highlight_never_crosses_a_frame() {
+        let html = render("> [!note] ==a\n> > [!tip] b==");
+        assert!(!html.contains("<mark>"), "{html}");
+    }
 }
