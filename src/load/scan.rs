@@ -264,6 +264,7 @@ fn parse_markdown(
     // Inside a code block, or a link's or image's text: no tags there.
     let mut in_code_block = false;
     let mut link_depth = 0u32;
+    let mut image_depth = 0u32;
     // Lists, quotes and footnotes open; a paragraph inside one is not the page's own prose.
     let mut containers = 0u32;
     let track_shown = !masks.is_empty();
@@ -284,7 +285,9 @@ fn parse_markdown(
             }
         }
         let range = range.start + body_start..range.end + body_start;
+        // An image's text is its alt attribute: a wiki link there shows as no link.
         if track_shown
+            && image_depth == 0
             && matches!(
                 event,
                 Event::Text(_) | Event::Code(_) | Event::Html(_) | Event::InlineHtml(_)
@@ -304,7 +307,11 @@ fn parse_markdown(
                 code.push(range);
             }
             Event::End(TagEnd::CodeBlock) => in_code_block = false,
-            Event::End(TagEnd::Link | TagEnd::Image) => link_depth = link_depth.saturating_sub(1),
+            Event::End(TagEnd::Link) => link_depth = link_depth.saturating_sub(1),
+            Event::End(TagEnd::Image) => {
+                link_depth = link_depth.saturating_sub(1);
+                image_depth = image_depth.saturating_sub(1);
+            }
             Event::Start(Tag::Table(_)) => tables.push(range),
             Event::Start(Tag::Paragraph) if containers == 0 => paragraphs.push(range),
             Event::Start(Tag::List(_) | Tag::BlockQuote(_) | Tag::FootnoteDefinition(_)) => {
@@ -354,6 +361,7 @@ fn parse_markdown(
             }
             Event::Start(Tag::Image { dest_url, .. }) => {
                 link_depth += 1;
+                image_depth += 1;
                 if Piece::within(body, &dest_url).is_none() && masks.any_in(&range) {
                     rewritten.push(links.len());
                 }
@@ -1270,5 +1278,19 @@ mod piece_tests {
         );
         // Only what differs from the page text is copied.
         assert_eq!(page.link_text, "c_d.mdemailto:m@x.org");
+    }
+
+    #[test]
+    fn a_wiki_link_in_an_image_description_is_no_link() {
+        let text = "# T\n\n![a [[missing]]](img.png) and [see [[kept]]](x.md)\n";
+        let page = parse_page(
+            "p.md",
+            text.to_string(),
+            &crate::vocabulary::Vocabulary::default(),
+            &mut Vec::new(),
+        );
+        let targets: Vec<&str> = page.links.iter().map(|l| page.target(l)).collect();
+        // The image's text is its alt attribute, where no link can show.
+        assert_eq!(targets, ["img.png", "x.md", "kept"]);
     }
 }
