@@ -51,6 +51,7 @@ pub fn render_body(
     let frame = Frame {
         stack: &[id],
         only: None,
+        budget: &std::cell::Cell::new(EMBED_BUDGET),
     };
     render(graph, id, text, out_path, text_of, &frame)
 }
@@ -61,7 +62,15 @@ pub fn render_body(
 struct Frame<'s> {
     stack: &'s [PageId],
     only: Option<Range<usize>>,
+    /// Bytes of embedded text the page may still render (see [`EMBED_BUDGET`]).
+    budget: &'s std::cell::Cell<usize>,
 }
+
+/// How much embedded text one page renders, all embeds and their embeds together; past it
+/// embeds are links. A hostile page could otherwise embed a large note thousands of times,
+/// or a chain of notes each embedding the next many times, and make the build render
+/// without end.
+const EMBED_BUDGET: usize = 8 << 20;
 
 impl Frame<'_> {
     /// Whether this body is shown inside another page.
@@ -539,7 +548,18 @@ fn embed(
     if frame.stack.contains(&target) || frame.stack.len() > MAX_EMBED_DEPTH {
         return None;
     }
+    if frame.budget.get() == 0 {
+        return None;
+    }
     let text = text_of(target)?;
+    // Once the budget is spent, every later embed of the page is a link, unread. Each embed
+    // costs at least 4 KiB, so a page renders at most 2,048 of them, however small.
+    frame
+        .budget
+        .set(frame.budget.get().saturating_sub(text.len().max(4096)));
+    if frame.budget.get() == 0 {
+        return None;
+    }
     let source = &graph.page(target).source;
     let only = match anchor {
         None => None,
@@ -557,6 +577,7 @@ fn embed(
         &Frame {
             stack: &stack,
             only,
+            budget: frame.budget,
         },
     );
     let ctx = LinkContext {

@@ -237,3 +237,36 @@ fn embeds_that_never_end_are_links_and_diagnostics() {
         [("chain-7.html".to_string(), "chain-7".to_string())]
     );
 }
+
+#[test]
+fn a_page_renders_a_bounded_amount_of_embedded_text() {
+    let dir = TempDir::new("embed-budget");
+    // About 1 MB of text, embedded twenty times: eight fit in the page's 8 MiB budget.
+    let big = "A line of a long note that others embed.\n".repeat(25_000);
+    dir.write("kb/big.md", format!("# Big\n\n{big}"));
+    dir.write(
+        "kb/host.md",
+        "# Host\n\n".to_string() + &"![[big]]\n\n".repeat(20),
+    );
+    let site = build(&dir.path().join("kb"), &dir.path().join("out"));
+    assert_eq!(site.texts("host.html", ".embed-source").len(), 8);
+    assert_eq!(site.links("host.html", ".body > p > a.wikilink").len(), 12);
+}
+
+#[test]
+fn embeds_that_fan_out_stop_at_the_budget() {
+    let dir = TempDir::new("embed-fan-out");
+    // Each level embeds the next 40 times: 40^4 embeds of the last page unbounded.
+    for level in 1..=4 {
+        let next = format!("![[level-{}]]\n\n", level + 1).repeat(40);
+        dir.write(
+            &format!("kb/level-{level}.md"),
+            format!("# Level {level}\n\n{next}"),
+        );
+    }
+    dir.write("kb/level-5.md", "# Level 5\n\nThe end.\n");
+    let site = build(&dir.path().join("kb"), &dir.path().join("out"));
+    // Every embed costs at least 4 KiB of the page's 8 MiB: the 2,048th spends the last of
+    // it and is a link, as is every one after.
+    assert_eq!(site.texts("level-1.html", ".embed-source").len(), 2047);
+}
