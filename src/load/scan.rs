@@ -19,7 +19,7 @@ use std::ops::Range;
 pub struct Scanned {
     /// Obsidian comments, from `%%` to `%%`: not shown.
     pub comments: Vec<Range<usize>>,
-    /// Inline `#tags`, without their `#`, each once, in order.
+    /// Inline `#tags`, without their `#`, in order (the load keeps each once).
     pub tags: Vec<String>,
     pub headings: Vec<Heading>,
     pub block_ids: Vec<BlockId>,
@@ -113,11 +113,13 @@ pub fn scan_body(
     }
     assign_slugs(&mut headings);
     // Code and comments: where no block id or metadata bullet is read.
-    let mut hidden = code.clone();
-    if !comments.is_empty() {
-        hidden.extend(comments.iter().cloned());
+    let hidden: std::borrow::Cow<[Range<usize>]> = if comments.is_empty() {
+        std::borrow::Cow::Borrowed(&code)
+    } else {
+        let mut hidden = [code.as_slice(), comments.as_slice()].concat();
         hidden.sort_unstable_by_key(|r| r.start);
-    }
+        std::borrow::Cow::Owned(hidden)
+    };
 
     diagnostics.append(&mut found.diagnostics);
     if !tables.is_empty() {
@@ -186,20 +188,18 @@ pub fn scan_body(
     let summary = prose.summary();
     let steps = prose.steps();
     // A `#` inside a wiki link (`[[note|#x]]`) is the link's text; one in a comment is hidden.
-    let wiki: Vec<Range<usize>> = links
-        .iter()
-        .filter(|l| l.wiki_brackets().is_some())
-        .map(RawLink::range)
-        .collect();
     let mut tags: Vec<String> = Vec::new();
-    for range in tag_ranges {
-        if within(&wiki, range.start) || within(&comments, range.start) {
-            continue;
-        }
-        let name = &text[range.start + 1..range.end];
-        if !tags.iter().any(|t| t.eq_ignore_ascii_case(name)) {
-            tags.push(name.to_string());
-        }
+    if !tag_ranges.is_empty() {
+        let wiki: Vec<Range<usize>> = links
+            .iter()
+            .filter(|l| l.wiki_brackets().is_some())
+            .map(RawLink::range)
+            .collect();
+        tags = tag_ranges
+            .into_iter()
+            .filter(|r| !within(&wiki, r.start) && !within(&comments, r.start))
+            .map(|r| text[r.start + 1..r.end].to_string())
+            .collect();
     }
     Scanned {
         comments,

@@ -156,7 +156,7 @@ fn render(
                     }
                     let may_block = no_blocks == 0 && inline_depth == 0 && !in_raw_html;
                     if let Some(html) = may_block
-                        .then(|| embed(graph, out_path, text_of, frame, id, link))
+                        .then(|| embed(&ctx, text_of, frame, id, link))
                         .flatten()
                     {
                         embedded_any = true;
@@ -537,17 +537,20 @@ fn word_len(s: &str) -> usize {
 /// when it is no embed of a page, would never end (see [`Graph::embed_problem`]) or its
 /// target cannot be read: it is then shown as a link.
 fn embed(
-    graph: &Graph,
-    out_path: &str,
+    ctx: &LinkContext,
     text_of: TextOf,
     frame: &Frame,
     id: PageId,
     link: usize,
 ) -> Option<String> {
+    let graph = ctx.graph;
     let (target, anchor) = graph.embedded(id, link)?;
     if frame.stack.contains(&target) || frame.stack.len() > MAX_EMBED_DEPTH {
         return None;
     }
+    let Target::Url(href) = ctx.target(&graph.resolutions[id.0][link]) else {
+        return None;
+    };
     if frame.budget.get() == 0 {
         return None;
     }
@@ -572,7 +575,7 @@ fn embed(
         graph,
         target,
         &text,
-        out_path,
+        ctx.out_path,
         text_of,
         &Frame {
             stack: &stack,
@@ -580,23 +583,9 @@ fn embed(
             budget: frame.budget,
         },
     );
-    let ctx = LinkContext {
-        graph,
-        id: frame.stack[0],
-        out_path,
-    };
-    let resolution = &graph.resolutions[id.0][link];
-    let href = match ctx.target(resolution) {
-        Target::Url(href) => href,
-        _ => return None,
-    };
-    let page = graph.page(target);
-    let mut label = page.title().into_owned();
-    if let Some(sub) = graph
-        .page(id)
-        .source
-        .subpath(&graph.page(id).source.links[link])
-    {
+    let embedding = &graph.page(id).source;
+    let mut label = graph.page(target).title().into_owned();
+    if let Some(sub) = embedding.subpath(&embedding.links[link]) {
         label.push_str(" › ");
         label.push_str(sub.trim_start_matches('#').trim_start_matches('^'));
     }
@@ -699,10 +688,7 @@ fn comment_cover(text: &str, comments: &[Range<usize>], range: &Range<usize>) ->
 
 /// An inline `#tag`, linked to its tag page.
 fn tag_link(ctx: &LinkContext, name: &str) -> String {
-    let href = url::relative(
-        ctx.out_path,
-        &crate::layout::tag_path(&crate::layout::tag_slug(name)),
-    );
+    let href = url::tag_href(ctx.out_path, name);
     let mut html = String::with_capacity(href.len() + name.len() + 32);
     push_tag(&mut html, "<a class=\"tag\" href=\"", &href, "\">#");
     push_escaped(&mut html, name);

@@ -222,6 +222,18 @@ fn page_text<'g>(graph: &'g Graph, root: &Path, id: PageId) -> Result<Cow<'g, st
     crate::load::page_text(root, page).ok_or_else(|| Error::Changed(root.join(&page.path)))
 }
 
+/// The body of page `id` written at `out_path`, read from disk with the pages it embeds.
+fn render_body(
+    graph: &Graph,
+    root: &Path,
+    id: PageId,
+    out_path: &str,
+) -> Result<markdown::RenderedBody> {
+    let text_of = |p: PageId| page_text(graph, root, p).ok().map(Cow::into_owned);
+    let text = page_text(graph, root, id)?;
+    Ok(markdown::render_body(graph, id, &text, out_path, &text_of))
+}
+
 /// Renders page `id` into `html` (cleared first) and returns its search entry.
 fn render_page<'g>(
     graph: &'g Graph,
@@ -233,8 +245,7 @@ fn render_page<'g>(
     html: &mut Vec<u8>,
 ) -> Result<search::Entry<'g>> {
     let page = graph.page(id);
-    let text_of = |p: PageId| page_text(graph, root, p).ok().map(Cow::into_owned);
-    let body = markdown::render_body(graph, id, &page_text(graph, root, id)?, out_path, &text_of);
+    let body = render_body(graph, root, id, out_path)?;
 
     // What the body links already shows; the panels list only what it does not.
     let mut shown: HashSet<PageId> = graph.resolutions[id.0]
@@ -283,7 +294,7 @@ fn render_page<'g>(
         .tags
         .iter()
         .map(|t| LinkView {
-            href: url::relative(out_path, &layout::tag_path(&tag_slug(t))),
+            href: url::tag_href(out_path, t),
             id: None,
             name: t.as_str().into(),
             title: t.as_str().into(),
@@ -770,11 +781,7 @@ fn home(graph: &Graph, root: &Path, theme: &Theme) -> Result<Vec<u8>> {
         })
         .collect();
     let intro = match graph.by_path_id(layout::HOME_TEXT) {
-        Some(id) => {
-            let text = page_text(graph, root, id)?;
-            let text_of = |p: PageId| page_text(graph, root, p).ok().map(Cow::into_owned);
-            Some(markdown::render_body(graph, id, &text, layout::HOME, &text_of).html)
-        }
+        Some(id) => Some(render_body(graph, root, id, layout::HOME)?.html),
         None => None,
     };
     ctx.insert("counts", &counts);

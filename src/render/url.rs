@@ -51,6 +51,14 @@ pub fn href(graph: &Graph, from: &str, to: PageId, anchor: Option<&Anchor>) -> S
     url
 }
 
+/// The URL from the page at output path `from` to the page of tag `name`.
+pub fn tag_href(from: &str, name: &str) -> String {
+    relative(
+        from,
+        &crate::layout::tag_path(&crate::layout::tag_slug(name)),
+    )
+}
+
 /// The element id an anchor lands on: a heading's slug or `^block-id`.
 pub fn fragment(graph: &Graph, page: PageId, anchor: &Anchor) -> String {
     match anchor {
