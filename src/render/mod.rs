@@ -329,6 +329,19 @@ fn render_page<'g>(
             Some(at) => html.split_off(at),
             None => String::new(),
         };
+        // A body that opens with its own title keeps it above the contents on narrow screens.
+        let title = match html
+            .starts_with("<h1")
+            .then(|| html.find("</h1>"))
+            .flatten()
+        {
+            Some(end) => {
+                let rest = html.split_off(end + "</h1>".len());
+                std::mem::replace(&mut html, rest)
+            }
+            None => String::new(),
+        };
+        vars.insert("body_title".to_string(), tera::Value::String(title));
         vars.insert("body".to_string(), tera::Value::String(html));
         vars.insert("body_after".to_string(), tera::Value::String(after));
         let mut facts_html = String::new();

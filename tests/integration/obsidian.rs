@@ -71,6 +71,11 @@ fn pages_with_three_headings_have_contents_beside_and_above_the_text() {
         site.texts(page, "article details.toc-narrow > summary"),
         ["On this page"]
     );
+    // The page's own title stays above its contents.
+    assert_eq!(
+        site.texts(page, ".body > h1 + details.toc-narrow > summary"),
+        ["On this page"]
+    );
     let levels: Vec<String> = site
         .page(page)
         .select(&Selector::parse(".toc-wide .toc-list li").expect("selector"))
