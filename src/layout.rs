@@ -10,8 +10,11 @@ use std::sync::OnceLock;
 
 /// The theme's own files and the search index; no content is published there.
 pub const THEME_DIR: &str = "_atlas";
-/// The search index, in the theme's folder.
-pub const SEARCH_INDEX: &str = "_atlas/search-index.js";
+/// The search data (see `render::search`), in the theme's folder: the list of pages, the
+/// index's shards and the buckets of page text.
+pub const SEARCH_DOCS: &str = "_atlas/search/docs.js";
+pub const SEARCH_SHARDS: &str = "_atlas/search/t";
+pub const SEARCH_BUCKETS: &str = "_atlas/search/p";
 /// The home page.
 pub const HOME: &str = "index.html";
 /// A root `index.md` is the home page's text, not a page of its own.

@@ -13,17 +13,14 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 
-/// How much of a body's plain text is collected: the search index keeps only its start.
-const PLAIN_TEXT_BYTES: usize = 2048;
-
 pub struct RenderedBody {
     pub html: String,
     /// Whether the body held raw HTML (and went through the sanitizer); read by the checks
     /// of `invariants`.
     #[cfg_attr(not(any(test, fuzzing)), allow(dead_code))]
     pub raw_html: bool,
-    /// The start of the body's plain text (at least the search excerpt), title left out.
-    pub text: String,
+    /// The body's text by section, title left out, for the search data.
+    pub text: super::search::PageText,
     /// The body's headings below its title, for the table of contents.
     pub headings: Vec<TocEntry>,
 }
@@ -130,7 +127,8 @@ fn render(
     let mut inline_depth = 0u32;
     let mut embedded_any = false;
     let mut events: Vec<Event> = Vec::new();
-    let mut plain = PlainText::new();
+    let mut plain = super::search::PageText::new();
+    let mut in_heading = false;
     // For each open link: whether its End must become `</span>` (broken) or vanish (unsafe).
     let mut open_links: Vec<LinkEnd> = Vec::new();
     let mut open_images: Vec<LinkEnd> = Vec::new();
@@ -179,7 +177,7 @@ fn render(
                     }
                     let label = source.label(link_ref).unwrap_or(source.target(link_ref));
                     if !in_title {
-                        plain.push(label);
+                        plain.push(label, in_heading);
                     }
                     if let Some(entry) = toc_entry.as_mut() {
                         entry.text.push_str(label);
@@ -194,6 +192,17 @@ fn render(
             let range = range.start + body_start..range.end + body_start;
             if !frame.shows(&range) {
                 continue;
+            }
+            if let Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Item
+                | TagEnd::CodeBlock
+                | TagEnd::TableCell
+                | TagEnd::BlockQuote(_)
+                | TagEnd::HtmlBlock,
+            ) = &event
+            {
+                plain.end_block();
             }
             match &event {
                 Event::Start(Tag::Paragraph) => in_paragraph = true,
@@ -237,7 +246,9 @@ fn render(
                     };
                     for (t, at) in parts {
                         if !in_title {
-                            plain.push(&t);
+                            // A block id is no text of the page.
+                            let shown = block_id_at(&t, &block_ids).map_or(&*t, |at| &t[..at]);
+                            plain.push(shown, in_heading);
                         }
                         if let Some(entry) = toc_entry.as_mut() {
                             entry.text.push_str(&t);
@@ -293,6 +304,9 @@ fn render(
                     heading += 1;
                     in_title = level == pulldown_cmark::HeadingLevel::H1;
                     if !in_title {
+                        plain.end_block();
+                        plain.start_section(slug.unwrap_or(""));
+                        in_heading = true;
                         toc_entry = slug.map(|slug| TocEntry {
                             level: level as u8,
                             slug: slug.to_string(),
@@ -390,6 +404,7 @@ fn render(
                 },
                 Event::End(TagEnd::Heading(level)) => {
                     in_title = false;
+                    in_heading = false;
                     headings.extend(toc_entry.take());
                     events.push(Event::End(TagEnd::Heading(level)));
                 }
@@ -413,11 +428,19 @@ fn render(
                     events.push(Event::End(TagEnd::HtmlBlock));
                 }
                 Event::Code(c) => {
-                    plain.push(&c);
+                    if !in_title {
+                        plain.push(&c, in_heading);
+                    }
                     if let Some(entry) = toc_entry.as_mut() {
                         entry.text.push_str(&c);
                     }
                     events.push(Event::Code(c));
+                }
+                Event::SoftBreak | Event::HardBreak => {
+                    if !in_title {
+                        plain.push(" ", in_heading);
+                    }
+                    events.push(event);
                 }
                 other => events.push(other),
             }
@@ -440,96 +463,9 @@ fn render(
     RenderedBody {
         html,
         raw_html: has_raw_html,
-        text: plain.text,
+        text: plain,
         headings,
     }
-}
-
-/// The start of a body's plain text, words separated by one space, collected as it is
-/// rendered so that no more than the search index needs is copied.
-struct PlainText {
-    text: String,
-    /// Bytes offered so far, whitespace included, with one separator after each piece.
-    /// Pieces are taken only while this is under the cap, so a page that starts with much
-    /// whitespace gets the same excerpt as when whitespace was collapsed after collecting.
-    offered: usize,
-}
-
-impl PlainText {
-    fn new() -> PlainText {
-        PlainText {
-            // Room for the cap and a cut word's last char: the text never grows in steps.
-            text: String::with_capacity(PLAIN_TEXT_BYTES + 4),
-            offered: 0,
-        }
-    }
-
-    /// Adds the words of `piece` (a text or code span).
-    fn push(&mut self, piece: &str) {
-        if self.offered >= PLAIN_TEXT_BYTES {
-            return;
-        }
-        self.offered += piece.len() + 1;
-        push_words(&mut self.text, piece, PLAIN_TEXT_BYTES);
-    }
-}
-
-/// Appends the words of `s` (split as `str::split_whitespace` does) to `out`, one space
-/// between words, stopping once `out` holds at least `cap` bytes: a long word is cut there,
-/// on a char boundary. `out` stays a prefix of the whole text joined the same way.
-fn push_words(out: &mut String, s: &str, cap: usize) {
-    let mut rest = s.trim_start();
-    while !rest.is_empty() && out.len() < cap {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        let room = cap.saturating_sub(out.len());
-        // Words with one ASCII space between them are already in their final form: copy such
-        // a run at once (usually the whole text) rather than word by word.
-        let mut run = word_len(rest);
-        while run < room && rest.as_bytes().get(run) == Some(&b' ') {
-            let next = word_len(&rest[run + 1..]);
-            if next == 0 {
-                break;
-            }
-            run += 1 + next;
-        }
-        if run > room {
-            // Cut at the cap, on a char boundary, and not just after a space.
-            let mut end = room.max(1);
-            if rest.as_bytes().get(end - 1) == Some(&b' ') {
-                end += 1;
-            }
-            while !rest.is_char_boundary(end) {
-                end += 1;
-            }
-            out.push_str(&rest[..end]);
-            return;
-        }
-        out.push_str(&rest[..run]);
-        rest = rest[run..].trim_start();
-    }
-}
-
-/// Length of the word `s` starts with: up to its first whitespace char (`char::is_whitespace`).
-fn word_len(s: &str) -> usize {
-    let bytes = s.as_bytes();
-    let mut i = 0;
-    // Bytes are tested one by one and only non-ASCII chars decoded: most text is ASCII.
-    while let Some(&b) = bytes.get(i) {
-        if b.is_ascii() {
-            if char::from(b).is_whitespace() {
-                break;
-            }
-            i += 1;
-        } else {
-            match s[i..].chars().next() {
-                Some(c) if !c.is_whitespace() => i += c.len_utf8(),
-                _ => break,
-            }
-        }
-    }
-    i
 }
 
 /// Embed `link` of page `id` shown in a frame: its target's text (or the section or block
@@ -1221,97 +1157,6 @@ mod tests {
             "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;"
         );
         assert_eq!(escape("&&\u{1F642}>"), "&amp;&amp;\u{1F642}&gt;");
-    }
-
-    fn words(start: &str, s: &str, cap: usize) -> String {
-        let mut out = start.to_string();
-        push_words(&mut out, s, cap);
-        out
-    }
-
-    #[test]
-    fn push_words_collapses_whitespace() {
-        assert_eq!(words("", "  a  b\tc\n", 100), "a b c");
-        assert_eq!(words("a b c", "  d ", 100), "a b c d");
-        assert_eq!(words("a", "", 100), "a");
-        assert_eq!(words("", " \n\t ", 100), "");
-        // Unicode whitespace counts (as in `split_whitespace`), U+001C does not.
-        assert_eq!(words("", "x\u{a0}y\u{3000}z\u{85}w\x0bv", 100), "x y z w v");
-        assert_eq!(words("", "a\u{1c}b \u{2003} c", 100), "a\u{1c}b c");
-    }
-
-    #[test]
-    fn push_words_stops_at_the_cap() {
-        assert_eq!(words("", "abc def ghi", 5), "abc d");
-        // A cut never leaves a trailing space.
-        assert_eq!(words("", "abc def ghi", 4), "abc d");
-        assert_eq!(words("", "abc def ghi", 3), "abc");
-        // A cut ends on a char boundary.
-        assert_eq!(words("", "\u{e9}\u{e9}\u{e9}", 3), "\u{e9}\u{e9}");
-        assert_eq!(words("abcde", "fgh", 5), "abcde");
-        assert_eq!(words("abcd", "efg", 5), "abcd e");
-        assert_eq!(words("", "abc    def ghi", 6), "abc de");
-    }
-
-    #[test]
-    fn plain_text_keeps_the_search_excerpt() {
-        // What the excerpt was cut from: every piece while under the cap (a space after
-        // each), then whitespace collapsed.
-        fn reference(pieces: &[String]) -> String {
-            let mut raw = String::new();
-            for p in pieces {
-                if raw.len() < PLAIN_TEXT_BYTES {
-                    raw.push_str(p);
-                    raw.push(' ');
-                }
-            }
-            raw.split_whitespace().collect::<Vec<_>>().join(" ")
-        }
-        let alphabet = [
-            "a",
-            "bc",
-            "word",
-            " ",
-            " ",
-            "  ",
-            "\t",
-            "\n",
-            "\u{a0}",
-            "\u{2003}",
-            "\u{e9}",
-            "\u{1F642}",
-            "\x0b",
-            "\u{1c}",
-            "&",
-        ];
-        let mut seed = 0x2545_f491_u32;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 17;
-            seed ^= seed << 5;
-            seed as usize % n
-        };
-        for case in 0..300 {
-            let count = 1 + next(60);
-            let pieces: Vec<String> = (0..count)
-                .map(|_| {
-                    // Some pieces are long, some mostly whitespace.
-                    let len = if case % 7 == 0 { next(900) } else { next(40) };
-                    (0..len).map(|_| alphabet[next(alphabet.len())]).collect()
-                })
-                .collect();
-            let mut plain = PlainText::new();
-            for p in &pieces {
-                plain.push(p);
-            }
-            let want = reference(&pieces);
-            assert!(want.starts_with(&plain.text), "case {case}");
-            assert!(plain.text.len() >= PLAIN_TEXT_BYTES || plain.text == want);
-            assert_eq!(
-                super::super::search::body_excerpt(&plain.text),
-                super::super::search::body_excerpt(&want)
-            );
-        }
     }
 
     #[test]

@@ -90,7 +90,12 @@ pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Resul
         .iter()
         .map(|(name, bytes)| (format!("{}/{name}", layout::THEME_DIR), bytes.as_slice()))
         .collect();
-    let index_path = layout::SEARCH_INDEX.to_string();
+    // Search data folders, with a file in each for the folder list below.
+    let search_paths = [
+        layout::SEARCH_DOCS.to_string(),
+        format!("{}/0.js", layout::SEARCH_SHARDS),
+        format!("{}/0.js", layout::SEARCH_BUCKETS),
+    ];
 
     let paths = pages
         .par_iter()
@@ -98,7 +103,7 @@ pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Resul
         .chain(assets.par_iter().map(|a| a.as_str()))
         .chain(jobs.par_iter().map(|(p, _)| p.as_str()))
         .chain(statics.par_iter().map(|(p, _)| p.as_str()))
-        .chain(rayon::iter::once(index_path.as_str()));
+        .chain(search_paths.par_iter().map(|p| p.as_str()));
     let mut folders: Vec<&str> = paths
         .filter_map(|p| p.rfind('/').map(|i| &p[..i]))
         .collect();
@@ -110,27 +115,49 @@ pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Resul
     // Content pages and generated pages do not depend on each other. Rendered together, the
     // large generated pages (matrix, lists), whose final assembly is serial, run while the
     // other core renders content pages instead of after them.
-    let (entries, generated) = rayon::join(
+    let write = |path: &str, bytes: &[u8]| staging.write(path, bytes);
+    let (search_files, generated) = rayon::join(
         || {
-            pages
-                .par_iter()
-                // One output buffer per worker, reused: a page's HTML (~14 KB) then costs
-                // no allocation once the buffer has grown to the largest page.
-                .map_init(Vec::new, |html, (id, path)| {
-                    let entry = render_page(
-                        graph,
-                        opts.root,
-                        &theme,
-                        (&display, &folder_plan),
-                        *id,
-                        path,
-                        html,
-                    )?;
-                    crate::syntax::strip_controls(html);
-                    staging.write(path, html)?;
-                    Ok(entry)
-                })
-                .collect::<Result<Vec<search::Entry>>>()
+            // Pages go in chunks, so that only one chunk's search records are held: each
+            // chunk's are added to the index while the next one renders.
+            let mut index = search::IndexWriter::new();
+            let mut rendered: Option<Vec<search::PageRecord>> = None;
+            for chunk in pages.chunks(SEARCH_CHUNK) {
+                let (next, added) = rayon::join(
+                    || {
+                        chunk
+                            .par_iter()
+                            // One output buffer per worker, reused: a page's HTML (~14 KB)
+                            // then costs no allocation once the buffer has grown to the
+                            // largest page.
+                            .map_init(Vec::new, |html, (id, path)| {
+                                let record = render_page(
+                                    graph,
+                                    opts.root,
+                                    &theme,
+                                    (&display, &folder_plan),
+                                    *id,
+                                    path,
+                                    html,
+                                )?;
+                                crate::syntax::strip_controls(html);
+                                staging.write(path, html)?;
+                                Ok(record)
+                            })
+                            .collect::<Result<Vec<search::PageRecord>>>()
+                    },
+                    || match rendered.take() {
+                        Some(records) => index.add(records, &write),
+                        None => Ok(()),
+                    },
+                );
+                added?;
+                rendered = Some(next?);
+            }
+            if let Some(records) = rendered {
+                index.add(records, &write)?;
+            }
+            index.finish(&write)
         },
         || {
             jobs.par_iter().try_for_each(|(path, job)| {
@@ -147,19 +174,17 @@ pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Resul
             })
         },
     );
-    let mut entries = entries?;
+    let search_files = search_files?;
     generated?;
     timings.mark("pages");
     for (path, bytes) in &statics {
         staging.write(path, bytes)?;
     }
-    entries.par_sort_unstable_by(|a, b| a.u.cmp(&b.u));
-    staging.write(&index_path, &search::index_js(&entries))?;
     assets
         .par_iter()
         .try_for_each(|asset| staging.copy(&opts.root.join(asset), asset))?;
     timings.mark("files");
-    let files = pages.len() + assets.len() + jobs.len() + statics.len() + 1;
+    let files = pages.len() + assets.len() + jobs.len() + statics.len() + search_files;
     staging.finish(timings)?;
     Ok(BuildReport {
         pages: pages.len(),
@@ -234,16 +259,19 @@ fn render_body(
     Ok(markdown::render_body(graph, id, &text, out_path, &text_of))
 }
 
-/// Renders page `id` into `html` (cleared first) and returns its search entry.
-fn render_page<'g>(
-    graph: &'g Graph,
+/// Pages rendered between two additions to the search index.
+const SEARCH_CHUNK: usize = 2048;
+
+/// Renders page `id` into `html` (cleared first) and returns its search record.
+fn render_page(
+    graph: &Graph,
     root: &Path,
     theme: &Theme,
     (display, folders): (&DisplayOrder, &FolderPlan),
     id: PageId,
     out_path: &str,
     html: &mut Vec<u8>,
-) -> Result<search::Entry<'g>> {
+) -> Result<search::PageRecord> {
     let page = graph.page(id);
     let body = render_body(graph, root, id, out_path)?;
 
@@ -371,16 +399,13 @@ fn render_page<'g>(
     ctx.insert("relations", &relations);
     ctx.insert("backlinks", &backlinks);
     theme.render_into("page.html", &ctx, html)?;
-    Ok(search::Entry {
+    Ok(search::page_record(
         // From the site's root, where the search script starts its URLs.
-        u: url::relative(layout::HOME, out_path),
-        t: match crate::syntax::without_controls(&view.title) {
-            std::borrow::Cow::Borrowed(_) => view.title,
-            cleaned => std::borrow::Cow::Owned(cleaned.into_owned()),
-        },
-        k: &graph.vocabulary.kind(page.kind).label,
-        b: search::body_excerpt(&body.text),
-    })
+        &url::relative(layout::HOME, out_path),
+        &view.title,
+        &graph.vocabulary.kind(page.kind).label,
+        &body.text,
+    ))
 }
 
 fn to_value(value: &impl serde::Serialize) -> Result<tera::Value> {

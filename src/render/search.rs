@@ -1,46 +1,493 @@
-//! The offline search index: a `.js` file that assigns one array, loaded with a `<script>`
-//! tag because `file://` pages may not `fetch`.
+//! The offline full-text search data. Pages opened from `file://` may not `fetch`, so each
+//! file is a script that hands its data to `atlasSearchData(kind, key, data)` (defined by
+//! `search.js`) and is loaded with a `<script>` tag only when needed:
+//!
+//! - `docs.js`: each page's URL, title and kind in document order, the number of term
+//!   shards and the first document of each text bucket. Loaded on first use of the search
+//!   box or of a link preview.
+//! - `t/<n>.js`: one shard of the inverted index: the terms whose first two chars hash to
+//!   `n`, sorted, each with the documents holding it and where (title, heading, body).
+//!   Loaded for the words typed.
+//! - `p/<n>.js`: one bucket of page texts, for result snippets and link previews: each
+//!   section's heading and the start of its text.
+//!
+//! Every word of every page is indexed; only the start of each section is kept as text, so
+//! the data stays a small fraction of the site's HTML (figures in BENCHMARKS.md).
 
-use serde::Serialize;
-use std::borrow::Cow;
+use crate::layout::{SEARCH_BUCKETS, SEARCH_DOCS, SEARCH_SHARDS};
+use rustc_hash::FxHashMap;
+use std::io::Write;
+use unicode_segmentation::UnicodeSegmentation;
 
-/// How much body text each entry carries: enough to match on, small enough that the index
-/// stays a fraction of the site.
-const BODY_CHARS: usize = 280;
+/// Where a word stands on its page: the bits of a posting's field mask.
+pub const IN_BODY: u8 = 1;
+pub const IN_HEADING: u8 = 2;
+pub const IN_TITLE: u8 = 4;
 
-#[derive(Serialize)]
-pub struct Entry<'a> {
-    /// URL relative to the site root.
-    pub u: String,
-    /// Title (with ID).
-    pub t: Cow<'a, str>,
-    /// Kind.
-    pub k: &'a str,
-    /// The start of the body text.
-    pub b: String,
+/// Longer words are indexed by their start (the query side cuts typed words the same way).
+const TERM_CHARS: usize = 48;
+/// Text kept for a page's lead, before its first heading: its preview.
+const LEAD_BYTES: usize = 480;
+/// Text kept for each section: a section preview and the usual snippet.
+const SECTION_BYTES: usize = 240;
+/// Text kept for a whole page, so that a page with hundreds of sections stays small.
+const PAGE_BYTES: usize = 2400;
+/// A term shard or a text bucket is closed once it holds this much.
+const SHARD_BYTES: usize = 64 * 1024;
+const BUCKET_BYTES: usize = 32 * 1024;
+
+/// A page's text as the renderer saw it, title left out, one entry per section: the text
+/// before the first heading, then each heading's (with its id).
+#[derive(Default)]
+pub struct PageText {
+    pub sections: Vec<Section>,
 }
 
-/// The start of a page's text, without the control characters no page shows.
-pub fn body_excerpt(text: &str) -> String {
-    let excerpt: String = text.chars().take(BODY_CHARS).collect();
-    match crate::syntax::without_controls(&excerpt) {
-        Cow::Borrowed(_) => excerpt,
-        cleaned => cleaned.into_owned(),
+#[derive(Default)]
+pub struct Section {
+    pub slug: String,
+    pub heading: String,
+    /// Paragraphs (and other blocks) separated by `\n`, words by one space.
+    pub text: String,
+}
+
+impl PageText {
+    pub fn new() -> PageText {
+        PageText {
+            sections: vec![Section::default()],
+        }
+    }
+
+    /// Starts a section at a heading with id `slug`; its text follows with `heading_text`.
+    pub fn start_section(&mut self, slug: &str) {
+        self.sections.push(Section {
+            slug: slug.to_string(),
+            ..Section::default()
+        });
+    }
+
+    fn current(&mut self) -> &mut Section {
+        if self.sections.is_empty() {
+            self.sections.push(Section::default());
+        }
+        let last = self.sections.len() - 1;
+        &mut self.sections[last]
+    }
+
+    /// Adds shown text to the current section's heading or body.
+    pub fn push(&mut self, piece: &str, in_heading: bool) {
+        let section = self.current();
+        let out = if in_heading {
+            &mut section.heading
+        } else {
+            &mut section.text
+        };
+        push_words(out, piece);
+    }
+
+    /// Ends a block: the next text starts a paragraph of its own.
+    pub fn end_block(&mut self) {
+        let text = &mut self.current().text;
+        while text.ends_with(' ') {
+            text.pop();
+        }
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
     }
 }
 
-pub fn index_js(entries: &[Entry]) -> Vec<u8> {
-    const START: &[u8] = b"window.ATLAS_SEARCH_INDEX=";
-    // Written straight into the file's bytes: at 100k pages the index is ~45 MB, and a JSON
-    // string, an escaped copy and a formatted copy cost three times that in fresh memory.
-    let mut js = Vec::with_capacity(START.len() + entries.len() * 450);
-    js.extend_from_slice(START);
-    if serde_json::to_writer(ScriptSafe(&mut js), entries).is_err() {
-        js.truncate(START.len());
-        js.extend_from_slice(b"[]");
+/// Appends the words of `piece` to `out`, separated by one space from what is there unless
+/// the piece continues a word (text split around inline markup: `**bold**ly`).
+fn push_words(out: &mut String, piece: &str) {
+    let starts_apart = piece.starts_with(char::is_whitespace);
+    let mut words = piece.split_whitespace();
+    if let Some(first) = words.next() {
+        if starts_apart && !out.is_empty() && !out.ends_with(['\n', ' ']) {
+            out.push(' ');
+        }
+        out.push_str(first);
     }
-    js.extend_from_slice(b";\n");
-    js
+    for word in words {
+        out.push(' ');
+        out.push_str(word);
+    }
+    if piece.ends_with(char::is_whitespace) && !out.is_empty() && !out.ends_with(['\n', ' ']) {
+        out.push(' ');
+    }
+}
+
+/// What one page gives the search data, made while the page renders.
+pub struct PageRecord {
+    /// `[url, title, kind]` as JSON.
+    doc: Vec<u8>,
+    /// Each distinct term of the page, one after another: one buffer rather than a string
+    /// per term.
+    terms: String,
+    /// Where each term ends in `terms`, and where it stands on the page (`IN_*` bits).
+    term_ends: Vec<(u32, u8)>,
+    /// The page's kept text as JSON: `[[slug, heading, text], ...]`.
+    text: Vec<u8>,
+}
+
+/// The record of a page at `url` (from the site's root) titled `title`.
+pub fn page_record(url: &str, title: &str, kind: &str, text: &PageText) -> PageRecord {
+    let title = crate::syntax::without_controls(title);
+    let mut title_l = String::with_capacity(title.len());
+    push_lowercase(&mut title_l, &title);
+    let mut headings = String::new();
+    let mut body = String::with_capacity(text.sections.iter().map(|s| s.text.len() + 1).sum());
+    for section in &text.sections {
+        push_lowercase(&mut headings, &section.heading);
+        headings.push('\n');
+        push_lowercase(&mut body, &section.text);
+        body.push('\n');
+    }
+    // Deduplicated by hash, not sorted: the writer sorts all terms once at the end.
+    let mut found: FxHashMap<&str, u8> = FxHashMap::default();
+    found.reserve(body.len() / 16);
+    for (text, field) in [
+        (&title_l, IN_TITLE),
+        (&headings, IN_HEADING),
+        (&body, IN_BODY),
+    ] {
+        words(text, |w| *found.entry(w).or_default() |= field);
+    }
+    let mut terms = String::with_capacity(found.len() * 8);
+    let mut term_ends = Vec::with_capacity(found.len());
+    for (term, mask) in found {
+        terms.push_str(term);
+        term_ends.push((terms.len() as u32, mask));
+    }
+
+    let mut doc = Vec::with_capacity(url.len() + title.len() + kind.len() + 16);
+    write_json(&mut doc, &(url, &*title, kind));
+    PageRecord {
+        doc,
+        terms,
+        term_ends,
+        text: kept_text(text),
+    }
+}
+
+/// Appends `text` lowercased, as `to_lowercase` would, to `out`, faster: ASCII runs in
+/// place, and only each whitespace-separated piece with other chars by the Unicode rules
+/// (whose one rule with context, the final sigma, never looks past whitespace).
+fn push_lowercase(out: &mut String, text: &str) {
+    let mut rest = text;
+    while let Some(wide) = rest.bytes().position(|b| !b.is_ascii()) {
+        let start = rest[..wide]
+            .rfind(|c: char| c.is_ascii_whitespace())
+            .map_or(0, |i| i + 1);
+        let end = rest[wide..]
+            .find(|c: char| c.is_ascii_whitespace())
+            .map_or(rest.len(), |i| wide + i);
+        push_ascii_lowercase(out, &rest[..start]);
+        out.push_str(&rest[start..end].to_lowercase());
+        rest = &rest[end..];
+    }
+    push_ascii_lowercase(out, rest);
+}
+
+fn push_ascii_lowercase(out: &mut String, ascii: &str) {
+    let from = out.len();
+    out.push_str(ascii);
+    out[from..].make_ascii_lowercase();
+}
+
+/// The start of each section, as JSON: what snippets and previews show.
+fn kept_text(text: &PageText) -> Vec<u8> {
+    let mut room = PAGE_BYTES;
+    let mut kept: Vec<(&str, &str, String)> = Vec::new();
+    for (i, section) in text.sections.iter().enumerate() {
+        let body = section.text.trim_end();
+        if i == 0 && body.is_empty() {
+            continue;
+        }
+        let cap = if i == 0 { LEAD_BYTES } else { SECTION_BYTES }.min(room);
+        let shown = cut(body, cap);
+        room -= shown.len().min(room);
+        kept.push((&section.slug, section.heading.trim(), shown));
+    }
+    let mut json = Vec::new();
+    write_json(&mut json, &kept);
+    json
+}
+
+/// `text` cut to at most about `cap` bytes at a word's end, with `…` where it was cut.
+fn cut(text: &str, cap: usize) -> String {
+    let text = crate::syntax::without_controls(text);
+    if text.len() <= cap {
+        return text.into_owned();
+    }
+    let mut end = cap;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    // Back to the last space, unless that would drop most of what fits.
+    if let Some(space) = text[..end].rfind([' ', '\n']).filter(|&s| s >= cap / 2) {
+        end = space;
+    }
+    let mut kept = text[..end].trim_end().to_string();
+    kept.push('…');
+    kept
+}
+
+/// Calls `f` with each term of `text`, which is lowercased: its words as Unicode splits
+/// them (UAX #29), cut to [`TERM_CHARS`] chars; a word with dots (`aml.t0011.000`) also
+/// gives what follows each dot (`t0011.000`, `000`), so IDs are found without their prefix.
+fn words<'t>(text: &'t str, mut f: impl FnMut(&'t str)) {
+    unicode_words(text, |word| {
+        f(term(word));
+        let mut rest = word;
+        while let Some(dot) = memchr::memchr(b'.', rest.as_bytes()) {
+            rest = &rest[dot + 1..];
+            if !rest.is_empty() {
+                f(term(rest));
+            }
+        }
+    });
+}
+
+/// The words of `text` as `unicode_words` splits them, faster: no word spans ASCII
+/// whitespace, so only each whitespace-separated piece with other chars needs the Unicode
+/// tables (which cost as much as the rest of the indexing); the rest is ASCII.
+fn unicode_words<'t>(text: &'t str, mut f: impl FnMut(&'t str)) {
+    let mut rest = text;
+    while let Some(wide) = rest.bytes().position(|b| !b.is_ascii()) {
+        let start = rest[..wide]
+            .rfind(|c: char| c.is_ascii_whitespace())
+            .map_or(0, |i| i + 1);
+        let end = rest[wide..]
+            .find(|c: char| c.is_ascii_whitespace())
+            .map_or(rest.len(), |i| wide + i);
+        ascii_words(&rest[..start], &mut f);
+        rest[start..end].unicode_words().for_each(&mut f);
+        rest = &rest[end..];
+    }
+    ascii_words(rest, f);
+}
+
+/// The words `unicode_words` finds in ASCII text: runs of letters, digits and `_`, joined across one
+/// `:`, `.` or `'` between letters and one `,`, `;`, `.` or `'` between digits; a run of
+/// `_` alone is no word.
+fn ascii_words<'t>(text: &'t str, mut f: impl FnMut(&'t str)) {
+    let bytes = text.as_bytes();
+    let in_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut i = 0;
+    while i < bytes.len() {
+        if !in_word(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        loop {
+            while i < bytes.len() && in_word(bytes[i]) {
+                i += 1;
+            }
+            let (Some(&mid), Some(&next)) = (bytes.get(i), bytes.get(i + 1)) else {
+                break;
+            };
+            let before = bytes[i - 1];
+            let joins = if before.is_ascii_alphabetic() && next.is_ascii_alphabetic() {
+                matches!(mid, b':' | b'.' | b'\'')
+            } else if before.is_ascii_digit() && next.is_ascii_digit() {
+                matches!(mid, b',' | b';' | b'.' | b'\'')
+            } else {
+                false
+            };
+            if !joins {
+                break;
+            }
+            i += 1;
+        }
+        let word = &text[start..i];
+        if bytes[start] != b'_' || word.bytes().any(|b| b != b'_') {
+            f(word);
+        }
+    }
+}
+
+fn term(word: &str) -> &str {
+    if word.len() <= TERM_CHARS {
+        return word;
+    }
+    match word.char_indices().nth(TERM_CHARS) {
+        Some((end, _)) => &word[..end],
+        None => word,
+    }
+}
+
+/// Which shard holds `term`: a hash (FNV-1a) of its first two chars, which `search.js`
+/// computes the same way for a typed word.
+pub fn shard_of(term: &str, shards: u32) -> u32 {
+    let mut hash: u32 = 0x811c_9dc5;
+    for c in term.chars().take(2) {
+        hash = (hash ^ c as u32).wrapping_mul(0x0100_0193);
+    }
+    hash % shards.max(1)
+}
+
+/// A term's documents, as its postings string grows.
+struct Postings {
+    last_doc: u32,
+    encoded: Vec<u8>,
+}
+
+/// Builds the search data page by page, in document order, writing text buckets as they
+/// fill so that no more than one is held; the index and the list of documents are written
+/// by [`finish`](Self::finish).
+#[derive(Default)]
+pub struct IndexWriter {
+    docs: Vec<u8>,
+    count: u32,
+    terms: FxHashMap<Box<str>, Postings>,
+    bucket: Vec<u8>,
+    bucket_starts: Vec<u32>,
+    /// Every file written so far.
+    pub files: usize,
+}
+
+impl IndexWriter {
+    pub fn new() -> IndexWriter {
+        IndexWriter::default()
+    }
+
+    /// Adds the next pages, in document order; `write` stores a file of the site.
+    pub fn add(
+        &mut self,
+        records: Vec<PageRecord>,
+        write: &impl Fn(&str, &[u8]) -> crate::Result<()>,
+    ) -> crate::Result<()> {
+        for record in records {
+            let doc = self.count;
+            self.count += 1;
+            self.docs
+                .extend_from_slice(if doc == 0 { b"[" } else { b",\n" });
+            self.docs.extend_from_slice(&record.doc);
+            let mut start = 0;
+            for &(end, mask) in &record.term_ends {
+                let term = record.terms.get(start..end as usize).unwrap_or_default();
+                start = end as usize;
+                let postings = match self.terms.get_mut(term) {
+                    Some(p) => p,
+                    None => self.terms.entry(term.into()).or_insert(Postings {
+                        last_doc: 0,
+                        encoded: Vec::new(),
+                    }),
+                };
+                let gap = doc - postings.last_doc;
+                postings.last_doc = doc;
+                push_number(
+                    &mut postings.encoded,
+                    (u64::from(gap) << 3) | u64::from(mask),
+                );
+            }
+            if self.bucket.is_empty() {
+                self.bucket_starts.push(doc);
+                self.bucket.extend_from_slice(b"[");
+            } else {
+                self.bucket.extend_from_slice(b",\n");
+            }
+            self.bucket.extend_from_slice(&record.text);
+            if self.bucket.len() >= BUCKET_BYTES {
+                self.write_bucket(write)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn write_bucket(
+        &mut self,
+        write: &impl Fn(&str, &[u8]) -> crate::Result<()>,
+    ) -> crate::Result<()> {
+        let n = self.bucket_starts.len() - 1;
+        let mut file = format!("atlasSearchData(\"p\",{n},").into_bytes();
+        file.append(&mut self.bucket);
+        file.extend_from_slice(b"]);\n");
+        self.files += 1;
+        write(&format!("{SEARCH_BUCKETS}/{n}.js"), &file)
+    }
+
+    /// Writes the last text bucket, the term shards and the list of documents.
+    pub fn finish(
+        mut self,
+        write: &impl Fn(&str, &[u8]) -> crate::Result<()>,
+    ) -> crate::Result<usize> {
+        if !self.bucket.is_empty() {
+            self.write_bucket(write)?;
+        }
+        let mut terms: Vec<(Box<str>, Postings)> = self.terms.into_iter().collect();
+        terms.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let total: usize = terms
+            .iter()
+            .map(|(t, p)| t.len() + p.encoded.len() + 8)
+            .sum();
+        let shards = total.div_ceil(SHARD_BYTES).clamp(1, 4096) as u32;
+        let mut files: Vec<Vec<u8>> = (0..shards)
+            .map(|n| format!("atlasSearchData(\"t\",{n},[").into_bytes())
+            .collect();
+        for (term, postings) in &terms {
+            let file = &mut files[shard_of(term, shards) as usize];
+            if !file.ends_with(b"[") {
+                file.extend_from_slice(b",\n");
+            }
+            write_json(
+                file,
+                &(
+                    &**term,
+                    std::str::from_utf8(&postings.encoded).unwrap_or(""),
+                ),
+            );
+        }
+        for (n, mut file) in files.into_iter().enumerate() {
+            file.extend_from_slice(b"]);\n");
+            write(&format!("{SEARCH_SHARDS}/{n}.js"), &file)?;
+        }
+        let mut docs = b"atlasSearchData(\"docs\",0,{\"shards\":".to_vec();
+        docs.extend_from_slice(shards.to_string().as_bytes());
+        docs.extend_from_slice(b",\"buckets\":");
+        write_json(&mut docs, &self.bucket_starts);
+        docs.extend_from_slice(b",\"docs\":");
+        if self.docs.is_empty() {
+            docs.extend_from_slice(b"[");
+        }
+        docs.append(&mut self.docs);
+        docs.extend_from_slice(b"]});\n");
+        write(SEARCH_DOCS, &docs)?;
+        Ok(self.files + shards as usize + 1)
+    }
+}
+
+/// Posting digits: the last digit of a number from the first 32, each other from the
+/// second; five bits each, most significant first. All are plain in a JSON string.
+const LAST_DIGITS: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef";
+const MORE_DIGITS: &[u8; 32] = b"ghijklmnopqrstuvwxyz0123456789-_";
+
+fn push_number(out: &mut Vec<u8>, mut value: u64) {
+    let mut digits = [0u8; 13];
+    let mut n = 0;
+    loop {
+        digits[n] = (value & 31) as u8;
+        n += 1;
+        value >>= 5;
+        if value == 0 {
+            break;
+        }
+    }
+    for &d in digits[1..n].iter().rev() {
+        out.push(MORE_DIGITS[d as usize]);
+    }
+    out.push(LAST_DIGITS[digits[0] as usize]);
+}
+
+/// JSON of `value` into `out`, inert inside a script (see [`ScriptSafe`]).
+fn write_json(out: &mut Vec<u8>, value: &impl serde::Serialize) {
+    let start = out.len();
+    if serde_json::to_writer(ScriptSafe(out), value).is_err() {
+        out.truncate(start);
+        out.extend_from_slice(b"null");
+    }
 }
 
 /// Writes JSON with every `</` as `<\/` (the same string in JSON), so that `</script>`
@@ -49,7 +496,7 @@ pub fn index_js(entries: &[Entry]) -> Vec<u8> {
 /// already written.
 struct ScriptSafe<'a>(&'a mut Vec<u8>);
 
-impl std::io::Write for ScriptSafe<'_> {
+impl Write for ScriptSafe<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let mut start = 0;
         for slash in memchr::memchr_iter(b'/', buf) {
@@ -76,22 +523,114 @@ impl std::io::Write for ScriptSafe<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
+
+    fn all_words(text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut lower = String::new();
+        push_lowercase(&mut lower, text);
+        words(&lower, |w| out.push(w.to_string()));
+        out
+    }
 
     #[test]
-    fn index_never_holds_a_closing_tag() {
-        let entry = Entry {
-            u: "a/b.html".into(),
-            t: "</script> in a title".into(),
-            k: "Note",
-            b: "x</y".into(),
-        };
-        let js = String::from_utf8(index_js(&[entry])).unwrap();
+    fn words_are_lowercased_and_ids_found_without_their_prefix() {
         assert_eq!(
-            js,
-            r#"window.ATLAS_SEARCH_INDEX=[{"u":"a/b.html","t":"<\/script> in a title","k":"Note","b":"x<\/y"}];"#
-                .to_string()
-                + "\n"
+            all_words("See AML.T0011.000: User Execution, don't; prompt-injection 漏洞"),
+            [
+                "see",
+                "aml.t0011.000",
+                "t0011.000",
+                "000",
+                "user",
+                "execution",
+                "don't",
+                "prompt",
+                "injection",
+                "漏",
+                "洞"
+            ]
+        );
+        let long = "x".repeat(100);
+        assert_eq!(all_words(&long), ["x".repeat(TERM_CHARS)]);
+    }
+
+    proptest::proptest! {
+        /// The fast path finds exactly the words the Unicode rules find.
+        #[test]
+        fn words_are_unicode_words(
+            text in "[a-c0-2_:.',;! \n-]{0,40}|[ -~\t\n\r]{0,40}|[a1_:.' é—漏\u{301}\u{200d}]{0,30}"
+        ) {
+            let mut fast = Vec::new();
+            unicode_words(&text, |w| fast.push(w));
+            let slow: Vec<&str> = text.unicode_words().collect();
+            proptest::prop_assert_eq!(fast, slow);
+        }
+
+        /// So does the fast path of lowercasing.
+        #[test]
+        fn lowercase_is_unicode_lowercase(text in "[aB1 \n.ÉΣσİ\u{301}'-]{0,30}") {
+            let mut fast = String::from("x");
+            push_lowercase(&mut fast, &text);
+            proptest::prop_assert_eq!(fast, format!("x{}", text.to_lowercase()));
+        }
+    }
+
+    #[test]
+    fn postings_numbers_use_five_bits_a_digit() {
+        let mut out = Vec::new();
+        for n in [0, 31, 32, 1025] {
+            push_number(&mut out, n);
+        }
+        assert_eq!(out, b"AfhAhgB");
+    }
+
+    #[test]
+    fn text_is_kept_by_section_and_cut_at_a_word() {
+        let mut text = PageText::new();
+        text.push("Lead ", false);
+        text.push("text", false);
+        text.push("ly", false);
+        text.end_block();
+        text.push("second paragraph", false);
+        text.start_section("details");
+        text.push("Details", true);
+        text.push(&"word ".repeat(100), false);
+        let json = String::from_utf8(kept_text(&text)).unwrap();
+        let kept: Vec<(String, String, String)> = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            kept[0],
+            ("".into(), "".into(), "Lead textly\nsecond paragraph".into())
+        );
+        assert_eq!(kept[1].0, "details");
+        assert_eq!(kept[1].1, "Details");
+        assert!(kept[1].2.ends_with("word…") && kept[1].2.len() <= SECTION_BYTES + 3);
+    }
+
+    #[test]
+    fn the_data_never_holds_a_closing_tag() {
+        let mut text = PageText::new();
+        text.push("x</script>y", false);
+        let record = page_record("a/b.html", "</script> in a title", "Note", &text);
+        let mut writer = IndexWriter::new();
+        let store = std::cell::RefCell::new(Vec::new());
+        let write = |path: &str, bytes: &[u8]| {
+            store
+                .borrow_mut()
+                .push((path.to_string(), String::from_utf8(bytes.to_vec()).unwrap()));
+            Ok(())
+        };
+        writer.add(vec![record], &write).unwrap();
+        writer.finish(&write).unwrap();
+        let files = store.into_inner();
+        assert_eq!(files.len(), 3);
+        for (path, js) in &files {
+            assert!(!js.contains("</"), "{path}: {js}");
+        }
+        let docs = &files.iter().find(|(p, _)| p == SEARCH_DOCS).unwrap().1;
+        assert_eq!(
+            docs,
+            "atlasSearchData(\"docs\",0,{\"shards\":1,\"buckets\":[0],\"docs\":\
+             [[\"a/b.html\",\"<\\/script> in a title\",\"Note\"]]});\n"
         );
     }
 

@@ -52,6 +52,11 @@ fn browser_ready(test: &str) -> bool {
 /// Builds the vault at `root`, runs `node tests/browser/<script>.js <built site>` and returns
 /// the JSON object it printed; `None` where the browser tests are skipped.
 fn observe(test: &str, root: &Path, script: &str) -> Option<Value> {
+    observe_with(test, root, script, &[])
+}
+
+/// [`observe`], with more arguments for the script after the site's folder.
+fn observe_with(test: &str, root: &Path, script: &str, args: &[&str]) -> Option<Value> {
     if !browser_ready(test) {
         return None;
     }
@@ -62,6 +67,7 @@ fn observe(test: &str, root: &Path, script: &str) -> Option<Value> {
     let output = Command::new("node")
         .arg(&script_path)
         .arg(&out)
+        .args(args)
         .current_dir(project())
         // Playwright's logs, plain in a test failure.
         .env("FORCE_COLOR", "0")
@@ -195,6 +201,160 @@ fn matrix_filters_and_expands() {
             "shown_without_realized": { "technique": false, "sub": false },
             "open_after_collapse": 0,
             "shown_after_collapse": { "technique": true, "sub": false },
+            "errors": [],
+            "offsite": [],
+        })
+    );
+}
+
+/// The titles of a query's results, in the order shown.
+fn titles(results: &Value) -> Vec<&str> {
+    results["results"]
+        .as_array()
+        .expect("a list of results")
+        .iter()
+        .map(|r| r["title"].as_str().expect("a title"))
+        .collect()
+}
+
+#[test]
+fn search_finds_any_word_of_the_imported_release() {
+    let test = "search_finds_any_word_of_the_imported_release";
+    let Some(yaml) = crate::support::shared("corpora/atlas-data/ATLAS.yaml", test) else {
+        return;
+    };
+    let tmp = TempDir::new("browser-search-import");
+    let pages = tmp.path().join("kb");
+    atlas_kb::import_pages(
+        &atlas_kb::ImportOptions {
+            input: yaml,
+            out: pages.clone(),
+            force: false,
+        },
+        &atlas_kb::vocabulary::Vocabulary::default(),
+    )
+    .expect("import");
+    let queries = r#"["Picklescan","code signing","AML.T0011","t0011","zzqx"]"#;
+    let Some(seen) = observe_with(test, &pages, "search", &[queries]) else {
+        return;
+    };
+
+    // A word met once, deep in a case study's text: found, shown in its sentence, marked.
+    assert_eq!(
+        seen["Picklescan"],
+        json!({
+            "status": "1 result",
+            "results": [{
+                "title": "AML.CS0031: Malicious Models on Hugging Face",
+                "href": "frameworks/atlas/case-studies/malicious-models-on-hugging-face.html",
+                "snippet": "…on the victim's system. Hugging Face uses Picklescan to scan models \
+                    for malicious code, however these models were not flagged as malicious. \
+                    The researchers discovered tha…",
+                "marked": ["Picklescan"],
+            }],
+            "message": [],
+        })
+    );
+
+    // Two words: the page titled with both first, then pages with both in their text; a
+    // match in a section links to it and names it.
+    let code_signing = &seen["code signing"];
+    assert_eq!(code_signing["status"], "9 results");
+    assert_eq!(
+        titles(code_signing),
+        [
+            "AML.M0013: Code Signing",
+            "AML.T0010.003: Model",
+            "AML.T0010.001: AI Software",
+            "AML.T0018.002: Embed Malware",
+            "AML.T0018.000: Poison AI Model",
+            "AML.T0011.001: Malicious Package",
+            "AML.T0011.000: Unsafe AI Artifacts",
+            "AML.T0018: Manipulate AI Model",
+            "AML.T0018.001: Modify AI Model Architecture",
+        ]
+    );
+    assert_eq!(
+        code_signing["results"][0]["marked"],
+        json!(["Code", "Signing", "code", "code"])
+    );
+    assert_eq!(
+        code_signing["results"][2],
+        json!({
+            "title": "AML.T0010.001: AI Software",
+            "href": "frameworks/atlas/techniques/initial-access/ai-supply-chain-compromise/\
+                ai-supply-chain-compromise-ai-software.html#mitigations-2",
+            "snippet": "Mitigations (2) …in tool for one model or family. AML.M0013: Code \
+                Signing — Enforce properly signed drivers and ML software…",
+            "marked": ["Code", "Signing"],
+        })
+    );
+
+    // An ID: the technique, then its sub-techniques, then the pages that mention it; typed
+    // without its `AML.` prefix, the same.
+    let by_id = &seen["AML.T0011"];
+    assert_eq!(by_id["status"], "21 results");
+    assert_eq!(
+        by_id["message"],
+        json!(["Showing 20 of 21 matches; add words to narrow."])
+    );
+    assert_eq!(
+        titles(by_id)[..7],
+        [
+            "AML.T0011: User Execution",
+            "AML.T0011.000: Unsafe AI Artifacts",
+            "AML.T0011.001: Malicious Package",
+            "AML.T0011.002: Poisoned AI Agent Tool",
+            "AML.T0011.003: Malicious Link",
+            "AML.TA0005: Execution",
+            "AML.M0018: User Training",
+        ]
+    );
+    assert_eq!(by_id["results"][0]["marked"], json!(["AML.T0011"]));
+    assert_eq!(titles(&seen["t0011"]), titles(by_id));
+    assert_eq!(seen["t0011"]["results"][0]["marked"], json!(["T0011"]));
+
+    assert_eq!(
+        seen["zzqx"],
+        json!({
+            "status": "No results",
+            "results": [],
+            "message": ["No page matches “zzqx”."],
+        })
+    );
+}
+
+#[test]
+fn links_preview_their_page_or_section_on_hover() {
+    let test = "links_preview_their_page_or_section_on_hover";
+    let Some(seen) = observe(test, &fixture("obsidian"), "preview") else {
+        return;
+    };
+    assert_eq!(
+        seen,
+        json!({
+            // `[[target|the target]]`: the page's title, kind and first paragraph.
+            "page": {
+                "title": "Target",
+                "kind": "Note",
+                "section": null,
+                "text": "The page other notes link to.",
+                "described_link": "the target",
+            },
+            // `[[guide#Second part|…]]`: the section's heading and first paragraph.
+            "section": {
+                "title": "Guide",
+                "kind": "Note",
+                "section": "Second part",
+                "text": "The key point is here.",
+                "described_link": "a section of the guide",
+            },
+            // A link off the site has nothing to preview.
+            "outside": null,
+            "hidden_after_leaving": true,
+            // A touch screen has no hover: a tap follows the link, no card appears.
+            "touch": null,
+            "touch_errors": [],
             "errors": [],
             "offsite": [],
         })

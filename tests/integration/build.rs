@@ -172,7 +172,9 @@ fn pages_show_relations_parents_and_backlinks() {
         "tags/guide.html",
         "tags/type-note.html",
         "404.html",
-        "_atlas/search-index.js",
+        "_atlas/search/docs.js",
+        "_atlas/search/t/0.js",
+        "_atlas/search/p/0.js",
         "_atlas/style.css",
         "_atlas/search.js",
     ] {
@@ -233,9 +235,11 @@ fn shipped_content_builds_with_every_link_alive() {
             "{unsafe_artifacts} lacks a link to {expected}: {links:?}"
         );
     }
-    let index = String::from_utf8_lossy(&site.files["_atlas/search-index.js"]).into_owned();
-    assert!(index.starts_with("window.ATLAS_SEARCH_INDEX=["));
-    assert!(index.contains(r#""t":"AML.T0011.000: Unsafe AI Artifacts""#));
+    let docs = String::from_utf8_lossy(&site.files["_atlas/search/docs.js"]).into_owned();
+    assert!(docs.starts_with(r#"atlasSearchData("docs",0,{"shards":"#));
+    assert!(docs.contains(
+        r#"["frameworks/atlas/techniques/execution/user-execution/user-execution-unsafe-ai-artifacts.html","AML.T0011.000: Unsafe AI Artifacts","Sub-technique"]"#
+    ));
     // No page pulls anything from the network.
     assert_eq!(site.network_resources(), Vec::<(String, String)>::new());
 }

@@ -525,6 +525,22 @@ fn imported_release_checks_clean_and_builds_its_matrix_in_order() {
     );
     navigator_layers_follow_the_release(&data, &site);
     graph_views_follow_the_release(&data, &site);
+
+    // Every word is searchable, yet the search data stays well under the HTML (14% when
+    // measured; BENCHMARKS.md): a reader offline does not download a second site.
+    let bytes = |keep: &dyn Fn(&str) -> bool| -> usize {
+        site.files
+            .iter()
+            .filter(|(path, _)| keep(path))
+            .map(|(_, b)| b.len())
+            .sum()
+    };
+    let html = bytes(&|p| p.ends_with(".html"));
+    let search = bytes(&|p| p.starts_with("_atlas/search/"));
+    assert!(
+        search > 0 && search * 4 < html,
+        "search data {search} bytes, HTML {html} bytes"
+    );
 }
 
 /// What the graph adds to the pages of an imported release, held to the YAML: a

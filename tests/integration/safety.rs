@@ -252,10 +252,10 @@ fn no_script_from_links_reaches_the_site() {
         other.contains("href=\"./javascript:alert(13).html\""),
         "{other}"
     );
-    let index = std::fs::read_to_string(out.join("_atlas/search-index.js")).unwrap();
+    let docs = std::fs::read_to_string(out.join("_atlas/search/docs.js")).unwrap();
     assert!(
-        index.contains("\"u\":\"./javascript:alert(13).html\""),
-        "{index}"
+        docs.contains("[\"./javascript:alert(13).html\",\"Named like a scheme\",\"Note\"]"),
+        "{docs}"
     );
 
     // `check` warns about each unsafe destination, where it is written (line 3's is inside
@@ -595,7 +595,7 @@ fn content_cannot_replace_the_theme_or_generated_pages() {
     let build = crate::support::build_into(&root, &out);
     assert_eq!(build.code, Some(0), "{}", build.stderr);
     let script = std::fs::read_to_string(out.join("_atlas/search.js")).unwrap();
-    assert!(!script.contains("from the vault") && script.contains("ATLAS_SEARCH_INDEX"));
+    assert!(!script.contains("from the vault") && script.contains("atlasSearchData"));
     let style = std::fs::read_to_string(out.join("_atlas/style.css")).unwrap();
     assert!(!style.contains("display: none }"));
     let matrix = std::fs::read_to_string(out.join("matrix.html")).unwrap();
@@ -839,9 +839,9 @@ fn control_characters_are_removed_from_pages_and_escaped_for_terminals() {
         page.contains("NUL:. Escape:]0;title. C1:31m. DEL:. Lone\nreturn."),
         "{page}"
     );
-    let index = std::fs::read_to_string(out.join("_atlas/search-index.js")).unwrap();
-    assert!(index.contains("\"t\":\"Bell and [2J clear\""), "{index}");
-    assert!(!index.contains("\\u00"), "{index}");
+    let search = crate::support::search_data(&out);
+    assert!(search.contains(",\"Bell and [2J clear\","), "{search}");
+    assert!(!search.contains("\\u00"), "{search}");
     // The odd file is published under its own name, and linked percent-encoded.
     assert!(out.join("evil\u{1b}[31mred.html").is_file());
 }

@@ -298,10 +298,10 @@ fn excluded_files_are_neither_pages_nor_targets() {
             "notes/overview.html",
         ]
     );
-    let index = std::fs::read_to_string(site.join("public/_atlas/search-index.js")).unwrap();
+    let search = crate::support::search_data(&site.join("public"));
     assert!(
-        !index.contains("template") && !index.contains("Draft"),
-        "{index}"
+        !search.contains("template") && !search.contains("Draft"),
+        "{search}"
     );
 }
 

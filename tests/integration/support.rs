@@ -207,6 +207,15 @@ pub fn read_tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
     files
 }
 
+/// All the search data of the site built in `site`: its files, in path order, one after
+/// another.
+pub fn search_data(site: &Path) -> String {
+    read_tree(&site.join("_atlas/search"))
+        .into_values()
+        .map(|bytes| String::from_utf8(bytes).expect("search data is UTF-8"))
+        .collect()
+}
+
 /// The graph of content root `root`, read with default settings.
 pub fn load_graph(root: &Path) -> atlas_kb::Result<atlas_kb::graph::Graph> {
     let mut config = atlas_kb::Config::default();
