@@ -29,6 +29,8 @@ pub struct PageRun {
     pub broken: usize,
     /// Whether the body held raw HTML or a table, which can drop links (see the module).
     pub may_drop: bool,
+    /// The search data files written for the page alone, by path.
+    pub search: Vec<(String, String)>,
 }
 
 /// Pages a fuzzed page can link to: a heading, a block id, a folder, an attachment.
@@ -79,10 +81,22 @@ pub fn run_page(text: &str) -> PageRun {
     let text_of = |p: PageId| Some(graph.page(p).source.text.clone());
     let body = crate::render::markdown::render_body(&graph, id, text, "page.html", &text_of);
     let may_drop = body.raw_html || body.html.contains("<table>");
+    let title = graph.page(id).title().to_string();
+    let record = crate::render::search::page_record("page.html", &title, "Note", &body.text);
+    let files = RefCell::new(Vec::new());
+    let write = |path: &str, bytes: &[u8]| {
+        let text = String::from_utf8_lossy(bytes).into_owned();
+        files.borrow_mut().push((path.to_string(), text));
+        Ok(())
+    };
+    let mut index = crate::render::search::IndexWriter::new();
+    let _ = index.add(vec![record], &write);
+    let _ = index.finish(&write);
     PageRun {
         html: body.html,
         broken,
         may_drop,
+        search: files.into_inner(),
     }
 }
 
@@ -119,6 +133,18 @@ pub fn violations(run: &PageRun) -> Vec<String> {
             "{} links resolved as broken, {rendered_broken} rendered as broken",
             run.broken
         ));
+    }
+    // Each search data file is one call with JSON arguments and cannot close a script.
+    for (path, js) in &run.search {
+        let args = js
+            .strip_prefix("atlasSearchData(")
+            .and_then(|rest| rest.strip_suffix(");\n"));
+        let valid = args.is_some_and(|args| {
+            serde_json::from_str::<serde_json::Value>(&format!("[{args}]")).is_ok()
+        });
+        if !valid || js.contains("</") {
+            found.push(format!("search data {path} is not one safe call: {js}"));
+        }
     }
     found
 }
@@ -301,6 +327,8 @@ mod tests {
             "# H [[a]b]]\n[[page#H ab]]",
             "```[[`]]\n\nSee [[b]].\n",
             "[[a]]\n\n| [[b]] |\n|---|\n| [[c\\|d]] |\n",
+            // Not a finding: closing tags and line separators for the search data.
+            "---\ntitle: \"</script>\"\n---\n## <\n/b\n\n`</` \u{2028}x</script>\n",
         ] {
             let run = run_page(text);
             assert_eq!(violations(&run), Vec::<String>::new(), "{text}");

@@ -369,8 +369,20 @@
     return (space > max / 2 ? cut.slice(0, space) : cut) + "…";
   }
 
-  function kindClass(kind) {
-    return "badge badge-" + kind.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+  // A page's title (its words in `terms` marked, if given) and a badge naming its kind.
+  function appendTitle(parent, className, doc, terms) {
+    var title = document.createElement("span");
+    title.className = className;
+    if (terms) appendHighlighted(title, doc.title, terms);
+    else title.textContent = doc.title;
+    parent.appendChild(title);
+    if (doc.kind) {
+      var badge = document.createElement("span");
+      badge.className = "badge badge-" +
+        doc.kind.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+      badge.textContent = doc.kind;
+      parent.appendChild(badge);
+    }
   }
 
   function init() {
@@ -450,16 +462,7 @@
         a.tabIndex = -1;
         var head = document.createElement("span");
         head.className = "result-head";
-        var title = document.createElement("span");
-        title.className = "result-title";
-        appendHighlighted(title, e.title, found.terms);
-        head.appendChild(title);
-        if (e.kind) {
-          var badge = document.createElement("span");
-          badge.className = kindClass(e.kind);
-          badge.textContent = e.kind;
-          head.appendChild(badge);
-        }
+        appendTitle(head, "result-title", e, found.terms);
         a.appendChild(head);
         // A page found by its ID shows what it is; any other, where the words are.
         var sn = hit.s.rank <= 1 ? lead(hit.text) : snippet(hit.text, found.terms);
@@ -626,16 +629,7 @@
       while (card.firstChild) card.removeChild(card.firstChild);
       var head = document.createElement("p");
       head.className = "preview-head";
-      var title = document.createElement("span");
-      title.className = "preview-title";
-      title.textContent = doc.title;
-      head.appendChild(title);
-      if (doc.kind) {
-        var badge = document.createElement("span");
-        badge.className = kindClass(doc.kind);
-        badge.textContent = doc.kind;
-        head.appendChild(badge);
-      }
+      appendTitle(head, "preview-title", doc, null);
       card.appendChild(head);
       var section = null;
       (sections || []).forEach(function (s) {

@@ -170,10 +170,22 @@ pub fn page_record(url: &str, title: &str, kind: &str, text: &PageText) -> PageR
     }
 }
 
-/// Appends `text` lowercased, as `to_lowercase` would, to `out`, faster: ASCII runs in
-/// place, and only each whitespace-separated piece with other chars by the Unicode rules
-/// (whose one rule with context, the final sigma, never looks past whitespace).
+/// Appends `text` lowercased, as `to_lowercase` would, to `out`, faster: ASCII in place,
+/// and only pieces with other chars by the Unicode rules (whose one rule with context, the
+/// final sigma, never looks past whitespace).
 fn push_lowercase(out: &mut String, text: &str) {
+    by_width(text, |piece, ascii| {
+        if ascii {
+            push_ascii_lowercase(out, piece);
+        } else {
+            out.push_str(&piece.to_lowercase());
+        }
+    });
+}
+
+/// Calls `f` with `text` cut at ASCII whitespace into spans that are all ASCII (`true`)
+/// and single pieces between whitespace that are not (`false`), in order.
+fn by_width<'t>(text: &'t str, mut f: impl FnMut(&'t str, bool)) {
     let mut rest = text;
     while let Some(wide) = rest.bytes().position(|b| !b.is_ascii()) {
         let start = rest[..wide]
@@ -182,11 +194,11 @@ fn push_lowercase(out: &mut String, text: &str) {
         let end = rest[wide..]
             .find(|c: char| c.is_ascii_whitespace())
             .map_or(rest.len(), |i| wide + i);
-        push_ascii_lowercase(out, &rest[..start]);
-        out.push_str(&rest[start..end].to_lowercase());
+        f(&rest[..start], true);
+        f(&rest[start..end], false);
         rest = &rest[end..];
     }
-    push_ascii_lowercase(out, rest);
+    f(rest, true);
 }
 
 fn push_ascii_lowercase(out: &mut String, ascii: &str) {
@@ -250,22 +262,16 @@ fn words<'t>(text: &'t str, mut f: impl FnMut(&'t str)) {
 }
 
 /// The words of `text` as `unicode_words` splits them, faster: no word spans ASCII
-/// whitespace, so only each whitespace-separated piece with other chars needs the Unicode
-/// tables (which cost as much as the rest of the indexing); the rest is ASCII.
+/// whitespace, so only the pieces with other chars need the Unicode tables (which cost as
+/// much as the rest of the indexing).
 fn unicode_words<'t>(text: &'t str, mut f: impl FnMut(&'t str)) {
-    let mut rest = text;
-    while let Some(wide) = rest.bytes().position(|b| !b.is_ascii()) {
-        let start = rest[..wide]
-            .rfind(|c: char| c.is_ascii_whitespace())
-            .map_or(0, |i| i + 1);
-        let end = rest[wide..]
-            .find(|c: char| c.is_ascii_whitespace())
-            .map_or(rest.len(), |i| wide + i);
-        ascii_words(&rest[..start], &mut f);
-        rest[start..end].unicode_words().for_each(&mut f);
-        rest = &rest[end..];
-    }
-    ascii_words(rest, f);
+    by_width(text, |piece, ascii| {
+        if ascii {
+            ascii_words(piece, &mut f);
+        } else {
+            piece.unicode_words().for_each(&mut f);
+        }
+    });
 }
 
 /// The words `unicode_words` finds in ASCII text: runs of letters, digits and `_`, joined across one
