@@ -27,6 +27,9 @@ pub enum Command {
     Import(ImportArgs),
     /// Write a commented atlas-kb.toml (and, in an empty folder, a starter page).
     Init(InitArgs),
+    /// Build the site, serve it on this machine, and rebuild and reload open pages on
+    /// every change.
+    Serve(ServeArgs),
 }
 
 /// Where the site's settings are.
@@ -119,6 +122,22 @@ pub struct BuildArgs {
     pub strict: bool,
     #[command(flatten)]
     pub levels: LevelArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub site: SiteArgs,
+    /// The port to listen on (0: any free port).
+    #[arg(long, default_value_t = 1111)]
+    pub port: u16,
+    /// The address to listen on. Anything but a loopback address lets other machines see
+    /// your pages.
+    #[arg(long, value_name = "ADDRESS", default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// Open the site in the default browser once it is served.
+    #[arg(long)]
+    pub open: bool,
 }
 
 #[derive(Debug, clap::Args)]

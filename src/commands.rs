@@ -270,6 +270,14 @@ fn path_prefix(root: &Path) -> String {
 /// as `check` would, on stderr, and make the outcome [`Outcome::ContentErrors`] only when
 /// `strict`.
 pub fn build(config: &Config, strict: bool) -> Result<Outcome> {
+    let (outcome, graph) = build_site(config, strict)?;
+    // As in `check`: the process ends here.
+    std::mem::forget(graph);
+    Ok(outcome)
+}
+
+/// [`build`], returning the graph too, for a caller that goes on (`serve`).
+pub(crate) fn build_site(config: &Config, strict: bool) -> Result<(Outcome, Graph)> {
     let started = std::time::Instant::now();
     let mut timings = Timings::start();
     // Pages are read again as they are rendered and reported: holding every text from the
@@ -320,9 +328,7 @@ pub fn build(config: &Config, strict: bool) -> Result<Outcome> {
     } else {
         Outcome::Clean
     };
-    // As in `check`: the process ends here.
-    std::mem::forget(graph);
-    Ok(outcome)
+    Ok((outcome, graph))
 }
 
 /// `atlas-kb import`: writes pages from ATLAS.yaml in the words of the site's vocabulary and

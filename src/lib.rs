@@ -37,6 +37,7 @@ mod invariants;
 mod layout;
 mod load;
 mod render;
+pub mod serve;
 mod source;
 mod syntax;
 mod timings;

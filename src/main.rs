@@ -76,6 +76,7 @@ fn run(command: Command) -> Result<Outcome, Error> {
             commands::import(&config, &options)
         }
         Command::Init(args) => commands::init(&args.dir),
+        Command::Serve(args) => serve(args),
     }
 }
 
@@ -90,3 +91,31 @@ fn run(command: Command) -> Result<Outcome, Error> {
 #[cfg(target_os = "linux")]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+/// `atlas-kb serve`: the site is built into a private folder under the system's temporary
+/// folder, removed when the server stops (Ctrl-C).
+fn serve(args: cli::ServeArgs) -> Result<Outcome, Error> {
+    let private = std::env::temp_dir().join(format!("atlas-kb-serve-{}", std::process::id()));
+    let options = atlas_kb::serve::ServeOptions {
+        bind: args.bind,
+        port: args.port,
+        out: private.join("site"),
+    };
+    let site = args.site;
+    let open = args.open;
+    let served = atlas_kb::serve::serve(
+        move || site.config(),
+        &options,
+        |address| {
+            let url = format!("http://{address}/");
+            let _ = writeln!(std::io::stderr(), "serving {url} (Ctrl-C to stop)");
+            if open {
+                if let Err(e) = opener::open(&url) {
+                    let _ = writeln!(std::io::stderr(), "could not open a browser: {e}");
+                }
+            }
+        },
+    );
+    let _ = std::fs::remove_dir_all(&private);
+    served.map(|()| Outcome::Clean)
+}

@@ -27,17 +27,22 @@ const ARGS = [
 const ACTION_TIMEOUT_MS = 10000;
 const WHOLE_TEST_TIMEOUT_MS = 60000;
 
-// Runs `steps(ctx)` against the site whose folder is argv[2], and prints the object it
-// returns, plus `errors` (uncaught script errors and console errors on any page) and
-// `offsite` (requests for anything but a file:// URL: a built site must work offline).
+// Runs `steps(ctx)` against the site whose folder is argv[2] (or which `atlas-kb serve`
+// serves, when argv[2] is its http:// address), and prints the object it returns, plus
+// `errors` (uncaught script errors and console errors on any page) and `offsite` (requests
+// for anything but a file:// URL, or off the server: a built site must work offline).
 //
 // ctx: { browser, site, url(rel), open(rel, viewport) -> page, visible(page, selector) }
 function run(steps) {
   const site = process.argv[2];
-  if (!site || !fs.statSync(site, { throwIfNoEntry: false })?.isDirectory()) {
+  const served = /^http:\/\//.test(site || '');
+  if (!site || (!served && !fs.statSync(site, { throwIfNoEntry: false })?.isDirectory())) {
     fail(new Error(`usage: node ${path.basename(process.argv[1])} <built site folder>`));
     return;
   }
+  const onSite = served
+    ? (u) => u.startsWith(new URL(site).origin + '/')
+    : (u) => u.startsWith('file:');
   const watchdog = setTimeout(() => {
     fail(new Error(`the test did not finish in ${WHOLE_TEST_TIMEOUT_MS / 1000} s`));
   }, WHOLE_TEST_TIMEOUT_MS);
@@ -52,16 +57,20 @@ function run(steps) {
     const errors = [];
     const offsite = [];
     try {
-      const url = (rel) => pathToFileURL(path.join(path.resolve(site), rel)).href;
+      const url = served
+        ? (rel) => new URL(rel, site).href
+        : (rel) => pathToFileURL(path.join(path.resolve(site), rel)).href;
       const open = async (rel, viewport) => {
         const page = await browser.newPage({ viewport });
         page.setDefaultTimeout(ACTION_TIMEOUT_MS);
         page.on('pageerror', (e) => errors.push(`${rel}: ${e.message}`));
         page.on('console', (m) => {
-          if (m.type() === 'error') errors.push(`${rel}: console: ${m.text()}`);
+          // A browser asks a server (not a folder) for /favicon.ico, which a site may lack.
+          const favicon = served && (m.location().url || '').endsWith('/favicon.ico');
+          if (m.type() === 'error' && !favicon) errors.push(`${rel}: console: ${m.text()}`);
         });
         page.on('request', (r) => {
-          if (!r.url().startsWith('file:')) offsite.push(r.url());
+          if (!onSite(r.url())) offsite.push(r.url());
         });
         await page.goto(url(rel), { waitUntil: 'load' });
         return page;

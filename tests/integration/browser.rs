@@ -63,10 +63,17 @@ fn observe_with(test: &str, root: &Path, script: &str, args: &[&str]) -> Option<
     let tmp = TempDir::new(&format!("browser-{test}"));
     let out = tmp.path().join("out");
     build(root, &out);
+    let mut all = vec![out.to_str().expect("a UTF-8 temp path")];
+    all.extend(args);
+    Some(run_script(script, &all))
+}
+
+/// `node tests/browser/<script>.js ARGS...`: the JSON object it printed, after asserting
+/// that no script failed and nothing was asked for off the site.
+fn run_script(script: &str, args: &[&str]) -> Value {
     let script_path = project().join("tests/browser").join(format!("{script}.js"));
     let output = Command::new("node")
         .arg(&script_path)
-        .arg(&out)
         .args(args)
         .current_dir(project())
         // Playwright's logs, plain in a test failure.
@@ -87,7 +94,7 @@ fn observe_with(test: &str, root: &Path, script: &str, args: &[&str]) -> Option<
     // Whatever the test looks at: no script failed, and the site asked for nothing online.
     assert_eq!(seen["errors"], json!([]), "script errors in the browser");
     assert_eq!(seen["offsite"], json!([]), "requests off the site");
-    Some(seen)
+    seen
 }
 
 #[test]
@@ -358,5 +365,27 @@ fn links_preview_their_page_or_section_on_hover() {
             "errors": [],
             "offsite": [],
         })
+    );
+}
+
+#[test]
+fn a_served_page_shows_an_edit_by_itself() {
+    let test = "a_served_page_shows_an_edit_by_itself";
+    if !browser_ready(test) {
+        return;
+    }
+    let (tmp, vault) = copy_fixture("obsidian");
+    let address = crate::serve::start(&vault, tmp.path().join("served"));
+    let note = vault.join("notes/target.md");
+    let seen = run_script(
+        "serve",
+        &[
+            &format!("http://{address}/"),
+            note.to_str().expect("a UTF-8 temp path"),
+        ],
+    );
+    assert_eq!(
+        seen,
+        json!({ "shown_before": false, "shown_after": true, "errors": [], "offsite": [] })
     );
 }

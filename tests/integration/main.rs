@@ -11,6 +11,7 @@ mod formats;
 mod import;
 mod obsidian;
 mod safety;
+mod serve;
 mod settings;
 mod site;
 mod support;

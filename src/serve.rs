@@ -1,0 +1,374 @@
+//! `atlas-kb serve`: builds the site into a folder of its own, serves it over HTTP, watches
+//! the content and the settings, rebuilds on a change and tells every open page to reload.
+//!
+//! The reload script is added to HTML as it is served, so the built files never hold it.
+//! Only files of the built site are served: a request path is decoded, must be made of plain
+//! names (no `.`, `..`, backslash or NUL), and must stay inside the site once symlinks are
+//! followed. Requests whose `Host` is not this server by a loopback name are refused, so a
+//! page elsewhere cannot reach it through DNS rebinding.
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use std::convert::Infallible;
+use std::future::IntoFuture;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast;
+
+/// Where the served pages listen for rebuilds, and the script that listens.
+const EVENTS_PATH: &str = "/_atlas-serve/events";
+const SCRIPT_PATH: &str = "/_atlas-serve/reload.js";
+const RELOAD_SCRIPT: &str = include_str!("serve_reload.js");
+
+/// Changes closer together than this make one rebuild (a save often writes several times).
+const SETTLE: Duration = Duration::from_millis(60);
+
+/// How `serve` listens and where it builds.
+pub struct ServeOptions {
+    /// The address to listen on (127.0.0.1 unless the user says otherwise).
+    pub bind: IpAddr,
+    /// The port; 0 takes a free one.
+    pub port: u16,
+    /// The folder the site is built into and served from, replaced at each rebuild.
+    pub out: PathBuf,
+}
+
+/// Builds the site of `settings()` into `options.out`, serves it and rebuilds it on every
+/// change until the process ends. `settings` is called again before each rebuild, so a
+/// change to `atlas-kb.toml` takes effect; `ready` receives the address once the server
+/// listens. A build that fails is reported and the last good site stays served.
+pub fn serve(
+    settings: impl Fn() -> Result<Config> + Send + 'static,
+    options: &ServeOptions,
+    ready: impl FnOnce(SocketAddr),
+) -> Result<()> {
+    let mut config = settings()?;
+    config.build.out = options.out.clone();
+    crate::commands::build_site(&config, false)?;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("cannot start the server for", &options.out, e))?;
+    let address = SocketAddr::new(options.bind, options.port);
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind(address))
+        .map_err(|e| Error::Usage(format!("cannot listen on {address}: {e}")))?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| Error::Usage(format!("cannot listen on {address}: {e}")))?;
+
+    let (reload, _) = broadcast::channel(16);
+    let watched = watched_paths(&config);
+    let _watcher = watch(watched, settings, options.out.clone(), reload.clone())?;
+    let site = Arc::new(Site {
+        out: options.out.clone(),
+        port: address.port(),
+        bound: options.bind,
+        reload,
+    });
+    let app = Router::new()
+        .route(EVENTS_PATH, get(events))
+        .route(SCRIPT_PATH, get(script))
+        .fallback(get(file))
+        .with_state(site);
+    ready(address);
+    // Ctrl-C stops at once: open pages hold event streams that would never end by themselves.
+    let stopped = runtime.block_on(async move {
+        tokio::select! {
+            served = axum::serve(listener, app).into_future() => served,
+            _ = tokio::signal::ctrl_c() => Ok(()),
+        }
+    });
+    runtime.shutdown_background();
+    stopped.map_err(|e| Error::Usage(format!("the server on {address} stopped: {e}")))
+}
+
+/// What the request handlers share.
+struct Site {
+    out: PathBuf,
+    port: u16,
+    bound: IpAddr,
+    reload: broadcast::Sender<()>,
+}
+
+impl Site {
+    /// Whether `Host` names this server: the address it is bound to, or a loopback name,
+    /// with its port.
+    fn host_is_ours(&self, headers: &HeaderMap) -> bool {
+        let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+            return false;
+        };
+        let Some((name, port)) = host.rsplit_once(':') else {
+            return false;
+        };
+        if port.parse() != Ok(self.port) {
+            return false;
+        }
+        let name = name.trim_start_matches('[').trim_end_matches(']');
+        name.eq_ignore_ascii_case("localhost")
+            || name
+                .parse::<IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback() || ip == self.bound)
+    }
+}
+
+fn refused() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        "atlas-kb serve answers only requests addressed to it by its own address or localhost\n",
+    )
+        .into_response()
+}
+
+/// Server-Sent Events: one `reload` event after each successful rebuild.
+async fn events(State(site): State<Arc<Site>>, headers: HeaderMap) -> Response {
+    if !site.host_is_ours(&headers) {
+        return refused();
+    }
+    // A missed event (the channel lagged) is still a reload; a closed channel ends the stream.
+    let stream = futures_util::stream::unfold(site.reload.subscribe(), |mut rx| async move {
+        match rx.recv().await {
+            Err(broadcast::error::RecvError::Closed) => None,
+            Ok(()) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                let event = Event::default().event("reload").data("reload");
+                Some((Ok::<_, Infallible>(event), rx))
+            }
+        }
+    });
+    Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}
+
+async fn script(State(site): State<Arc<Site>>, headers: HeaderMap) -> Response {
+    if !site.host_is_ours(&headers) {
+        return refused();
+    }
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        RELOAD_SCRIPT,
+    )
+        .into_response()
+}
+
+/// A file of the built site, or its 404 page with status 404.
+async fn file(State(site): State<Arc<Site>>, headers: HeaderMap, uri: Uri) -> Response {
+    if !site.host_is_ours(&headers) {
+        return refused();
+    }
+    if let Some(path) = site_file(&site.out, uri.path()) {
+        if let Ok(bytes) = tokio::fs::read(&path).await {
+            return respond(StatusCode::OK, &path, bytes);
+        }
+    }
+    let not_found = site.out.join("404.html");
+    match tokio::fs::read(&not_found).await {
+        Ok(bytes) => respond(StatusCode::NOT_FOUND, &not_found, bytes),
+        Err(_) => (StatusCode::NOT_FOUND, "not found\n").into_response(),
+    }
+}
+
+fn respond(status: StatusCode, path: &Path, mut bytes: Vec<u8>) -> Response {
+    let mime = mime_guess::from_path(path).first_or_octet_stream();
+    let html = mime.essence_str() == "text/html";
+    if html {
+        add_reload_script(&mut bytes);
+    }
+    let mut content_type = mime.essence_str().to_string();
+    if mime.type_() == "text" || mime.essence_str() == "application/javascript" {
+        content_type.push_str("; charset=utf-8");
+    }
+    let mut response = (status, bytes).into_response();
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&content_type) {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    // A preview is always the latest build.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
+}
+
+/// Puts the reload script before the page's last `</body>` (or at its end).
+fn add_reload_script(html: &mut Vec<u8>) {
+    let tag = format!("<script src=\"{SCRIPT_PATH}\"></script>");
+    let at = memchr::memmem::rfind(html, b"</body>").unwrap_or(html.len());
+    html.splice(at..at, tag.into_bytes());
+}
+
+/// The file of the site in `out` that request path `path` names: decoded, made only of
+/// plain names, a folder standing for its `index.html`, and inside `out` once symlinks are
+/// resolved. `None` for anything else.
+fn site_file(out: &Path, path: &str) -> Option<PathBuf> {
+    let decoded = percent_encoding::percent_decode_str(path)
+        .decode_utf8()
+        .ok()?;
+    if decoded.contains(['\\', '\0']) {
+        return None;
+    }
+    let mut file = out.to_path_buf();
+    for name in decoded.split('/').filter(|name| !name.is_empty()) {
+        let mut parts = Path::new(name).components();
+        match (parts.next(), parts.next()) {
+            (Some(Component::Normal(_)), None) => file.push(name),
+            _ => return None,
+        }
+    }
+    if file.is_dir() {
+        file.push("index.html");
+    }
+    let real = file.canonicalize().ok()?;
+    let root = out.canonicalize().ok()?;
+    (real.starts_with(&root) && real.is_file()).then_some(real)
+}
+
+/// The content root, the settings file and the site folder's theme overrides.
+fn watched_paths(config: &Config) -> Vec<PathBuf> {
+    let mut paths = vec![config.content.root.clone()];
+    if let Some(file) = &config.file {
+        paths.push(file.clone());
+    }
+    for folder in ["templates", "static"] {
+        paths.push(config.site_dir.join(folder));
+    }
+    paths
+}
+
+/// Whether a change to `path` can change the site: not an editor's swap or backup file,
+/// nothing under a hidden folder (`.git`, `.obsidian`), not the output itself.
+fn matters(path: &Path, out: &Path) -> bool {
+    if path.starts_with(out) {
+        return false;
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let scratch = name.ends_with('~')
+        || name.starts_with(".#")
+        || name == "4913"
+        || [".swp", ".swx", ".swo", ".tmp", ".bak"]
+            .iter()
+            .any(|ext| name.ends_with(ext));
+    let hidden = path
+        .components()
+        .any(|c| matches!(c, Component::Normal(part) if part.to_string_lossy().starts_with('.')));
+    !scratch && !hidden
+}
+
+/// Watches `paths` and rebuilds after each settled burst of changes that matter, in a
+/// thread of its own; the watcher lives as long as the value returned.
+fn watch(
+    paths: Vec<PathBuf>,
+    settings: impl Fn() -> Result<Config> + Send + 'static,
+    out: PathBuf,
+    reload: broadcast::Sender<()>,
+) -> Result<impl Drop> {
+    use notify::event::ModifyKind;
+    use notify::{EventKind, RecursiveMode};
+    use notify_debouncer_full::{new_debouncer, DebounceEventResult};
+
+    let (changes, changed) = std::sync::mpsc::channel::<Vec<PathBuf>>();
+    let mut debouncer = new_debouncer(SETTLE, None, move |result: DebounceEventResult| {
+        if let Ok(events) = result {
+            // Reading a file (as the build does) or touching its metadata changes nothing.
+            let paths: Vec<PathBuf> = events
+                .into_iter()
+                .filter(|e| {
+                    !matches!(
+                        e.event.kind,
+                        EventKind::Access(_) | EventKind::Modify(ModifyKind::Metadata(_))
+                    )
+                })
+                .flat_map(|e| e.event.paths)
+                .collect();
+            if !paths.is_empty() {
+                let _ = changes.send(paths);
+            }
+        }
+    })
+    .map_err(|e| Error::Usage(format!("cannot watch for changes: {e}")))?;
+    for path in &paths {
+        if path.exists() {
+            debouncer
+                .watch(path, RecursiveMode::Recursive)
+                .map_err(|e| Error::Usage(format!("cannot watch `{}`: {e}", path.display())))?;
+        }
+    }
+    let out_real = out.canonicalize().unwrap_or_else(|_| out.clone());
+    std::thread::spawn(move || {
+        while let Ok(mut paths) = changed.recv() {
+            // What arrived during the last rebuild joins this one.
+            while let Ok(more) = changed.try_recv() {
+                paths.extend(more);
+            }
+            if !paths
+                .iter()
+                .any(|p| matters(p, &out_real) && matters(p, &out))
+            {
+                continue;
+            }
+            let rebuilt = settings().and_then(|mut config| {
+                config.build.out = out.clone();
+                crate::commands::build_site(&config, false)
+            });
+            match rebuilt {
+                Ok(_) => {
+                    let _ = reload.send(());
+                }
+                Err(e) => {
+                    use std::io::Write;
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "error: {}\nstill serving the last site that built",
+                        crate::terminal_safe(&e.to_string())
+                    );
+                }
+            }
+        }
+    });
+    Ok(debouncer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_names_inside_the_site_are_files() {
+        let out = std::env::temp_dir().join(format!("atlas-kb-serve-test-{}", std::process::id()));
+        std::fs::create_dir_all(out.join("a")).unwrap();
+        std::fs::write(out.join("a/index.html"), "x").unwrap();
+        std::fs::write(out.join("a/b c.html"), "x").unwrap();
+        assert_eq!(
+            site_file(&out, "/a/"),
+            Some(out.canonicalize().unwrap().join("a/index.html"))
+        );
+        assert!(site_file(&out, "/a/b%20c.html").is_some());
+        for bad in [
+            "/../etc/passwd",
+            "/a/%2e%2e/%2e%2e/x",
+            "/a/..%2fb",
+            "/a%5cb",
+            "/a/%00",
+            "/./a/",
+            "/nope",
+        ] {
+            assert_eq!(site_file(&out, bad), None, "{bad}");
+        }
+        std::fs::remove_dir_all(&out).unwrap();
+    }
+}

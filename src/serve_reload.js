@@ -1,0 +1,14 @@
+// Added by `atlas-kb serve` to the pages it serves (never to a built site): reloads the
+// page when the server says the site was rebuilt. EventSource reconnects by itself if the
+// server restarts.
+(function () {
+  "use strict";
+  if (!window.EventSource) return;
+  var events = new EventSource("/_atlas-serve/events");
+  events.addEventListener("open", function () {
+    document.documentElement.setAttribute("data-atlas-serve", "listening");
+  });
+  events.addEventListener("reload", function () {
+    window.location.reload();
+  });
+})();

@@ -1,0 +1,202 @@
+//! `atlas_kb::serve::serve` over real HTTP on a free port: what it serves, what it refuses,
+//! and the reload event after an edit. Requests are written by hand on a TCP socket, so
+//! paths reach the server exactly as written (an HTTP client would tidy `..` away).
+
+use crate::support::copy_fixture;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// A server on a free port for the vault at `root`, building into `out`; it runs until the
+/// test binary ends.
+pub fn start(root: &Path, out: PathBuf) -> SocketAddr {
+    let root = root.to_path_buf();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let options = atlas_kb::serve::ServeOptions {
+        bind: "127.0.0.1".parse().unwrap(),
+        port: 0,
+        out,
+    };
+    std::thread::spawn(move || {
+        let settings = move || {
+            let mut config = atlas_kb::Config::default();
+            config.content.root = root.clone();
+            Ok(config)
+        };
+        let served = atlas_kb::serve::serve(settings, &options, |address| {
+            tx.send(address).unwrap();
+        });
+        panic!("the server stopped: {served:?}");
+    });
+    rx.recv_timeout(Duration::from_secs(60))
+        .expect("the server starts")
+}
+
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// `GET path` with `Host: host` (none if `None`), the answer read to its end.
+fn get(address: SocketAddr, path: &str, host: Option<&str>) -> Answer {
+    let mut stream = TcpStream::connect(address).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let host = host.map(|h| format!("Host: {h}\r\n")).unwrap_or_default();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\n{host}Connection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("read the answer");
+    let raw = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = raw.split_once("\r\n\r\n").expect("a head and a body");
+    let mut lines = head.lines();
+    let status = lines.next().unwrap()[9..12].parse().unwrap();
+    let headers = lines
+        .filter_map(|l| l.split_once(": "))
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect();
+    Answer {
+        status,
+        headers,
+        body: body.to_string(),
+    }
+}
+
+#[test]
+fn serves_the_site_and_nothing_else() {
+    let (tmp, vault) = copy_fixture("obsidian");
+    let out = tmp.path().join("served");
+    let address = start(&vault, out.clone());
+    let ours = format!("127.0.0.1:{}", address.port());
+    let localhost = format!("localhost:{}", address.port());
+
+    let page = get(address, "/notes/target.html", Some(&ours));
+    assert_eq!(page.status, 200);
+    assert_eq!(
+        page.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert!(page.body.contains("<title>Target"), "{}", page.body);
+    // The reload script goes into served pages only, never into the built files.
+    assert!(
+        page.body
+            .contains("<script src=\"/_atlas-serve/reload.js\"></script></body>"),
+        "{}",
+        page.body
+    );
+    let built = std::fs::read_to_string(out.join("notes/target.html")).unwrap();
+    assert!(!built.contains("_atlas-serve"));
+    let script = get(address, "/_atlas-serve/reload.js", Some(&ours));
+    assert_eq!(
+        (script.status, script.header("content-type")),
+        (200, Some("text/javascript; charset=utf-8"))
+    );
+    assert!(script.body.contains("EventSource"));
+
+    // A folder is its index page; names are percent-decoded; each file has its type.
+    assert_eq!(get(address, "/", Some(&localhost)).status, 200);
+    assert_eq!(get(address, "/notes/", Some(&ours)).status, 200);
+    assert_eq!(
+        get(address, "/notes/%74arget.html", Some(&ours)).status,
+        200
+    );
+    let style = get(address, "/_atlas/style.css", Some(&ours));
+    assert_eq!(
+        (style.status, style.header("content-type")),
+        (200, Some("text/css; charset=utf-8"))
+    );
+
+    // Anything else is the site's 404 page, with status 404.
+    let secret = tmp.write("secret.txt", "not for the browser");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&secret, out.join("link.txt")).unwrap();
+    for path in [
+        "/missing.html",
+        "/../secret.txt",
+        "/notes/../../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/notes/..%2f..%2fsecret.txt",
+        "/..%5csecret.txt",
+        "/notes%00/target.html",
+        "/link.txt",
+    ] {
+        let answer = get(address, path, Some(&ours));
+        assert_eq!(answer.status, 404, "{path}");
+        assert_eq!(
+            answer.header("content-type"),
+            Some("text/html; charset=utf-8")
+        );
+        assert!(!answer.body.contains("not for the browser"), "{path}");
+        assert!(answer.body.contains("<title>"), "{path}: {}", answer.body);
+    }
+
+    // A request named for another host (DNS rebinding) or for none is refused.
+    for host in [Some("evil.example"), Some("evil.example:80"), None] {
+        let port = address.port();
+        let other = host.map(|h| h.replace(":80", &format!(":{port}")));
+        let answer = get(address, "/notes/target.html", other.as_deref());
+        assert_eq!(answer.status, 403, "{host:?}");
+    }
+    for path in ["/_atlas-serve/events", "/_atlas-serve/reload.js"] {
+        assert_eq!(get(address, path, Some("evil.example")).status, 403);
+    }
+}
+
+#[test]
+fn an_edit_reloads_open_pages() {
+    let (tmp, vault) = copy_fixture("obsidian");
+    let address = start(&vault, tmp.path().join("served"));
+    let ours = format!("127.0.0.1:{}", address.port());
+
+    // An open page listens on the event stream.
+    let mut events = TcpStream::connect(address).unwrap();
+    write!(
+        events,
+        "GET /_atlas-serve/events HTTP/1.1\r\nHost: {ours}\r\n\r\n"
+    )
+    .unwrap();
+    events
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let mut events = BufReader::new(events);
+    let mut line = String::new();
+    events.read_line(&mut line).unwrap();
+    assert_eq!(line, "HTTP/1.1 200 OK\r\n");
+    loop {
+        line.clear();
+        events.read_line(&mut line).unwrap();
+        if line == "\r\n" {
+            break;
+        }
+    }
+
+    let note = vault.join("notes/target.md");
+    let text = std::fs::read_to_string(&note).unwrap();
+    std::fs::write(&note, format!("{text}\nWritten while served.\n")).unwrap();
+    let started = Instant::now();
+    let mut seen = Vec::new();
+    while !seen.iter().any(|l: &String| l == "event: reload") {
+        line.clear();
+        if events.read_line(&mut line).is_err() || started.elapsed() > Duration::from_secs(20) {
+            panic!("no reload event within 20 s; saw {seen:?}");
+        }
+        seen.push(line.trim_end().to_string());
+    }
+    let page = get(address, "/notes/target.html", Some(&ours));
+    assert!(page.body.contains("Written while served."), "{}", page.body);
+}
