@@ -68,8 +68,7 @@ pub fn serve(
         .map_err(|e| Error::Usage(format!("cannot listen on {address}: {e}")))?;
 
     let (reload, _) = broadcast::channel(16);
-    let watched = watched_paths(&config);
-    let _watcher = watch(watched, settings, options.out.clone(), reload.clone())?;
+    watch(&config, settings, options.out.clone(), reload.clone())?;
     let site = Arc::new(Site {
         out: options.out.clone(),
         port: address.port(),
@@ -235,52 +234,93 @@ fn site_file(out: &Path, path: &str) -> Option<PathBuf> {
     (real.starts_with(&root) && real.is_file()).then_some(real)
 }
 
-/// The content root, the settings file and the site folder's theme overrides.
-fn watched_paths(config: &Config) -> Vec<PathBuf> {
-    let mut paths = vec![config.content.root.clone()];
-    if let Some(file) = &config.file {
-        paths.push(file.clone());
-    }
-    for folder in ["templates", "static"] {
-        paths.push(config.site_dir.join(folder));
-    }
-    paths
+/// What a rebuild depends on, by absolute path: the content root, the settings file and the
+/// site folder's theme overrides.
+struct Watched {
+    root: PathBuf,
+    settings_file: Option<PathBuf>,
+    theme: Vec<PathBuf>,
+    /// The served site, in case it lies inside the root.
+    out: PathBuf,
 }
 
-/// Whether a change to `path` can change the site: not an editor's swap or backup file,
-/// nothing under a hidden folder (`.git`, `.obsidian`), not the output itself.
-fn matters(path: &Path, out: &Path) -> bool {
-    if path.starts_with(out) {
-        return false;
+impl Watched {
+    fn of(config: &Config, out: &Path) -> Watched {
+        let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        Watched {
+            root: absolute(&config.content.root),
+            settings_file: config.file.as_deref().map(absolute),
+            theme: ["templates", "static"]
+                .iter()
+                .map(|folder| absolute(&config.site_dir.join(folder)))
+                .collect(),
+            out: absolute(out),
+        }
     }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    let scratch = name.ends_with('~')
-        || name.starts_with(".#")
-        || name == "4913"
-        || [".swp", ".swx", ".swo", ".tmp", ".bak"]
-            .iter()
-            .any(|ext| name.ends_with(ext));
-    let hidden = path
-        .components()
-        .any(|c| matches!(c, Component::Normal(part) if part.to_string_lossy().starts_with('.')));
-    !scratch && !hidden
+
+    /// Whether a change at `path` can change the site: inside the root or a theme folder
+    /// (or the root itself), or the settings file; not an editor's swap or backup file, not
+    /// in a hidden folder (`.git`, `.obsidian`), not the served site.
+    fn matters(&self, path: &Path) -> bool {
+        if path.starts_with(&self.out) {
+            return false;
+        }
+        if self.settings_file.as_deref() == Some(path) {
+            return true;
+        }
+        let Some(below) = std::iter::once(&self.root)
+            .chain(&self.theme)
+            .find_map(|folder| path.strip_prefix(folder).ok())
+        else {
+            return false;
+        };
+        let name = below
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        let scratch = name.ends_with('~')
+            || name.starts_with(".#")
+            || name == "4913"
+            || [".swp", ".swx", ".swo", ".tmp", ".bak"]
+                .iter()
+                .any(|ext| name.ends_with(ext));
+        let hidden = below.components().any(
+            |c| matches!(c, Component::Normal(part) if part.to_string_lossy().starts_with('.')),
+        );
+        !scratch && !hidden
+    }
+
+    /// The folders watched with all they hold, where they exist.
+    fn trees(&self) -> impl Iterator<Item = &PathBuf> {
+        std::iter::once(&self.root)
+            .chain(&self.theme)
+            .filter(|folder| folder.is_dir())
+    }
+
+    /// The folders watched for their own entries only: the root's parent, so that a root
+    /// deleted and made again is seen, and the settings file's, so that a save by rename
+    /// (as many editors do) is seen.
+    fn parents(&self) -> impl Iterator<Item = &Path> {
+        std::iter::once(&self.root)
+            .chain(&self.settings_file)
+            .filter_map(|path| path.parent())
+            .filter(|folder| folder.is_dir())
+    }
 }
 
-/// Watches `paths` and rebuilds after each settled burst of changes that matter, in a
-/// thread of its own; the watcher lives as long as the value returned.
+/// Watches what `config` builds from and rebuilds after each settled burst of changes that
+/// matter, in a thread of its own that runs as long as the process.
 fn watch(
-    paths: Vec<PathBuf>,
+    config: &Config,
     settings: impl Fn() -> Result<Config> + Send + 'static,
     out: PathBuf,
     reload: broadcast::Sender<()>,
-) -> Result<impl Drop> {
+) -> Result<()> {
     use notify::event::ModifyKind;
     use notify::{EventKind, RecursiveMode};
     use notify_debouncer_full::{new_debouncer, DebounceEventResult};
 
+    let watched = Watched::of(config, &out);
     let (changes, changed) = std::sync::mpsc::channel::<Vec<PathBuf>>();
     let mut debouncer = new_debouncer(SETTLE, None, move |result: DebounceEventResult| {
         if let Ok(events) = result {
@@ -301,25 +341,34 @@ fn watch(
         }
     })
     .map_err(|e| Error::Usage(format!("cannot watch for changes: {e}")))?;
-    for path in &paths {
-        if path.exists() {
-            debouncer
-                .watch(path, RecursiveMode::Recursive)
-                .map_err(|e| Error::Usage(format!("cannot watch `{}`: {e}", path.display())))?;
-        }
+    let watch_error =
+        |path: &Path, e| Error::Usage(format!("cannot watch `{}`: {e}", path.display()));
+    for folder in watched.trees() {
+        debouncer
+            .watch(folder, RecursiveMode::Recursive)
+            .map_err(|e| watch_error(folder, e))?;
     }
-    let out_real = out.canonicalize().unwrap_or_else(|_| out.clone());
+    for folder in watched.parents() {
+        debouncer
+            .watch(folder, RecursiveMode::NonRecursive)
+            .map_err(|e| watch_error(folder, e))?;
+    }
     std::thread::spawn(move || {
+        let mut root_watched = true;
         while let Ok(mut paths) = changed.recv() {
             // What arrived during the last rebuild joins this one.
             while let Ok(more) = changed.try_recv() {
                 paths.extend(more);
             }
-            if !paths
-                .iter()
-                .any(|p| matters(p, &out_real) && matters(p, &out))
-            {
+            if !paths.iter().any(|p| watched.matters(p)) {
                 continue;
+            }
+            // A root deleted takes its watch with it; one made again is watched anew.
+            if !root_watched && watched.root.is_dir() {
+                let _ = debouncer.unwatch(&watched.root);
+                root_watched = debouncer
+                    .watch(&watched.root, RecursiveMode::Recursive)
+                    .is_ok();
             }
             let rebuilt = settings().and_then(|mut config| {
                 config.build.out = out.clone();
@@ -330,6 +379,7 @@ fn watch(
                     let _ = reload.send(());
                 }
                 Err(e) => {
+                    root_watched &= watched.root.is_dir();
                     use std::io::Write;
                     let _ = writeln!(
                         std::io::stderr(),
@@ -340,7 +390,7 @@ fn watch(
             }
         }
     });
-    Ok(debouncer)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -157,46 +157,95 @@ fn serves_the_site_and_nothing_else() {
     }
 }
 
+/// An open page's event stream.
+struct Listener(BufReader<TcpStream>);
+
+impl Listener {
+    fn open(address: SocketAddr) -> Listener {
+        let mut stream = TcpStream::connect(address).unwrap();
+        let port = address.port();
+        write!(
+            stream,
+            "GET /_atlas-serve/events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n"
+        )
+        .unwrap();
+        let mut events = BufReader::new(stream);
+        let mut line = String::new();
+        events.read_line(&mut line).unwrap();
+        assert_eq!(line, "HTTP/1.1 200 OK\r\n");
+        while line != "\r\n" {
+            line.clear();
+            events.read_line(&mut line).unwrap();
+        }
+        Listener(events)
+    }
+
+    /// Whether a reload event arrives within `wait`.
+    fn reloaded(&mut self, wait: Duration) -> bool {
+        let until = Instant::now() + wait;
+        let mut line = String::new();
+        loop {
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            self.0.get_ref().set_read_timeout(Some(left)).unwrap();
+            line.clear();
+            match self.0.read_line(&mut line) {
+                Ok(0) | Err(_) => return false,
+                Ok(_) if line.trim_end() == "event: reload" => return true,
+                Ok(_) => {}
+            }
+        }
+    }
+}
+
+const WAIT: Duration = Duration::from_secs(20);
+const QUIET: Duration = Duration::from_millis(800);
+
 #[test]
 fn an_edit_reloads_open_pages() {
     let (tmp, vault) = copy_fixture("obsidian");
     let address = start(&vault, tmp.path().join("served"));
     let ours = format!("127.0.0.1:{}", address.port());
-
-    // An open page listens on the event stream.
-    let mut events = TcpStream::connect(address).unwrap();
-    write!(
-        events,
-        "GET /_atlas-serve/events HTTP/1.1\r\nHost: {ours}\r\n\r\n"
-    )
-    .unwrap();
-    events
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
-    let mut events = BufReader::new(events);
-    let mut line = String::new();
-    events.read_line(&mut line).unwrap();
-    assert_eq!(line, "HTTP/1.1 200 OK\r\n");
-    loop {
-        line.clear();
-        events.read_line(&mut line).unwrap();
-        if line == "\r\n" {
-            break;
-        }
-    }
+    let mut listener = Listener::open(address);
 
     let note = vault.join("notes/target.md");
     let text = std::fs::read_to_string(&note).unwrap();
     std::fs::write(&note, format!("{text}\nWritten while served.\n")).unwrap();
-    let started = Instant::now();
-    let mut seen = Vec::new();
-    while !seen.iter().any(|l: &String| l == "event: reload") {
-        line.clear();
-        if events.read_line(&mut line).is_err() || started.elapsed() > Duration::from_secs(20) {
-            panic!("no reload event within 20 s; saw {seen:?}");
-        }
-        seen.push(line.trim_end().to_string());
-    }
+    assert!(listener.reloaded(WAIT), "no reload after an edit");
     let page = get(address, "/notes/target.html", Some(&ours));
     assert!(page.body.contains("Written while served."), "{}", page.body);
+
+    // An editor's scratch files and a hidden folder's files change nothing.
+    std::fs::write(vault.join("notes/.target.md.swp"), "swap").unwrap();
+    std::fs::write(vault.join("notes/target.md~"), "backup").unwrap();
+    std::fs::create_dir_all(vault.join(".obsidian")).unwrap();
+    std::fs::write(vault.join(".obsidian/workspace.json"), "{}").unwrap();
+    assert!(!listener.reloaded(QUIET), "a scratch file rebuilt the site");
+
+    // Front matter broken mid-edit is a diagnostic: the site still builds.
+    std::fs::write(&note, "---\ntitle: [unclosed\n---\nHalf written").unwrap();
+    assert!(listener.reloaded(WAIT), "no reload after a broken edit");
+    assert_eq!(get(address, "/notes/target.html", Some(&ours)).status, 200);
+
+    // The whole root deleted: the last site that built stays served, until the root is
+    // back, and watched again.
+    std::fs::remove_dir_all(&vault).unwrap();
+    assert!(
+        !listener.reloaded(QUIET),
+        "a site without content was served"
+    );
+    let page = get(address, "/notes/guide.html", Some(&ours));
+    assert_eq!(page.status, 200);
+    let (_again, copy) = copy_fixture("obsidian");
+    std::fs::rename(&copy, &vault).unwrap();
+    assert!(listener.reloaded(WAIT), "no reload once the root was back");
+    std::fs::write(vault.join("notes/new.md"), "# New\n\nA page made later.\n").unwrap();
+    assert!(
+        listener.reloaded(WAIT),
+        "the root made again is not watched"
+    );
+    let page = get(address, "/notes/new.html", Some(&ours));
+    assert!(page.body.contains("A page made later."), "{}", page.body);
 }
