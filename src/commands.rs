@@ -14,6 +14,7 @@ use crate::import::ImportOptions;
 use crate::load::Texts;
 use crate::syntax::terminal_safe;
 use crate::timings::Timings;
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -270,14 +271,38 @@ fn path_prefix(root: &Path) -> String {
 /// as `check` would, on stderr, and make the outcome [`Outcome::ContentErrors`] only when
 /// `strict`.
 pub fn build(config: &Config, strict: bool) -> Result<Outcome> {
-    let (outcome, graph) = build_site(config, strict)?;
+    let (outcome, graph) = build_site(config, strict, Told::Everything)?;
     // As in `check`: the process ends here.
     std::mem::forget(graph);
     Ok(outcome)
 }
 
+/// `path:line:col: level[code]: message`, safe for a terminal.
+fn one_line(d: &Diagnostic) -> String {
+    terminal_safe(&format!(
+        "{}:{}:{}: {}[{}]: {}",
+        d.path,
+        d.span.line,
+        d.span.col,
+        d.severity,
+        d.code,
+        d.message()
+    ))
+    .into_owned()
+}
+
+/// What [`build_site`] reports of the content's diagnostics.
+pub(crate) enum Told<'a> {
+    /// All of them, as `check` shows them.
+    Everything,
+    /// All of them the first time (while this holds `None`); after that only those that are
+    /// new and those that were fixed since the last build, one line each. Holds the last
+    /// build's, one line each.
+    Changes(&'a mut Option<BTreeSet<String>>),
+}
+
 /// [`build`], returning the graph too, for a caller that goes on (`serve`).
-pub(crate) fn build_site(config: &Config, strict: bool) -> Result<(Outcome, Graph)> {
+pub(crate) fn build_site(config: &Config, strict: bool, told: Told) -> Result<(Outcome, Graph)> {
     let started = std::time::Instant::now();
     let mut timings = Timings::start();
     // Pages are read again as they are rendered and reported: holding every text from the
@@ -290,8 +315,24 @@ pub(crate) fn build_site(config: &Config, strict: bool) -> Result<(Outcome, Grap
     // through the rendering were a tenth of its memory.
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
-    report_human(&graph, &root, &diagnostics, &mut err)
-        .map_or_else(|e| report_lost(e, "stderr"), Ok)?;
+    let reported = match told {
+        Told::Changes(Some(last)) => {
+            let now: BTreeSet<String> = diagnostics.iter().map(one_line).collect();
+            let new = now.difference(last).map(|d| ("new", d));
+            let fixed = last.difference(&now).map(|d| ("fixed", d));
+            let told = new
+                .chain(fixed)
+                .try_for_each(|(what, d)| writeln!(err, "{what}: {d}"));
+            *last = now;
+            told
+        }
+        Told::Changes(last) => {
+            *last = Some(diagnostics.iter().map(one_line).collect());
+            report_human(&graph, &root, &diagnostics, &mut err)
+        }
+        Told::Everything => report_human(&graph, &root, &diagnostics, &mut err),
+    };
+    reported.map_or_else(|e| report_lost(e, "stderr"), Ok)?;
     let counts = report::Counts::of(&diagnostics);
     let fails = rules.fails(&diagnostics);
     drop(diagnostics);

@@ -7,6 +7,7 @@
 //! followed. Requests whose `Host` is not this server by a loopback name are refused, so a
 //! page elsewhere cannot reach it through DNS rebinding.
 
+use crate::commands::Told;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use axum::extract::State;
@@ -15,6 +16,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use std::collections::BTreeSet;
 use std::convert::Infallible;
 use std::future::IntoFuture;
 use std::net::{IpAddr, SocketAddr};
@@ -52,7 +54,8 @@ pub fn serve(
 ) -> Result<()> {
     let mut config = settings()?;
     config.build.out = options.out.clone();
-    crate::commands::build_site(&config, false)?;
+    let mut told = None;
+    crate::commands::build_site(&config, false, Told::Changes(&mut told))?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -68,7 +71,7 @@ pub fn serve(
         .map_err(|e| Error::Usage(format!("cannot listen on {address}: {e}")))?;
 
     let (reload, _) = broadcast::channel(16);
-    watch(&config, settings, options.out.clone(), reload.clone())?;
+    watch(&config, settings, options.out.clone(), reload.clone(), told)?;
     let site = Arc::new(Site {
         out: options.out.clone(),
         port: address.port(),
@@ -315,6 +318,7 @@ fn watch(
     settings: impl Fn() -> Result<Config> + Send + 'static,
     out: PathBuf,
     reload: broadcast::Sender<()>,
+    mut told: Option<BTreeSet<String>>,
 ) -> Result<()> {
     use notify::event::ModifyKind;
     use notify::{EventKind, RecursiveMode};
@@ -372,7 +376,7 @@ fn watch(
             }
             let rebuilt = settings().and_then(|mut config| {
                 config.build.out = out.clone();
-                crate::commands::build_site(&config, false)
+                crate::commands::build_site(&config, false, Told::Changes(&mut told))
             });
             match rebuilt {
                 Ok(_) => {

@@ -249,3 +249,67 @@ fn an_edit_reloads_open_pages() {
     let page = get(address, "/notes/new.html", Some(&ours));
     assert!(page.body.contains("A page made later."), "{}", page.body);
 }
+
+/// The command as a user runs it: it says where it serves, prints each rebuild's new and
+/// fixed diagnostics, and stops on Ctrl-C, removing the folder it built into.
+#[cfg(unix)]
+#[test]
+fn the_command_tells_what_changed_and_stops_on_ctrl_c() {
+    use std::process::{Command, Stdio};
+    let (_tmp, vault) = copy_fixture("obsidian");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_atlas-kb"))
+        .args(["serve", "--port", "0", "--root"])
+        .arg(&vault)
+        .current_dir(&vault)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("atlas-kb serve starts");
+    let (lines_tx, lines) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(|l| l.ok()) {
+            let _ = lines_tx.send(line);
+        }
+    });
+    // The first line that `wanted` accepts, within `WAIT`; what came before it is kept.
+    let mut seen: Vec<String> = Vec::new();
+    let mut wait_for = |wanted: &dyn Fn(&str) -> bool| -> String {
+        let until = Instant::now() + WAIT;
+        loop {
+            let left = until.saturating_duration_since(Instant::now());
+            match lines.recv_timeout(left) {
+                Ok(line) if wanted(&line) => return line,
+                Ok(line) => seen.push(line),
+                Err(_) => panic!("not seen within {WAIT:?}; saw {seen:#?}"),
+            }
+        }
+    };
+    let serving = wait_for(&|l| l.starts_with("serving http://127.0.0.1:"));
+    assert!(serving.ends_with("/ (Ctrl-C to stop)"), "{serving}");
+    // It builds into a folder of its own, named for its process.
+    let site = std::env::temp_dir().join(format!("atlas-kb-serve-{}", child.id()));
+    assert!(site.join("site/index.html").is_file(), "{}", site.display());
+
+    let note = vault.join("notes/target.md");
+    let text = std::fs::read_to_string(&note).unwrap();
+    std::fs::write(&note, format!("{text}\nSee [[nowhere]].\n")).unwrap();
+    let new = wait_for(&|l| l.starts_with("new: "));
+    assert!(
+        new.starts_with("new: notes/target.md:")
+            && new.contains("[broken-link]")
+            && new.contains("nowhere"),
+        "{new}"
+    );
+    std::fs::write(&note, &text).unwrap();
+    let fixed = wait_for(&|l| l.starts_with("fixed: "));
+    assert_eq!(fixed, new.replacen("new: ", "fixed: ", 1));
+
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert!(!site.exists(), "{} is left behind", site.display());
+}
