@@ -278,7 +278,7 @@ pub fn build(config: &Config, strict: bool) -> Result<Outcome> {
 }
 
 /// `path:line:col: level[code]: message`, safe for a terminal.
-fn one_line(d: &Diagnostic) -> String {
+pub(crate) fn one_line(d: &Diagnostic) -> String {
     terminal_safe(&format!(
         "{}:{}:{}: {}[{}]: {}",
         d.path,
@@ -297,8 +297,8 @@ pub(crate) enum Told<'a> {
     Everything,
     /// All of them the first time (while this holds `None`); after that only those that are
     /// new and those that were fixed since the last build, one line each. Holds the last
-    /// build's, one line each.
-    Changes(&'a mut Option<BTreeSet<String>>),
+    /// build's diagnostics.
+    Changes(&'a mut Option<Vec<Diagnostic>>),
 }
 
 /// [`build`], returning the graph too, for a caller that goes on (`serve`).
@@ -317,17 +317,18 @@ pub(crate) fn build_site(config: &Config, strict: bool, told: Told) -> Result<(O
     let mut err = stderr.lock();
     let reported = match told {
         Told::Changes(Some(last)) => {
-            let now: BTreeSet<String> = diagnostics.iter().map(one_line).collect();
-            let new = now.difference(last).map(|d| ("new", d));
-            let fixed = last.difference(&now).map(|d| ("fixed", d));
+            let lines = |all: &[Diagnostic]| all.iter().map(one_line).collect::<BTreeSet<_>>();
+            let (now, before) = (lines(&diagnostics), lines(last));
+            let new = now.difference(&before).map(|d| ("new", d));
+            let fixed = before.difference(&now).map(|d| ("fixed", d));
             let told = new
                 .chain(fixed)
                 .try_for_each(|(what, d)| writeln!(err, "{what}: {d}"));
-            *last = now;
+            last.clone_from(&diagnostics);
             told
         }
         Told::Changes(last) => {
-            *last = Some(diagnostics.iter().map(one_line).collect());
+            *last = Some(diagnostics.clone());
             report_human(&graph, &root, &diagnostics, &mut err)
         }
         Told::Everything => report_human(&graph, &root, &diagnostics, &mut err),

@@ -9,19 +9,21 @@
 
 use crate::commands::Told;
 use crate::config::Config;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::error::{Error, Result};
+use crate::graph::Graph;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use std::collections::BTreeSet;
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::IntoFuture;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::sync::broadcast;
 
@@ -55,7 +57,9 @@ pub fn serve(
     let mut config = settings()?;
     config.build.out = options.out.clone();
     let mut told = None;
-    crate::commands::build_site(&config, false, Told::Changes(&mut told))?;
+    let (_, graph) = crate::commands::build_site(&config, false, Told::Changes(&mut told))?;
+    let report = Arc::new(RwLock::new(Report::of(&graph, told.as_deref())));
+    drop(graph);
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -71,12 +75,20 @@ pub fn serve(
         .map_err(|e| Error::Usage(format!("cannot listen on {address}: {e}")))?;
 
     let (reload, _) = broadcast::channel(16);
-    watch(&config, settings, options.out.clone(), reload.clone(), told)?;
+    let rebuilds = Rebuilds {
+        settings,
+        out: options.out.clone(),
+        reload: reload.clone(),
+        report: report.clone(),
+        told,
+    };
+    watch(&config, rebuilds)?;
     let site = Arc::new(Site {
         out: options.out.clone(),
         port: address.port(),
         bound: options.bind,
         reload,
+        report,
     });
     let app = Router::new()
         .route(EVENTS_PATH, get(events))
@@ -101,7 +113,105 @@ struct Site {
     port: u16,
     bound: IpAddr,
     reload: broadcast::Sender<()>,
+    report: Arc<RwLock<Report>>,
 }
+
+/// What the last build found, as the served pages show it.
+#[derive(Default)]
+struct Report {
+    /// Each page's diagnostics, one line each, by the page's path in the site.
+    by_page: HashMap<String, Vec<String>>,
+    errors: usize,
+    warnings: usize,
+}
+
+impl Report {
+    fn of(graph: &Graph, diagnostics: Option<&[Diagnostic]>) -> Report {
+        let diagnostics = diagnostics.unwrap_or_default();
+        let site_path: HashMap<&str, String> = graph
+            .pages
+            .iter()
+            .map(|page| {
+                let path = if page.source.path == crate::layout::HOME_TEXT {
+                    crate::layout::HOME.to_string()
+                } else {
+                    crate::layout::page_path(page)
+                };
+                (&*page.source.path, path)
+            })
+            .collect();
+        let mut report = Report::default();
+        for d in diagnostics {
+            match d.severity {
+                Severity::Error => report.errors += 1,
+                Severity::Warning => report.warnings += 1,
+                Severity::Off => continue,
+            }
+            if let Some(path) = site_path.get(&*d.path) {
+                let line = crate::commands::one_line(d);
+                report.by_page.entry(path.clone()).or_default().push(line);
+            }
+        }
+        report
+    }
+
+    /// The notice page `path` of the site shows: its own diagnostics and the site's count,
+    /// or nothing when the site has none.
+    fn notice(&self, path: &str) -> Option<String> {
+        if self.errors + self.warnings == 0 {
+            return None;
+        }
+        let count = |n: usize, what: &str| match n {
+            1 => format!("1 {what}"),
+            n => format!("{n} {what}s"),
+        };
+        let site = format!(
+            "{} and {} in the site",
+            count(self.errors, "error"),
+            count(self.warnings, "warning")
+        );
+        let lines = self
+            .by_page
+            .get(path)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let summary = match lines.len() {
+            0 => format!("None on this page; {site}."),
+            n => format!("{} on this page; {site}.", count(n, "problem")),
+        };
+        let mut html = String::from(NOTICE_OPEN);
+        html.push_str("<p style=\"margin:0 2rem .25rem 0;font-weight:600\">");
+        html.push_str(&summary);
+        html.push_str(
+            "</p><button type=\"button\" aria-label=\"Dismiss\" style=\"position:absolute;\
+             top:.35rem;right:.5rem;border:0;background:none;color:inherit;font-size:1.25rem;\
+             cursor:pointer\">×</button>",
+        );
+        if !lines.is_empty() {
+            html.push_str("<ul style=\"margin:.25rem 0 0;padding-left:1.1rem\">");
+            for line in lines {
+                html.push_str("<li><code style=\"white-space:pre-wrap;word-break:break-word\">");
+                html.push_str(&crate::render::markdown::escape(line));
+                html.push_str("</code></li>");
+            }
+            html.push_str("</ul>");
+        }
+        html.push_str(
+            "<p style=\"margin:.35rem 0 0;opacity:.75\">Run <code>atlas-kb check</code> \
+            for the whole list.</p></aside>",
+        );
+        Some(html)
+    }
+}
+
+/// The opening of the notice served pages show: over the page's corner, in the page's light
+/// or dark colours.
+const NOTICE_OPEN: &str = "<aside id=\"atlas-serve-report\" role=\"status\" \
+    style=\"position:fixed;right:1rem;bottom:1rem;z-index:1000;box-sizing:border-box;\
+    max-width:min(36rem,calc(100vw - 2rem));max-height:40vh;overflow:auto;\
+    padding:.6rem .9rem;border:2px solid #d97706;border-radius:8px;background:Canvas;\
+    color:CanvasText;font:14px/1.45 system-ui,sans-serif;\
+    box-shadow:0 4px 16px rgba(0,0,0,.25)\">";
 
 impl Site {
     /// Whether `Host` names this server: the address it is bound to, or a loopback name,
@@ -168,23 +278,31 @@ async fn file(State(site): State<Arc<Site>>, headers: HeaderMap, uri: Uri) -> Re
     if !site.host_is_ours(&headers) {
         return refused();
     }
-    if let Some(path) = site_file(&site.out, uri.path()) {
+    let notice = |page: &str| site.report.read().ok().and_then(|r| r.notice(page));
+    if let Some((path, page)) = site_file(&site.out, uri.path()) {
         if let Ok(bytes) = tokio::fs::read(&path).await {
-            return respond(StatusCode::OK, &path, bytes);
+            return respond(StatusCode::OK, &path, bytes, notice(&page));
         }
     }
     let not_found = site.out.join("404.html");
     match tokio::fs::read(&not_found).await {
-        Ok(bytes) => respond(StatusCode::NOT_FOUND, &not_found, bytes),
+        Ok(bytes) => respond(StatusCode::NOT_FOUND, &not_found, bytes, notice("")),
         Err(_) => (StatusCode::NOT_FOUND, "not found\n").into_response(),
     }
 }
 
-fn respond(status: StatusCode, path: &Path, mut bytes: Vec<u8>) -> Response {
+/// `bytes` as a response of `status`, typed by `path`'s extension; HTML gets the reload
+/// script and `notice`.
+fn respond(
+    status: StatusCode,
+    path: &Path,
+    mut bytes: Vec<u8>,
+    notice: Option<String>,
+) -> Response {
     let mime = mime_guess::from_path(path).first_or_octet_stream();
     let html = mime.essence_str() == "text/html";
     if html {
-        add_reload_script(&mut bytes);
+        add_before_body_end(&mut bytes, &notice.unwrap_or_default());
     }
     let mut content_type = mime.essence_str().to_string();
     if mime.type_() == "text" || mime.essence_str() == "application/javascript" {
@@ -204,17 +322,17 @@ fn respond(status: StatusCode, path: &Path, mut bytes: Vec<u8>) -> Response {
     response
 }
 
-/// Puts the reload script before the page's last `</body>` (or at its end).
-fn add_reload_script(html: &mut Vec<u8>) {
-    let tag = format!("<script src=\"{SCRIPT_PATH}\"></script>");
+/// Puts `extra` and the reload script before the page's last `</body>` (or at its end).
+fn add_before_body_end(html: &mut Vec<u8>, extra: &str) {
+    let added = format!("{extra}<script src=\"{SCRIPT_PATH}\"></script>");
     let at = memchr::memmem::rfind(html, b"</body>").unwrap_or(html.len());
-    html.splice(at..at, tag.into_bytes());
+    html.splice(at..at, added.into_bytes());
 }
 
-/// The file of the site in `out` that request path `path` names: decoded, made only of
-/// plain names, a folder standing for its `index.html`, and inside `out` once symlinks are
-/// resolved. `None` for anything else.
-fn site_file(out: &Path, path: &str) -> Option<PathBuf> {
+/// The file of the site in `out` that request path `path` names, and its path in the site:
+/// decoded, made only of plain names, a folder standing for its `index.html`, and inside
+/// `out` once symlinks are resolved. `None` for anything else.
+fn site_file(out: &Path, path: &str) -> Option<(PathBuf, String)> {
     let decoded = percent_encoding::percent_decode_str(path)
         .decode_utf8()
         .ok()?;
@@ -234,7 +352,8 @@ fn site_file(out: &Path, path: &str) -> Option<PathBuf> {
     }
     let real = file.canonicalize().ok()?;
     let root = out.canonicalize().ok()?;
-    (real.starts_with(&root) && real.is_file()).then_some(real)
+    let page = real.strip_prefix(&root).ok()?.to_str()?.replace('\\', "/");
+    real.is_file().then_some((real, page))
 }
 
 /// What a rebuild depends on, by absolute path: the content root, the settings file and the
@@ -311,20 +430,42 @@ impl Watched {
     }
 }
 
-/// Watches what `config` builds from and rebuilds after each settled burst of changes that
-/// matter, in a thread of its own that runs as long as the process.
-fn watch(
-    config: &Config,
-    settings: impl Fn() -> Result<Config> + Send + 'static,
+/// What each rebuild needs, and what it updates.
+struct Rebuilds<F> {
+    settings: F,
     out: PathBuf,
     reload: broadcast::Sender<()>,
-    mut told: Option<BTreeSet<String>>,
-) -> Result<()> {
+    report: Arc<RwLock<Report>>,
+    /// The last build's diagnostics, so that the next reports what changed.
+    told: Option<Vec<Diagnostic>>,
+}
+
+impl<F: Fn() -> Result<Config>> Rebuilds<F> {
+    /// Builds the site again with fresh settings and updates the served pages' notice.
+    fn run(&mut self) -> Result<()> {
+        let mut config = (self.settings)()?;
+        config.build.out = self.out.clone();
+        let (_, graph) =
+            crate::commands::build_site(&config, false, Told::Changes(&mut self.told))?;
+        let report = Report::of(&graph, self.told.as_deref());
+        if let Ok(mut shown) = self.report.write() {
+            *shown = report;
+        }
+        Ok(())
+    }
+}
+
+/// Watches what `config` builds from and rebuilds after each settled burst of changes that
+/// matter, in a thread of its own that runs as long as the process.
+fn watch<F>(config: &Config, mut rebuilds: Rebuilds<F>) -> Result<()>
+where
+    F: Fn() -> Result<Config> + Send + 'static,
+{
     use notify::event::ModifyKind;
     use notify::{EventKind, RecursiveMode};
     use notify_debouncer_full::{new_debouncer, DebounceEventResult};
 
-    let watched = Watched::of(config, &out);
+    let watched = Watched::of(config, &rebuilds.out);
     let (changes, changed) = std::sync::mpsc::channel::<Vec<PathBuf>>();
     let mut debouncer = new_debouncer(SETTLE, None, move |result: DebounceEventResult| {
         if let Ok(events) = result {
@@ -374,13 +515,9 @@ fn watch(
                     .watch(&watched.root, RecursiveMode::Recursive)
                     .is_ok();
             }
-            let rebuilt = settings().and_then(|mut config| {
-                config.build.out = out.clone();
-                crate::commands::build_site(&config, false, Told::Changes(&mut told))
-            });
-            match rebuilt {
-                Ok(_) => {
-                    let _ = reload.send(());
+            match rebuilds.run() {
+                Ok(()) => {
+                    let _ = rebuilds.reload.send(());
                 }
                 Err(e) => {
                     root_watched &= watched.root.is_dir();
@@ -407,11 +544,15 @@ mod tests {
         std::fs::create_dir_all(out.join("a")).unwrap();
         std::fs::write(out.join("a/index.html"), "x").unwrap();
         std::fs::write(out.join("a/b c.html"), "x").unwrap();
+        let real = out.canonicalize().unwrap();
         assert_eq!(
             site_file(&out, "/a/"),
-            Some(out.canonicalize().unwrap().join("a/index.html"))
+            Some((real.join("a/index.html"), "a/index.html".to_string()))
         );
-        assert!(site_file(&out, "/a/b%20c.html").is_some());
+        assert_eq!(
+            site_file(&out, "//a/b%20c.html"),
+            Some((real.join("a/b c.html"), "a/b c.html".to_string()))
+        );
         for bad in [
             "/../etc/passwd",
             "/a/%2e%2e/%2e%2e/x",

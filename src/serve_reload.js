@@ -11,4 +11,9 @@
   events.addEventListener("reload", function () {
     window.location.reload();
   });
+  // The notice of the site's problems goes away when dismissed, until the next rebuild.
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest && e.target.closest("#atlas-serve-report button");
+    if (button) button.parentNode.remove();
+  });
 })();

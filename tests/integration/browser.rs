@@ -386,6 +386,13 @@ fn a_served_page_shows_an_edit_by_itself() {
     );
     assert_eq!(
         seen,
-        json!({ "shown_before": false, "shown_after": true, "errors": [], "offsite": [] })
+        json!({
+            "shown_before": false,
+            "shown_after": true,
+            "notice": ["notes/target.md:8:40: error[broken-link]: no page matches `nowhere`"],
+            "notice_after_dismiss": 0,
+            "errors": [],
+            "offsite": [],
+        })
     );
 }

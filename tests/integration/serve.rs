@@ -217,6 +217,36 @@ fn an_edit_reloads_open_pages() {
     let page = get(address, "/notes/target.html", Some(&ours));
     assert!(page.body.contains("Written while served."), "{}", page.body);
 
+    // A page with a problem says so, escaped, over its corner; the others count it.
+    assert!(!page.body.contains("atlas-serve-report"), "{}", page.body);
+    std::fs::write(&note, format!("{text}\nSee [[nowhere<b>]].\n")).unwrap();
+    assert!(listener.reloaded(WAIT), "no reload after a broken link");
+    let page = get(address, "/notes/target.html", Some(&ours));
+    let notice = page
+        .body
+        .split_once("<aside id=\"atlas-serve-report\"")
+        .and_then(|(_, rest)| rest.split_once("</aside>"))
+        .map(|(notice, _)| notice)
+        .unwrap_or_else(|| panic!("no notice: {}", page.body));
+    let shown: String = scraper::Html::parse_fragment(&format!("<aside {notice}</aside>"))
+        .root_element()
+        .text()
+        .collect();
+    assert_eq!(
+        shown,
+        "1 problem on this page; 1 error and 0 warnings in the site.×\
+         notes/target.md:8:5: error[broken-link]: no page matches `nowhere<b>`\
+         Run atlas-kb check for the whole list."
+    );
+    let other = get(address, "/notes/guide.html", Some(&ours));
+    assert!(
+        other
+            .body
+            .contains(">None on this page; 1 error and 0 warnings in the site.</p>"),
+        "{}",
+        other.body
+    );
+
     // An editor's scratch files and a hidden folder's files change nothing.
     std::fs::write(vault.join("notes/.target.md.swp"), "swap").unwrap();
     std::fs::write(vault.join("notes/target.md~"), "backup").unwrap();
