@@ -343,3 +343,96 @@ fn the_command_tells_what_changed_and_stops_on_ctrl_c() {
     assert_eq!(status.code(), Some(0));
     assert!(!site.exists(), "{} is left behind", site.display());
 }
+
+/// Whatever sequence of edits a server sees, the site it serves afterwards is byte for byte
+/// what `build` makes of the same content. Edits are drawn from a fixed seed: text, titles,
+/// new pages (one with an ATLAS ID, so the matrix and lists change), deletions and renames.
+#[test]
+fn after_any_edits_the_served_site_is_what_build_makes() {
+    let (tmp, vault) = copy_fixture("site-basic");
+    let served = tmp.path().join("served");
+    let address = start(&vault, served.clone());
+    let mut listener = Listener::open(address);
+
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    let pages = |vault: &Path| -> Vec<PathBuf> {
+        let mut pages: Vec<PathBuf> = crate::support::read_tree(vault)
+            .into_keys()
+            .filter(|p| p.ends_with(".md"))
+            .map(|p| vault.join(p))
+            .collect();
+        pages.sort();
+        pages
+    };
+    let stem = |page: &Path| page.file_stem().unwrap().to_string_lossy().into_owned();
+    let compare = |after: &str| {
+        let fresh = tmp.path().join(format!("fresh-{after}"));
+        let run = crate::support::build_into(&vault, &fresh);
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+        let (got, want) = (
+            crate::support::read_tree(&served),
+            crate::support::read_tree(&fresh),
+        );
+        let differ: Vec<&String> = want
+            .keys()
+            .chain(got.keys())
+            .filter(|p| got.get(*p) != want.get(*p))
+            .collect();
+        assert!(differ.is_empty(), "after {after}, these differ: {differ:?}");
+    };
+
+    for i in 0..14 {
+        let all = pages(&vault);
+        let page = all[next(all.len())].clone();
+        let other = stem(&all[next(all.len())]);
+        let edit = next(5);
+        match edit {
+            0 => {
+                let mut text = std::fs::read_to_string(&page).unwrap();
+                text.push_str(&format!("\nEdit {i} links [[{other}]].\n"));
+                std::fs::write(&page, text).unwrap();
+            }
+            1 => {
+                let text = std::fs::read_to_string(&page).unwrap();
+                let text = match text.find("\ntitle:") {
+                    Some(at) => {
+                        let end = text[at + 1..].find('\n').map_or(text.len(), |e| at + 1 + e);
+                        format!("{}\ntitle: Retitled {i}{}", &text[..at], &text[end..])
+                    }
+                    None => format!("---\ntitle: Retitled {i}\n---\n{text}"),
+                };
+                std::fs::write(&page, text).unwrap();
+            }
+            2 => {
+                let (path, title) = if i % 2 == 0 {
+                    (
+                        format!("techniques/new-{i}.md"),
+                        format!("AML.T09{i:02}: New {i}"),
+                    )
+                } else {
+                    (format!("notes/new-{i}.md"), format!("New note {i}"))
+                };
+                let text = format!("---\ntitle: \"{title}\"\n---\n# {title}\n\nSee [[{other}]].\n");
+                let path = vault.join(path);
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(path, text).unwrap();
+            }
+            3 if all.len() > 4 => std::fs::remove_file(&page).unwrap(),
+            _ => {
+                let renamed = page.with_file_name(format!("renamed-{i}.md"));
+                std::fs::rename(&page, renamed).unwrap();
+            }
+        }
+        assert!(listener.reloaded(WAIT), "no reload after edit {i} ({edit})");
+        if i == 6 {
+            compare("7 edits");
+        }
+    }
+    compare("14 edits");
+}
