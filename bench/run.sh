@@ -62,12 +62,9 @@ if ! command -v hugo >/dev/null 2>&1; then
         "install it with: apt-get install -y hugo" >&2
 fi
 
-echo "bench: building release binaries..." >&2
-(cd "$project" && cargo build --release --quiet --bin atlas-kb --example gen_corpus)
-target_dir=$(cd "$project" && cargo metadata --format-version 1 --no-deps \
-    | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-atlas="$target_dir/release/atlas-kb"
-gen="$target_dir/release/examples/gen_corpus"
+# shellcheck source=bench/common.sh
+source "$project/bench/common.sh"
+release_binaries bench
 
 mkdir -p "$work"
 # atlas-kb build reads theme overrides from the current folder: run where there are none.

@@ -21,12 +21,9 @@ else
     trap 'rm -rf "$work"' EXIT
 fi
 
-echo "search-size: building release binaries..." >&2
-(cd "$project" && cargo build --release --quiet --bin atlas-kb --example gen_corpus)
-target_dir=$(cd "$project" && cargo metadata --format-version 1 --no-deps \
-    | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-atlas="$target_dir/release/atlas-kb"
-gen="$target_dir/release/examples/gen_corpus"
+# shellcheck source=bench/common.sh
+source "$project/bench/common.sh"
+release_binaries search-size
 # atlas-kb build reads theme overrides from the current folder: run where there are none.
 cd "$work"
 
@@ -67,9 +64,4 @@ if vault=$(cd "$project/../shared/corpora/ai-redteam-kb" 2>/dev/null && pwd); th
 else
     echo "search-size: ../shared/corpora/ai-redteam-kb not found; skipped" >&2
 fi
-for n in $sizes; do
-    rm -rf "$work/gen"
-    "$gen" --pages "$n" --seed "$seed" --out "$work/gen" >/dev/null 2>&1
-    measure "generated" "$work/gen"
-    rm -rf "$work/gen"
-done
+each_generated "$sizes" "$seed" "$work" measure

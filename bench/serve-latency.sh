@@ -32,12 +32,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "serve-latency: building release binaries..." >&2
-(cd "$project" && cargo build --release --quiet --bin atlas-kb --example gen_corpus)
-target_dir=$(cd "$project" && cargo metadata --format-version 1 --no-deps \
-    | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-atlas="$target_dir/release/atlas-kb"
-gen="$target_dir/release/examples/gen_corpus"
+# shellcheck source=bench/common.sh
+source "$project/bench/common.sh"
+release_binaries serve-latency
 cd "$work"
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
@@ -107,9 +104,4 @@ if vault=$(cd "$project/../shared/corpora/ai-redteam-kb" 2>/dev/null && pwd); th
 else
     echo "serve-latency: ../shared/corpora/ai-redteam-kb not found; skipped" >&2
 fi
-for n in $sizes; do
-    rm -rf "$work/gen"
-    "$gen" --pages "$n" --seed "$seed" --out "$work/gen" >/dev/null 2>&1
-    measure "generated" "$work/gen"
-    rm -rf "$work/gen"
-done
+each_generated "$sizes" "$seed" "$work" measure
