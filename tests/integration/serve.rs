@@ -436,3 +436,30 @@ fn after_any_edits_the_served_site_is_what_build_makes() {
     }
     compare("14 edits");
 }
+
+/// A burst of a thousand changes (a branch switch, say) makes a few rebuilds, not a
+/// thousand, and ends with the site `build` makes of the result.
+#[test]
+fn a_burst_of_changes_makes_few_rebuilds() {
+    let (tmp, vault) = copy_fixture("site-basic");
+    let served = tmp.path().join("served");
+    let address = start(&vault, served.clone());
+    let mut listener = Listener::open(address);
+    for i in 0..1000 {
+        let text = format!("---\ntitle: Burst {i}\n---\nLinks to [[overview]].\n");
+        std::fs::write(vault.join(format!("notes/burst-{i}.md")), text).unwrap();
+    }
+    assert!(listener.reloaded(WAIT), "no reload after the burst");
+    let mut reloads = 1;
+    while listener.reloaded(Duration::from_secs(2)) {
+        reloads += 1;
+    }
+    assert!(reloads <= 10, "{reloads} rebuilds for one burst");
+    let fresh = tmp.path().join("fresh");
+    let run = crate::support::build_into(&vault, &fresh);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        crate::support::read_tree(&served) == crate::support::read_tree(&fresh),
+        "the served site is not what build makes"
+    );
+}
