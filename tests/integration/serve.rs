@@ -258,6 +258,13 @@ fn an_edit_reloads_open_pages() {
     std::fs::write(&note, "---\ntitle: [unclosed\n---\nHalf written").unwrap();
     assert!(listener.reloaded(WAIT), "no reload after a broken edit");
     assert_eq!(get(address, "/notes/target.html", Some(&ours)).status, 200);
+    // So is a file cut inside a character, as a save half-written leaves it.
+    std::fs::write(&note, b"---\ntitle: Half\n---\nCaf\xc3").unwrap();
+    assert!(
+        listener.reloaded(WAIT),
+        "no reload after a half-written save"
+    );
+    assert_eq!(get(address, "/notes/guide.html", Some(&ours)).status, 200);
 
     // The whole root deleted: the last site that built stays served, until the root is
     // back, and watched again.
@@ -462,4 +469,33 @@ fn a_burst_of_changes_makes_few_rebuilds() {
         crate::support::read_tree(&served) == crate::support::read_tree(&fresh),
         "the served site is not what build makes"
     );
+}
+
+/// A folder renamed rebuilds the site, and the pages in it, under its new name, are still
+/// watched.
+#[test]
+fn a_renamed_folder_is_still_watched() {
+    let (tmp, vault) = copy_fixture("site-basic");
+    let served = tmp.path().join("served");
+    let address = start(&vault, served.clone());
+    let mut listener = Listener::open(address);
+    std::fs::rename(vault.join("techniques"), vault.join("attack-techniques")).unwrap();
+    assert!(listener.reloaded(WAIT), "no reload after renaming a folder");
+    let page = vault.join("attack-techniques/poison/poison-training-data.md");
+    let text = std::fs::read_to_string(&page).unwrap();
+    std::fs::write(&page, format!("{text}\nEdited after the rename.\n")).unwrap();
+    assert!(
+        listener.reloaded(WAIT),
+        "a page in the renamed folder is not watched"
+    );
+    let fresh = tmp.path().join("fresh");
+    let run = crate::support::build_into(&vault, &fresh);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let served_files = crate::support::read_tree(&served);
+    assert!(served_files == crate::support::read_tree(&fresh));
+    let html = String::from_utf8_lossy(
+        &served_files["attack-techniques/poison/poison-training-data.html"],
+    )
+    .into_owned();
+    assert!(html.contains("Edited after the rename."));
 }
