@@ -54,12 +54,16 @@ pub fn serve(
     options: &ServeOptions,
     ready: impl FnOnce(SocketAddr),
 ) -> Result<()> {
-    let mut config = settings()?;
-    config.build.out = options.out.clone();
-    let mut told = None;
-    let (_, graph) = crate::commands::build_site(&config, false, Told::Changes(&mut told))?;
-    let report = Arc::new(RwLock::new(Report::of(&graph, told.as_deref())));
-    drop(graph);
+    let (reload, _) = broadcast::channel(16);
+    let report = Arc::new(RwLock::new(Report::default()));
+    let mut rebuilds = Rebuilds {
+        settings,
+        out: options.out.clone(),
+        reload: reload.clone(),
+        report: report.clone(),
+        told: None,
+    };
+    let config = rebuilds.run()?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -74,14 +78,6 @@ pub fn serve(
         .local_addr()
         .map_err(|e| Error::Usage(format!("cannot listen on {address}: {e}")))?;
 
-    let (reload, _) = broadcast::channel(16);
-    let rebuilds = Rebuilds {
-        settings,
-        out: options.out.clone(),
-        reload: reload.clone(),
-        report: report.clone(),
-        told,
-    };
     watch(&config, rebuilds)?;
     let site = Arc::new(Site {
         out: options.out.clone(),
@@ -214,8 +210,9 @@ const NOTICE_OPEN: &str = "<aside id=\"atlas-serve-report\" role=\"status\" \
     box-shadow:0 4px 16px rgba(0,0,0,.25)\">";
 
 impl Site {
-    /// Whether `Host` names this server: the address it is bound to, or a loopback name,
-    /// with its port.
+    /// Whether `Host` names this server, with its port: `localhost`, a loopback address,
+    /// the address it is bound to, or (bound to all, `0.0.0.0`) any address. Never another
+    /// name: that is how a page elsewhere would reach it (DNS rebinding).
     fn host_is_ours(&self, headers: &HeaderMap) -> bool {
         let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
             return false;
@@ -230,7 +227,7 @@ impl Site {
         name.eq_ignore_ascii_case("localhost")
             || name
                 .parse::<IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback() || ip == self.bound)
+                .is_ok_and(|ip| ip.is_loopback() || ip == self.bound || self.bound.is_unspecified())
     }
 }
 
@@ -441,8 +438,9 @@ struct Rebuilds<F> {
 }
 
 impl<F: Fn() -> Result<Config>> Rebuilds<F> {
-    /// Builds the site again with fresh settings and updates the served pages' notice.
-    fn run(&mut self) -> Result<()> {
+    /// Builds the site with fresh settings, which it returns, and updates the served
+    /// pages' notice.
+    fn run(&mut self) -> Result<Config> {
         let mut config = (self.settings)()?;
         config.build.out = self.out.clone();
         let (_, graph) =
@@ -451,7 +449,7 @@ impl<F: Fn() -> Result<Config>> Rebuilds<F> {
         if let Ok(mut shown) = self.report.write() {
             *shown = report;
         }
-        Ok(())
+        Ok(config)
     }
 }
 
@@ -516,7 +514,7 @@ where
                     .is_ok();
             }
             match rebuilds.run() {
-                Ok(()) => {
+                Ok(_) => {
                     let _ = rebuilds.reload.send(());
                 }
                 Err(e) => {
@@ -537,6 +535,43 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_this_servers_own_names_are_answered() {
+        let site = |bound: &str| Site {
+            out: PathBuf::new(),
+            port: 1111,
+            bound: bound.parse().unwrap(),
+            reload: broadcast::channel(1).0,
+            report: Arc::default(),
+        };
+        let answers = |site: &Site, host: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::HOST, HeaderValue::from_str(host).unwrap());
+            site.host_is_ours(&headers)
+        };
+        let local = site("127.0.0.1");
+        for host in [
+            "127.0.0.1:1111",
+            "localhost:1111",
+            "LocalHost:1111",
+            "[::1]:1111",
+        ] {
+            assert!(answers(&local, host), "{host}");
+        }
+        for host in [
+            "127.0.0.1:2222",
+            "127.0.0.1",
+            "evil.example:1111",
+            "10.0.0.5:1111",
+        ] {
+            assert!(!answers(&local, host), "{host}");
+        }
+        // Bound to every address, any address is this server; a name still is not.
+        let all = site("0.0.0.0");
+        assert!(answers(&all, "10.0.0.5:1111") && answers(&all, "localhost:1111"));
+        assert!(!answers(&all, "evil.example:1111"));
+    }
 
     #[test]
     fn only_plain_names_inside_the_site_are_files() {
