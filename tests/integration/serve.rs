@@ -201,6 +201,27 @@ impl Listener {
 }
 
 const WAIT: Duration = Duration::from_secs(20);
+
+/// Asserts that the site served from `served` is byte for byte what `build` makes of
+/// `vault` now (built into `fresh`), naming the files that differ.
+fn assert_served_is_built(vault: &Path, served: &Path, fresh: &Path) {
+    let run = crate::support::build_into(vault, fresh);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let (got, want) = (
+        crate::support::read_tree(served),
+        crate::support::read_tree(fresh),
+    );
+    let differ: Vec<&String> = want
+        .keys()
+        .chain(got.keys())
+        .filter(|p| got.get(*p) != want.get(*p))
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "{} differs from a build: {differ:?}",
+        served.display()
+    );
+}
 const QUIET: Duration = Duration::from_millis(800);
 
 #[test]
@@ -379,19 +400,7 @@ fn after_any_edits_the_served_site_is_what_build_makes() {
     };
     let stem = |page: &Path| page.file_stem().unwrap().to_string_lossy().into_owned();
     let compare = |after: &str| {
-        let fresh = tmp.path().join(format!("fresh-{after}"));
-        let run = crate::support::build_into(&vault, &fresh);
-        assert_eq!(run.code, Some(0), "{}", run.stderr);
-        let (got, want) = (
-            crate::support::read_tree(&served),
-            crate::support::read_tree(&fresh),
-        );
-        let differ: Vec<&String> = want
-            .keys()
-            .chain(got.keys())
-            .filter(|p| got.get(*p) != want.get(*p))
-            .collect();
-        assert!(differ.is_empty(), "after {after}, these differ: {differ:?}");
+        assert_served_is_built(&vault, &served, &tmp.path().join(format!("fresh-{after}")));
     };
 
     for i in 0..14 {
@@ -462,13 +471,7 @@ fn a_burst_of_changes_makes_few_rebuilds() {
         reloads += 1;
     }
     assert!(reloads <= 10, "{reloads} rebuilds for one burst");
-    let fresh = tmp.path().join("fresh");
-    let run = crate::support::build_into(&vault, &fresh);
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
-    assert!(
-        crate::support::read_tree(&served) == crate::support::read_tree(&fresh),
-        "the served site is not what build makes"
-    );
+    assert_served_is_built(&vault, &served, &tmp.path().join("fresh"));
 }
 
 /// A folder renamed rebuilds the site, and the pages in it, under its new name, are still
@@ -488,14 +491,9 @@ fn a_renamed_folder_is_still_watched() {
         listener.reloaded(WAIT),
         "a page in the renamed folder is not watched"
     );
-    let fresh = tmp.path().join("fresh");
-    let run = crate::support::build_into(&vault, &fresh);
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
-    let served_files = crate::support::read_tree(&served);
-    assert!(served_files == crate::support::read_tree(&fresh));
-    let html = String::from_utf8_lossy(
-        &served_files["attack-techniques/poison/poison-training-data.html"],
-    )
-    .into_owned();
+    assert_served_is_built(&vault, &served, &tmp.path().join("fresh"));
+    let html =
+        std::fs::read_to_string(served.join("attack-techniques/poison/poison-training-data.html"))
+            .unwrap();
     assert!(html.contains("Edited after the rename."));
 }
