@@ -271,10 +271,10 @@ fn path_prefix(root: &Path) -> String {
 /// as `check` would, on stderr, and make the outcome [`Outcome::ContentErrors`] only when
 /// `strict`.
 pub fn build(config: &Config, strict: bool) -> Result<Outcome> {
-    let (outcome, graph) = build_site(config, strict, Told::Everything)?;
+    let built = build_site(config, strict, Told::Everything, false)?;
     // As in `check`: the process ends here.
-    std::mem::forget(graph);
-    Ok(outcome)
+    std::mem::forget(built.graph);
+    Ok(built.outcome)
 }
 
 /// `path:line:col: level[code]: message`, safe for a terminal.
@@ -301,8 +301,34 @@ pub(crate) enum Told<'a> {
     Changes(&'a mut Option<Vec<Diagnostic>>),
 }
 
-/// [`build`], returning the graph too, for a caller that goes on (`serve`).
-pub(crate) fn build_site(config: &Config, strict: bool, told: Told) -> Result<(Outcome, Graph)> {
+/// One line for each diagnostic of `now` not in `before` (`new:`) and of `before` not in
+/// `now` (`fixed:`).
+pub(crate) fn tell_changes(
+    before: &[Diagnostic],
+    now: &[Diagnostic],
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let lines = |all: &[Diagnostic]| all.iter().map(one_line).collect::<BTreeSet<_>>();
+    let (now, before) = (lines(now), lines(before));
+    let new = now.difference(&before).map(|d| ("new", d));
+    let fixed = before.difference(&now).map(|d| ("fixed", d));
+    new.chain(fixed)
+        .try_for_each(|(what, d)| writeln!(out, "{what}: {d}"))
+}
+
+/// What [`build_site`] built.
+pub(crate) struct Built {
+    pub outcome: Outcome,
+    pub graph: Graph,
+    /// The content root, canonical.
+    pub root: PathBuf,
+    /// When asked for: what it takes to change the site a page at a time.
+    pub live: Option<crate::render::LiveSite>,
+}
+
+/// [`build`], returning the graph too, for a caller that goes on (`serve`), and when `live`,
+/// what it takes to change the site a page at a time.
+pub(crate) fn build_site(config: &Config, strict: bool, told: Told, live: bool) -> Result<Built> {
     let started = std::time::Instant::now();
     let mut timings = Timings::start();
     // Pages are read again as they are rendered and reported: holding every text from the
@@ -317,13 +343,7 @@ pub(crate) fn build_site(config: &Config, strict: bool, told: Told) -> Result<(O
     let mut err = stderr.lock();
     let reported = match told {
         Told::Changes(Some(last)) => {
-            let lines = |all: &[Diagnostic]| all.iter().map(one_line).collect::<BTreeSet<_>>();
-            let (now, before) = (lines(&diagnostics), lines(last));
-            let new = now.difference(&before).map(|d| ("new", d));
-            let fixed = before.difference(&now).map(|d| ("fixed", d));
-            let told = new
-                .chain(fixed)
-                .try_for_each(|(what, d)| writeln!(err, "{what}: {d}"));
+            let told = tell_changes(last, &diagnostics, &mut err);
             last.clone_from(&diagnostics);
             told
         }
@@ -339,6 +359,7 @@ pub(crate) fn build_site(config: &Config, strict: bool, told: Told) -> Result<(O
     drop(diagnostics);
     timings.mark("report");
     let options = crate::render::BuildOptions {
+        live,
         out: &config.build.out,
         root: &root,
         theme_dir: Some(&config.site_dir),
@@ -370,7 +391,12 @@ pub(crate) fn build_site(config: &Config, strict: bool, told: Told) -> Result<(O
     } else {
         Outcome::Clean
     };
-    Ok((outcome, graph))
+    Ok(Built {
+        outcome,
+        graph,
+        root,
+        live: built.live,
+    })
 }
 
 /// `atlas-kb import`: writes pages from ATLAS.yaml in the words of the site's vocabulary and

@@ -9,9 +9,11 @@
 
 use crate::commands::Told;
 use crate::config::Config;
+use crate::diagnostic::Code;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::error::{Error, Result};
-use crate::graph::Graph;
+use crate::graph::{Graph, PageId};
+use crate::render::LiveSite;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -21,6 +23,7 @@ use axum::Router;
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::IntoFuture;
+use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -62,6 +65,7 @@ pub fn serve(
         reload: reload.clone(),
         report: report.clone(),
         told: None,
+        live: None,
     };
     let config = rebuilds.run()?;
 
@@ -149,6 +153,34 @@ impl Report {
             }
         }
         report
+    }
+
+    /// Replaces the diagnostics `gone` of the page at site path `path` with `found`.
+    fn replace(&mut self, path: &str, gone: &[Diagnostic], found: &[Diagnostic]) {
+        for d in gone {
+            match d.severity {
+                Severity::Error => self.errors = self.errors.saturating_sub(1),
+                Severity::Warning => self.warnings = self.warnings.saturating_sub(1),
+                Severity::Off => {}
+            }
+        }
+        let lines: Vec<String> = found
+            .iter()
+            .filter(|d| d.severity != Severity::Off)
+            .map(crate::commands::one_line)
+            .collect();
+        for d in found {
+            match d.severity {
+                Severity::Error => self.errors += 1,
+                Severity::Warning => self.warnings += 1,
+                Severity::Off => {}
+            }
+        }
+        if lines.is_empty() {
+            self.by_page.remove(path);
+        } else {
+            self.by_page.insert(path.to_string(), lines);
+        }
     }
 
     /// The notice page `path` of the site shows: its own diagnostics and the site's count,
@@ -435,22 +467,178 @@ struct Rebuilds<F> {
     report: Arc<RwLock<Report>>,
     /// The last build's diagnostics, so that the next reports what changed.
     told: Option<Vec<Diagnostic>>,
+    /// What the last build keeps to change the site a page at a time; none after a build
+    /// that failed, or while a change is being made.
+    live: Option<Live>,
+}
+
+/// The last build's graph and site, kept to change them a page at a time.
+struct Live {
+    config: Config,
+    /// The content root, canonical.
+    root: PathBuf,
+    graph: Graph,
+    site: LiveSite,
+    /// Whether every page is a file of its own: none is reached through a symlink or has
+    /// another hard link, so a change to one is seen at its own path.
+    plain: bool,
 }
 
 impl<F: Fn() -> Result<Config>> Rebuilds<F> {
-    /// Builds the site with fresh settings, which it returns, and updates the served
+    /// Builds the whole site with fresh settings, which it returns, and updates the served
     /// pages' notice.
     fn run(&mut self) -> Result<Config> {
+        self.live = None;
         let mut config = (self.settings)()?;
         config.build.out = self.out.clone();
-        let (_, graph) =
-            crate::commands::build_site(&config, false, Told::Changes(&mut self.told))?;
-        let report = Report::of(&graph, self.told.as_deref());
+        let built =
+            crate::commands::build_site(&config, false, Told::Changes(&mut self.told), true)?;
+        let report = Report::of(&built.graph, self.told.as_deref());
         if let Ok(mut shown) = self.report.write() {
             *shown = report;
         }
+        if let Some(site) = built.live {
+            let plain = every_page_plain(&built.root, &built.graph);
+            self.live = Some(Live {
+                config: config.clone(),
+                root: built.root,
+                graph: built.graph,
+                site,
+                plain,
+            });
+        }
         Ok(config)
     }
+
+    /// Brings the site up to date after changes at `paths`: a page at a time when that
+    /// gives what a build would, else by a whole build.
+    fn rebuild(&mut self, paths: &[PathBuf], watched: &Watched) -> Result<()> {
+        if !self.pages_changed(paths, watched) {
+            self.run()?;
+        }
+        Ok(())
+    }
+
+    /// Changes the site a page at a time, when every change that matters is to the text of
+    /// a page whose face stays the same ([`Graph::replace_text`]). Says whether it did; if
+    /// not, what it kept is dropped and a whole build must follow.
+    fn pages_changed(&mut self, paths: &[PathBuf], watched: &Watched) -> bool {
+        let started = std::time::Instant::now();
+        let Some(mut live) = self.live.take() else {
+            return false;
+        };
+        let Some(told) = self.told.as_mut() else {
+            return false;
+        };
+        let Some(changed) = live.read_again(paths, watched) else {
+            return false;
+        };
+        let rules = live.config.rules();
+        let mut before = Vec::new();
+        let mut now = Vec::new();
+        let mut report = self.report.write().ok();
+        for &id in &changed {
+            let page = live.graph.page(id);
+            let path = &*page.source.path;
+            let found = crate::check::check_page(&live.graph, &rules, id);
+            // Diagnostics are sorted by path first: the page's are together.
+            let start = told.partition_point(|d| &*d.path < path);
+            let end = start + told[start..].partition_point(|d| &*d.path == path);
+            let gone: Vec<Diagnostic> = told.splice(start..end, found.iter().cloned()).collect();
+            if let Some(report) = report.as_mut() {
+                report.replace(&crate::layout::page_path(page), &gone, &found);
+            }
+            before.extend(gone);
+            now.extend(found);
+        }
+        drop(report);
+        let updated = live.site.update(&live.graph, &live.root, &changed);
+        let Ok((pages, files)) = updated else {
+            return false;
+        };
+        let stderr = std::io::stderr();
+        let mut err = stderr.lock();
+        let pages_in_site = live.graph.pages.iter().filter(|p| !p.generated).count();
+        let _ = crate::commands::tell_changes(&before, &now, &mut err)
+            .and_then(|_| crate::check::report::Counts::of(told).write(pages_in_site, &mut err))
+            .and_then(|_| {
+                writeln!(
+                    err,
+                    "rebuilt {pages} {} ({files} {} changed) in {:.3}s",
+                    crate::check::report::plural(pages, "page", "pages"),
+                    crate::check::report::plural(files, "file", "files"),
+                    started.elapsed().as_secs_f64()
+                )
+            });
+        self.live = Some(live);
+        true
+    }
+}
+
+impl Live {
+    /// The pages whose files changed at `paths` (those that matter), read again into the
+    /// graph; `None` when a change is anything else (a page added, deleted or renamed, a
+    /// page whose face changed, another file, the settings, the theme), or a page cannot
+    /// be read.
+    fn read_again(&mut self, paths: &[PathBuf], watched: &Watched) -> Option<Vec<PageId>> {
+        if !self.plain {
+            return None;
+        }
+        let mut pages: Vec<(PageId, String)> = Vec::new();
+        for path in paths.iter().filter(|p| watched.matters(p)) {
+            let below = path.strip_prefix(&watched.root).ok()?;
+            let parts: Option<Vec<&str>> = below
+                .components()
+                .map(|c| match c {
+                    Component::Normal(part) => part.to_str(),
+                    _ => None,
+                })
+                .collect();
+            let rel = parts?.join("/");
+            let id = self.graph.by_path_id(&rel)?;
+            let is_file = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file());
+            if rel == crate::layout::HOME_TEXT || !is_file {
+                return None;
+            }
+            pages.push((id, rel));
+        }
+        pages.sort();
+        pages.dedup();
+        if pages.is_empty() {
+            return None;
+        }
+        for (id, rel) in &pages {
+            let (page, problems) = crate::load::read_one(&self.root, rel, &self.graph.vocabulary);
+            if problems.iter().any(|d| d.code == Code::UnreadableFile) {
+                return None;
+            }
+            if !self.graph.replace_text(*id, *page, problems) {
+                return None;
+            }
+        }
+        Some(pages.into_iter().map(|(id, _)| id).collect())
+    }
+}
+
+/// Whether every page of `graph` under `root` is a file of its own (see [`Live::plain`]).
+fn every_page_plain(root: &Path, graph: &Graph) -> bool {
+    use rayon::prelude::*;
+    graph
+        .pages
+        .par_iter()
+        .filter(|page| !page.generated)
+        .all(|page| {
+            let path = root.join(&page.source.path);
+            let own = std::fs::canonicalize(&path).is_ok_and(|real| real == path);
+            #[cfg(unix)]
+            let single = {
+                use std::os::unix::fs::MetadataExt;
+                std::fs::symlink_metadata(&path).is_ok_and(|m| m.nlink() == 1)
+            };
+            #[cfg(not(unix))]
+            let single = true;
+            own && single
+        })
 }
 
 /// Watches what `config` builds from and rebuilds after each settled burst of changes that
@@ -513,8 +701,8 @@ where
                     .watch(&watched.root, RecursiveMode::Recursive)
                     .is_ok();
             }
-            match rebuilds.run() {
-                Ok(_) => {
+            match rebuilds.rebuild(&paths, &watched) {
+                Ok(()) => {
                     let _ = rebuilds.reload.send(());
                 }
                 Err(e) => {

@@ -58,21 +58,9 @@ pub fn check(graph: &Graph, rules: &Rules) -> Vec<Diagnostic> {
     let names = Names::new(graph);
     let mut found = graph.diagnostics.clone();
     found.par_extend(
-        graph
-            .pages
-            .par_iter()
-            .enumerate()
-            .flat_map_iter(|(i, page)| {
-                let mut out = Vec::new();
-                for j in 0..page.source.links.len() {
-                    let at = LinkRef {
-                        page: PageId(i),
-                        link: j,
-                    };
-                    link_diagnostics(&names, at, &mut out);
-                }
-                out
-            }),
+        (0..graph.pages.len())
+            .into_par_iter()
+            .flat_map_iter(|i| page_links(&names, PageId(i))),
     );
     found.par_extend(
         graph
@@ -80,7 +68,7 @@ pub fn check(graph: &Graph, rules: &Rules) -> Vec<Diagnostic> {
             .par_iter()
             .filter_map(|relation| relation_diagnostic(&names, relation)),
     );
-    found.extend(embed_problems(graph));
+    found.extend((0..graph.pages.len()).flat_map(|i| embed_problems(graph, PageId(i))));
     found.par_extend(
         graph
             .pages
@@ -101,22 +89,66 @@ pub fn check(graph: &Graph, rules: &Rules) -> Vec<Diagnostic> {
     }));
     if rules.severity(Code::OrphanPage) != Severity::Off {
         found.par_extend(
-            graph
-                .pages
-                .par_iter()
-                .enumerate()
-                .filter(|(i, page)| graph.backlinks(PageId(*i)).is_empty() && !page.generated)
-                .map(|(_, page)| {
-                    Diagnostic::new(
-                        Code::OrphanPage,
-                        &page.source.path,
-                        crate::source::Span::new(1, 1),
-                        1,
-                        "no other page links here".into(),
-                    )
-                }),
+            (0..graph.pages.len())
+                .into_par_iter()
+                .filter_map(|i| orphan(graph, PageId(i))),
         );
     }
+    at_levels(found, rules)
+}
+
+/// What [`check`] finds in page `id`'s file, and nothing else: for a page read again, while
+/// the rest of the graph stayed as it was.
+pub fn check_page(graph: &Graph, rules: &Rules, id: PageId) -> Vec<Diagnostic> {
+    let names = Names::new(graph);
+    let path = &*graph.page(id).source.path;
+    let mut found: Vec<Diagnostic> = graph
+        .diagnostics
+        .iter()
+        .filter(|d| &*d.path == path)
+        .cloned()
+        .collect();
+    found.extend(page_links(&names, id));
+    found.extend(
+        graph
+            .relations_of(id)
+            .filter_map(|relation| relation_diagnostic(&names, relation)),
+    );
+    found.extend(embed_problems(graph, id));
+    found.extend(step_tactic_mismatches(&names, id));
+    found.extend(reserved_page(graph, &Generated::new(graph), id));
+    if rules.severity(Code::OrphanPage) != Severity::Off {
+        found.extend(orphan(graph, id));
+    }
+    found.retain(|d| &*d.path == path);
+    at_levels(found, rules)
+}
+
+/// The diagnostics of page `id`'s links.
+fn page_links(names: &Names, id: PageId) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for link in 0..names.graph.page(id).source.links.len() {
+        link_diagnostics(names, LinkRef { page: id, link }, &mut out);
+    }
+    out
+}
+
+/// The orphan-page diagnostic, if no other page links to page `id`.
+fn orphan(graph: &Graph, id: PageId) -> Option<Diagnostic> {
+    let page = graph.page(id);
+    (graph.backlinks(id).is_empty() && !page.generated).then(|| {
+        Diagnostic::new(
+            Code::OrphanPage,
+            &page.source.path,
+            crate::source::Span::new(1, 1),
+            1,
+            "no other page links here".into(),
+        )
+    })
+}
+
+/// `found` at the levels `rules` give, without those turned off, sorted and without repeats.
+fn at_levels(mut found: Vec<Diagnostic>, rules: &Rules) -> Vec<Diagnostic> {
     for d in &mut found {
         // A diagnostic made at another level than its code's default keeps it, unless the
         // settings set the code's level.
@@ -355,11 +387,12 @@ fn step_tactic_mismatches(names: &Names, page: PageId) -> Vec<Diagnostic> {
         .collect()
 }
 
-/// Embeds that would never end: each is shown as a link.
-fn embed_problems(graph: &Graph) -> Vec<Diagnostic> {
+/// Embeds of page `id` that would never end: each is shown as a link.
+fn embed_problems(graph: &Graph, id: PageId) -> Vec<Diagnostic> {
     let mut found = Vec::new();
-    for (i, page) in graph.pages.iter().enumerate() {
-        let source = &page.source;
+    let i = id.0;
+    {
+        let source = &graph.page(id).source;
         for (j, link) in source.links.iter().enumerate() {
             if link.syntax != LinkSyntax::Embed {
                 continue;
@@ -399,28 +432,37 @@ fn embed_problems(graph: &Graph) -> Vec<Diagnostic> {
 /// Content files that would land where the build writes its own: not published.
 fn reserved_paths(graph: &Graph) -> Vec<Diagnostic> {
     let generated = Generated::new(graph);
-    let pages = graph
-        .pages
+    let pages = (0..graph.pages.len()).filter_map(|i| reserved_page(graph, &generated, PageId(i)));
+    let assets = graph
+        .assets
         .iter()
-        .filter(|p| !p.generated && p.source.path != layout::HOME_TEXT)
-        .map(|p| (p.source.path.as_str(), layout::page_path(p)));
-    let assets = graph.assets.iter().map(|a| (a.as_str(), a.clone()));
-    pages
-        .chain(assets)
-        .filter_map(|(file, out)| {
-            let why = generated.owner(&out)?;
-            Some(
-                Diagnostic::new(
-                    Code::ReservedPath,
-                    file,
-                    crate::source::Span::new(1, 1),
-                    1,
-                    format!("`{file}` is not published: `{out}` is where the build writes {why}"),
-                )
-                .with_help("rename it or move it to another folder"),
-            )
-        })
-        .collect()
+        .filter_map(|a| reserved_path(&generated, a, a.clone()));
+    pages.chain(assets).collect()
+}
+
+/// The reserved-path diagnostic of page `id`, if it has one.
+fn reserved_page(graph: &Graph, generated: &Generated, id: PageId) -> Option<Diagnostic> {
+    let page = graph.page(id);
+    if page.generated || page.source.path == layout::HOME_TEXT {
+        return None;
+    }
+    reserved_path(generated, &page.source.path, layout::page_path(page))
+}
+
+/// The reserved-path diagnostic of content file `file`, if its output path `out` is one the
+/// build writes itself.
+fn reserved_path(generated: &Generated, file: &str, out: String) -> Option<Diagnostic> {
+    let why = generated.owner(&out)?;
+    Some(
+        Diagnostic::new(
+            Code::ReservedPath,
+            file,
+            crate::source::Span::new(1, 1),
+            1,
+            format!("`{file}` is not published: `{out}` is where the build writes {why}"),
+        )
+        .with_help("rename it or move it to another folder"),
+    )
 }
 
 /// Whether the paths name the same page but for letter case or Unicode normalization.

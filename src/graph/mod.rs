@@ -135,6 +135,8 @@ pub struct Graph {
     by_path: FxHashMap<String, PageId>,
     /// Problems found while loading and building (front matter, malformed links, IDs).
     pub diagnostics: Vec<Diagnostic>,
+    /// How many of `diagnostics`, at the start, the load found.
+    loaded: usize,
     /// The words the pages were read with.
     pub vocabulary: Vocabulary,
     /// Attachments that can run script when opened: path, why, and whether the settings
@@ -153,6 +155,7 @@ impl Graph {
             active,
             mut diagnostics,
         } = vault;
+        let loaded = diagnostics.len();
         let mut pages: Vec<Page> = parsed
             .into_par_iter()
             .map(|p| derive_page(*p, &vocabulary))
@@ -268,9 +271,41 @@ impl Graph {
             by_id,
             by_path,
             diagnostics,
+            loaded,
             vocabulary,
             active_assets: active,
         }
+    }
+
+    /// Puts `source`, page `id`'s file read again, in its place, with the `problems` found
+    /// reading it, when the rest of the graph stays as it is: when the page shows the
+    /// same face ([`ParsedPage::same_face`]) and is of the same kind, ID and name. Else
+    /// changes nothing and says so: the graph must then be built again.
+    pub(crate) fn replace_text(
+        &mut self,
+        id: PageId,
+        source: ParsedPage,
+        problems: Vec<Diagnostic>,
+    ) -> bool {
+        let Some(old) = self.pages.get(id.0) else {
+            return false;
+        };
+        if old.generated || !old.source.same_face(&source) {
+            return false;
+        }
+        let page = derive_page(source, &self.vocabulary);
+        if (page.kind, &page.atlas_id, &page.name) != (old.kind, &old.atlas_id, &old.name) {
+            return false;
+        }
+        // What the load found in the old text goes; what it finds in the new one comes.
+        let path = page.source.path.clone();
+        let mut loaded: Vec<Diagnostic> = self.diagnostics.drain(..self.loaded).collect();
+        loaded.retain(|d| *d.path != *path);
+        loaded.extend(problems);
+        self.loaded = loaded.len();
+        self.diagnostics.splice(0..0, loaded);
+        self.pages[id.0] = page;
+        true
     }
 
     /// Page `id`.

@@ -8,7 +8,7 @@ use serde_yaml::Value;
 mod fast;
 
 /// Front matter fields atlas-kb understands, plus everything else under `extra`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FrontMatter {
     /// `id:` (a Docusaurus page id).
     pub id: Option<String>,

@@ -289,6 +289,53 @@ impl ParsedPage {
         self.on_disk = Some(stamp);
     }
 
+    /// Whether `other` (this file read again) shows the rest of the site exactly what this
+    /// page does: the same front matter, headings, block ids, links, metadata, summary and
+    /// steps, wherever they now stand in the text. Only its own page and the pages that
+    /// embed it can then look different.
+    pub fn same_face(&self, other: &ParsedPage) -> bool {
+        let same_link = |a: &RawLink, b: &RawLink| {
+            a.syntax == b.syntax
+                && a.section == b.section
+                && self.target(a) == other.target(b)
+                && self.subpath(a) == other.subpath(b)
+                && self.label(a) == other.label(b)
+                && self.note(a) == other.note(b)
+        };
+        let same_heading =
+            |a: &Heading, b: &Heading| a.level == b.level && a.text == b.text && a.slug == b.slug;
+        self.path == other.path
+            && self.front == other.front
+            && self.title_span == other.title_span
+            && self.title_width == other.title_width
+            && self.headings.len() == other.headings.len()
+            && self
+                .headings
+                .iter()
+                .zip(&other.headings)
+                .all(|(a, b)| same_heading(a, b))
+            && self
+                .block_ids
+                .iter()
+                .map(|b| &b.id)
+                .eq(other.block_ids.iter().map(|b| &b.id))
+            && self.links.len() == other.links.len()
+            && self
+                .links
+                .iter()
+                .zip(&other.links)
+                .all(|(a, b)| same_link(a, b))
+            && self.metadata.len() == other.metadata.len()
+            && self
+                .metadata
+                .iter()
+                .zip(&other.metadata)
+                .all(|(a, b)| a.key == b.key && a.value == b.value)
+            && self.parent_technique == other.parent_technique
+            && self.summary == other.summary
+            && self.steps == other.steps
+    }
+
     /// The target of one of this page's links, as written.
     pub fn target(&self, link: &RawLink) -> &str {
         self.piece(link.target)
@@ -423,6 +470,21 @@ pub fn load(
         active,
         diagnostics,
     })
+}
+
+/// Reads and parses the page at `rel` under `root` (canonical) again, keeping its text, with
+/// the problems found in it.
+pub fn read_one(
+    root: &Path,
+    rel: &str,
+    vocabulary: &Vocabulary,
+) -> (Box<ParsedPage>, Vec<Diagnostic>) {
+    let page = FoundPage {
+        rel: rel.to_string(),
+        #[cfg(unix)]
+        in_folder: None,
+    };
+    read_page(root, &page, vocabulary, Texts::Keep)
 }
 
 /// A page the walk found: its path relative to the root, and where it can, a handle on its

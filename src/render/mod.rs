@@ -1,6 +1,7 @@
 //! Stage three (b): render the graph as a static site. Read-only over the graph; pages are
 //! rendered in parallel, then the whole site is written into place at once.
 
+mod live;
 pub mod markdown;
 pub mod navigator;
 mod obsidian;
@@ -19,6 +20,7 @@ use crate::graph::{Graph, PageId, PageKind, RelationKind, Resolution};
 use crate::layout::{self, list_path, tag_slug};
 use crate::timings::Timings;
 use crate::vocabulary::{group_order, keys};
+pub use live::LiveSite;
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -34,6 +36,8 @@ pub struct BuildOptions<'a> {
     pub theme_dir: Option<&'a Path>,
     /// What every page says about the site.
     pub site: &'a SiteSettings,
+    /// Keep what it takes to change the built site a page at a time ([`LiveSite`]).
+    pub live: bool,
 }
 
 pub struct BuildReport {
@@ -41,6 +45,8 @@ pub struct BuildReport {
     pub files: usize,
     /// Content files left out because a content page has the same output path.
     pub shadowed: Vec<String>,
+    /// When asked for: what it takes to change the site a page at a time.
+    pub live: Option<LiveSite>,
 }
 
 /// Renders `graph` and replaces `opts.out` with the result. Every output path is decided
@@ -122,6 +128,7 @@ pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Resul
             // chunk's are added to the index while the next one renders.
             let mut index = search::IndexWriter::new();
             let mut rendered: Option<Vec<search::PageRecord>> = None;
+            let mut kept: Vec<search::PageRecord> = Vec::new();
             for chunk in pages.chunks(SEARCH_CHUNK) {
                 let (next, added) = rayon::join(
                     || {
@@ -147,7 +154,12 @@ pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Resul
                             .collect::<Result<Vec<search::PageRecord>>>()
                     },
                     || match rendered.take() {
-                        Some(records) => index.add(records, &write),
+                        Some(records) => {
+                            if opts.live {
+                                kept.extend_from_slice(&records);
+                            }
+                            index.add(records, &write)
+                        }
                         None => Ok(()),
                     },
                 );
@@ -155,9 +167,12 @@ pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Resul
                 rendered = Some(next?);
             }
             if let Some(records) = rendered {
+                if opts.live {
+                    kept.extend_from_slice(&records);
+                }
                 index.add(records, &write)?;
             }
-            index.finish(&write)
+            Ok((index.finish(&write)?, kept))
         },
         || {
             jobs.par_iter().try_for_each(|(path, job)| {
@@ -174,7 +189,7 @@ pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Resul
             })
         },
     );
-    let search_files = search_files?;
+    let (search_files, records) = search_files?;
     generated?;
     timings.mark("pages");
     for (path, bytes) in &statics {
@@ -185,11 +200,20 @@ pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Resul
         .try_for_each(|asset| staging.copy(&opts.root.join(asset), asset))?;
     timings.mark("files");
     let files = pages.len() + assets.len() + jobs.len() + statics.len() + search_files;
-    staging.finish(timings)?;
+    let listed = staging.finish(timings)?;
+    let live = opts.live.then(|| LiveSite {
+        site: output::InPlace::new(&target, listed),
+        search: search::LiveIndex::new(records),
+        pages: live::Published::new(graph.pages.len(), &pages),
+        theme,
+        display,
+        folders: folder_plan,
+    });
     Ok(BuildReport {
         pages: pages.len(),
         files: files + 1,
         shadowed,
+        live,
     })
 }
 
@@ -1108,6 +1132,7 @@ mod tests {
         std::fs::write(content.join("b.md"), "# B\n\nNow links [[c]] instead.\n").unwrap();
         let out = dir.join("site");
         let options = BuildOptions {
+            live: false,
             out: &out,
             root: &loaded.root,
             theme_dir: None,

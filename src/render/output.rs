@@ -254,8 +254,8 @@ impl Staging {
     }
 
     /// Brings in the previous build's kept files, marks the folder as a build and swaps it
-    /// in for the target.
-    pub fn finish(mut self, timings: &mut Timings) -> Result<()> {
+    /// in for the target. Returns every file of the site with its digest, sorted by path.
+    pub fn finish(mut self, timings: &mut Timings) -> Result<Vec<(String, Digest)>> {
         let mut written = match self.written.lock() {
             Ok(mut written) => std::mem::take(&mut *written),
             Err(_) => Vec::new(),
@@ -288,7 +288,7 @@ impl Staging {
             .open(self.target.join(MARKER))
             .and_then(|file| file.set_modified(std::time::SystemTime::now()));
         timings.mark("remove");
-        Ok(())
+        Ok(written.into_iter().map(|w| (w.rel, w.digest)).collect())
     }
 
     /// Links the previous build's file for each kept file.
@@ -307,6 +307,81 @@ impl Staging {
                     .or_else(|_| std::fs::copy(&old, &new).map(drop))
                     .map_err(|e| Error::io("cannot write", &new, e))
             })
+    }
+}
+
+/// A built site changed in place, a few files at a time, by `serve` (which alone reads it):
+/// each file is written beside its place and renamed into it, so that a request never gets
+/// half a file, and the marker's list is kept true, so that the folder stays what a build
+/// of the same content would leave.
+pub struct InPlace {
+    dir: PathBuf,
+    /// Every file of the site with its digest.
+    files: std::collections::BTreeMap<String, Digest>,
+    /// Files written or removed since the marker was last written.
+    changed: usize,
+}
+
+impl InPlace {
+    /// The site in `dir`, whose files `finish` listed.
+    pub fn new(dir: &Path, files: Vec<(String, Digest)>) -> InPlace {
+        InPlace {
+            dir: dir.to_path_buf(),
+            files: files.into_iter().collect(),
+            changed: 0,
+        }
+    }
+
+    /// Writes `bytes` at `rel`, unless the file there holds them already.
+    pub fn write(&mut self, rel: &str, bytes: &[u8]) -> Result<()> {
+        let digest = Digest::of(bytes);
+        if self.files.get(rel) == Some(&digest) {
+            return Ok(());
+        }
+        let file = self.dir.join(rel);
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        let fresh = file.with_file_name(format!(".{name}.atlas-kb-new"));
+        if let Some(folder) = file.parent() {
+            std::fs::create_dir_all(folder).map_err(|e| Error::io("cannot create", folder, e))?;
+        }
+        std::fs::write(&fresh, bytes).map_err(|e| Error::io("cannot write", &fresh, e))?;
+        std::fs::rename(&fresh, &file).map_err(|e| Error::io("cannot write", &file, e))?;
+        self.files.insert(rel.to_string(), digest);
+        self.changed += 1;
+        Ok(())
+    }
+
+    /// Removes the file at `rel`.
+    pub fn remove(&mut self, rel: &str) -> Result<()> {
+        if self.files.remove(rel).is_some() {
+            let file = self.dir.join(rel);
+            std::fs::remove_file(&file).map_err(|e| Error::io("cannot remove", &file, e))?;
+            self.changed += 1;
+        }
+        Ok(())
+    }
+
+    /// Writes the marker again if any file changed; returns how many did.
+    pub fn finish(&mut self) -> Result<usize> {
+        let changed = std::mem::take(&mut self.changed);
+        if changed > 0 {
+            let written: Vec<Written> = self
+                .files
+                .iter()
+                .map(|(rel, digest)| Written {
+                    rel: rel.clone(),
+                    digest: *digest,
+                    kept: false,
+                })
+                .collect();
+            let marker = self.dir.join(MARKER);
+            std::fs::write(&marker, reuse::marker_text(MARKER_HEADER, &written))
+                .map_err(|e| Error::io("cannot write", &marker, e))?;
+        }
+        Ok(changed)
     }
 }
 

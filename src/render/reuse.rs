@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 /// A 128-bit digest of a file's bytes, and its size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Digest {
+pub struct Digest {
     hash: u128,
     len: u64,
 }

@@ -16,6 +16,7 @@
 
 use crate::layout::{SEARCH_BUCKETS, SEARCH_DOCS, SEARCH_SHARDS};
 use rustc_hash::FxHashMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -118,6 +119,7 @@ fn push_words(out: &mut String, piece: &str) {
 }
 
 /// What one page gives the search data, made while the page renders.
+#[derive(Clone)]
 pub struct PageRecord {
     /// `[url, title, kind]` as JSON.
     doc: Vec<u8>,
@@ -128,6 +130,18 @@ pub struct PageRecord {
     term_ends: Vec<(u32, u8)>,
     /// The page's kept text as JSON: `[[slug, heading, text], ...]`.
     text: Vec<u8>,
+}
+
+impl PageRecord {
+    /// Each distinct term of the page, with where it stands (`IN_*` bits).
+    fn terms(&self) -> impl Iterator<Item = (&str, u8)> {
+        let mut start = 0;
+        self.term_ends.iter().map(move |&(end, mask)| {
+            let term = self.terms.get(start..end as usize).unwrap_or_default();
+            start = end as usize;
+            (term, mask)
+        })
+    }
 }
 
 /// The record of a page at `url` (from the site's root) titled `title`.
@@ -340,6 +354,93 @@ struct Postings {
     encoded: Vec<u8>,
 }
 
+/// One posting: a document `gap` after the term's previous one, and where the term stands
+/// on it (`IN_*` bits).
+fn push_posting(out: &mut Vec<u8>, gap: u32, mask: u8) {
+    push_number(out, (u64::from(gap) << 3) | u64::from(mask));
+}
+
+/// What a term adds to the index's size, which decides the number of shards.
+fn term_size(term: &str, encoded: &[u8]) -> usize {
+    term.len() + encoded.len() + 8
+}
+
+fn shard_count(total: usize) -> u32 {
+    total.div_ceil(SHARD_BYTES).clamp(1, 4096) as u32
+}
+
+/// The length of a text bucket as its pages are added: a bucket is closed by the page that
+/// brings it to [`BUCKET_BYTES`]. Shared by the writer and the live index, so that both
+/// close buckets at the same pages.
+#[derive(Default)]
+struct BucketFill(usize);
+
+impl BucketFill {
+    /// Adds a page's text of `len` bytes; says whether it starts a bucket and whether it
+    /// closes it.
+    fn add(&mut self, len: usize) -> (bool, bool) {
+        let starts = self.0 == 0;
+        // `[` before the first text, `,\n` before each other.
+        self.0 += if starts { 1 } else { 2 } + len;
+        let closes = self.0 >= BUCKET_BYTES;
+        if closes {
+            self.0 = 0;
+        }
+        (starts, closes)
+    }
+}
+
+/// Text bucket `n`, holding `texts`.
+fn bucket_file<'t>(n: usize, texts: impl Iterator<Item = &'t [u8]>) -> Vec<u8> {
+    let mut file = format!("atlasSearchData(\"p\",{n},[").into_bytes();
+    for (i, text) in texts.enumerate() {
+        if i > 0 {
+            file.extend_from_slice(b",\n");
+        }
+        file.extend_from_slice(text);
+    }
+    file.extend_from_slice(b"]);\n");
+    file
+}
+
+/// Term shard `n`, holding `terms` (sorted) with their encoded postings.
+fn shard_file<'t>(n: u32, terms: impl Iterator<Item = (&'t str, &'t [u8])>) -> Vec<u8> {
+    let mut file = format!("atlasSearchData(\"t\",{n},[").into_bytes();
+    for (i, (term, encoded)) in terms.enumerate() {
+        if i > 0 {
+            file.extend_from_slice(b",\n");
+        }
+        write_json(
+            &mut file,
+            &(term, std::str::from_utf8(encoded).unwrap_or("")),
+        );
+    }
+    file.extend_from_slice(b"]);\n");
+    file
+}
+
+/// Adds document `n`'s `[url, title, kind]` to the list of documents.
+fn push_doc(docs: &mut Vec<u8>, n: u32, doc: &[u8]) {
+    docs.extend_from_slice(if n == 0 { b"[" } else { b",\n" });
+    docs.extend_from_slice(doc);
+}
+
+/// The list of documents, with the number of shards and each bucket's first document;
+/// `docs` as [`push_doc`] made it.
+fn docs_file(shards: u32, bucket_starts: &[u32], docs: &[u8]) -> Vec<u8> {
+    let mut file = b"atlasSearchData(\"docs\",0,{\"shards\":".to_vec();
+    file.extend_from_slice(shards.to_string().as_bytes());
+    file.extend_from_slice(b",\"buckets\":");
+    write_json(&mut file, &bucket_starts);
+    file.extend_from_slice(b",\"docs\":");
+    if docs.is_empty() {
+        file.extend_from_slice(b"[");
+    }
+    file.extend_from_slice(docs);
+    file.extend_from_slice(b"]});\n");
+    file
+}
+
 /// Builds the search data page by page, in document order, writing text buckets as they
 /// fill so that no more than one is held; the index and the list of documents are written
 /// by [`finish`](Self::finish).
@@ -348,7 +449,8 @@ pub struct IndexWriter {
     docs: Vec<u8>,
     count: u32,
     terms: FxHashMap<Box<str>, Postings>,
-    bucket: Vec<u8>,
+    bucket_texts: Vec<Vec<u8>>,
+    fill: BucketFill,
     bucket_starts: Vec<u32>,
     /// Every file written so far.
     pub files: usize,
@@ -368,13 +470,8 @@ impl IndexWriter {
         for record in records {
             let doc = self.count;
             self.count += 1;
-            self.docs
-                .extend_from_slice(if doc == 0 { b"[" } else { b",\n" });
-            self.docs.extend_from_slice(&record.doc);
-            let mut start = 0;
-            for &(end, mask) in &record.term_ends {
-                let term = record.terms.get(start..end as usize).unwrap_or_default();
-                start = end as usize;
+            push_doc(&mut self.docs, doc, &record.doc);
+            for (term, mask) in record.terms() {
                 let postings = match self.terms.get_mut(term) {
                     Some(p) => p,
                     None => self.terms.entry(term.into()).or_insert(Postings {
@@ -384,19 +481,14 @@ impl IndexWriter {
                 };
                 let gap = doc - postings.last_doc;
                 postings.last_doc = doc;
-                push_number(
-                    &mut postings.encoded,
-                    (u64::from(gap) << 3) | u64::from(mask),
-                );
+                push_posting(&mut postings.encoded, gap, mask);
             }
-            if self.bucket.is_empty() {
+            let (starts, closes) = self.fill.add(record.text.len());
+            if starts {
                 self.bucket_starts.push(doc);
-                self.bucket.extend_from_slice(b"[");
-            } else {
-                self.bucket.extend_from_slice(b",\n");
             }
-            self.bucket.extend_from_slice(&record.text);
-            if self.bucket.len() >= BUCKET_BYTES {
+            self.bucket_texts.push(record.text);
+            if closes {
                 self.write_bucket(write)?;
             }
         }
@@ -408,9 +500,8 @@ impl IndexWriter {
         write: &impl Fn(&str, &[u8]) -> crate::Result<()>,
     ) -> crate::Result<()> {
         let n = self.bucket_starts.len() - 1;
-        let mut file = format!("atlasSearchData(\"p\",{n},").into_bytes();
-        file.append(&mut self.bucket);
-        file.extend_from_slice(b"]);\n");
+        let file = bucket_file(n, self.bucket_texts.iter().map(Vec::as_slice));
+        self.bucket_texts.clear();
         self.files += 1;
         write(&format!("{SEARCH_BUCKETS}/{n}.js"), &file)
     }
@@ -420,55 +511,278 @@ impl IndexWriter {
         mut self,
         write: &impl Fn(&str, &[u8]) -> crate::Result<()>,
     ) -> crate::Result<usize> {
-        if !self.bucket.is_empty() {
+        if !self.bucket_texts.is_empty() {
             self.write_bucket(write)?;
         }
         let mut terms: Vec<(Box<str>, Postings)> = self.terms.into_iter().collect();
         terms.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let total: usize = terms
-            .iter()
-            .map(|(t, p)| t.len() + p.encoded.len() + 8)
-            .sum();
-        let shards = total.div_ceil(SHARD_BYTES).clamp(1, 4096) as u32;
-        let mut files: Vec<Vec<u8>> = (0..shards)
-            .map(|n| format!("atlasSearchData(\"t\",{n},[").into_bytes())
-            .collect();
+        let total: usize = terms.iter().map(|(t, p)| term_size(t, &p.encoded)).sum();
+        let shards = shard_count(total);
+        let mut by_shard: Vec<Vec<(&str, &[u8])>> = vec![Vec::new(); shards as usize];
         for (term, postings) in &terms {
-            let file = &mut files[shard_of(term, shards) as usize];
-            if !file.ends_with(b"[") {
-                file.extend_from_slice(b",\n");
-            }
-            write_json(
-                file,
-                &(
-                    &**term,
-                    std::str::from_utf8(&postings.encoded).unwrap_or(""),
-                ),
-            );
+            by_shard[shard_of(term, shards) as usize].push((term, &postings.encoded));
         }
-        for (n, mut file) in files.into_iter().enumerate() {
-            file.extend_from_slice(b"]);\n");
+        for (n, terms) in by_shard.into_iter().enumerate() {
+            let file = shard_file(n as u32, terms.into_iter());
             write(&format!("{SEARCH_SHARDS}/{n}.js"), &file)?;
         }
-        let mut docs = b"atlasSearchData(\"docs\",0,{\"shards\":".to_vec();
-        docs.extend_from_slice(shards.to_string().as_bytes());
-        docs.extend_from_slice(b",\"buckets\":");
-        write_json(&mut docs, &self.bucket_starts);
-        docs.extend_from_slice(b",\"docs\":");
-        if self.docs.is_empty() {
-            docs.extend_from_slice(b"[");
-        }
-        docs.append(&mut self.docs);
-        docs.extend_from_slice(b"]});\n");
-        write(SEARCH_DOCS, &docs)?;
+        write(
+            SEARCH_DOCS,
+            &docs_file(shards, &self.bucket_starts, &self.docs),
+        )?;
         Ok(self.files + shards as usize + 1)
     }
+}
+
+/// The search data held whole, for `serve`: pages can be replaced one at a time, and only
+/// the files whose contents that changes are made again. It gives the same files as an
+/// [`IndexWriter`] fed the same records.
+pub struct LiveIndex {
+    records: Vec<PageRecord>,
+    /// Per shard, its terms with their encoded postings. Kept encoded: a third of the
+    /// memory of a list of documents, and a page changes only a few hundred terms.
+    shards: Vec<BTreeMap<Box<str>, Vec<u8>>>,
+    /// The sum of [`term_size`] over every term.
+    total: usize,
+    bucket_starts: Vec<u32>,
+}
+
+/// What replacing pages changes in the search data.
+#[derive(Default)]
+pub struct Changed {
+    /// Files to write: those whose contents may have changed.
+    pub write: Vec<(String, Vec<u8>)>,
+    /// Files the data no longer has.
+    pub remove: Vec<String>,
+}
+
+impl LiveIndex {
+    pub fn new(records: Vec<PageRecord>) -> LiveIndex {
+        let mut terms: FxHashMap<&str, Postings> = FxHashMap::default();
+        for (doc, record) in records.iter().enumerate() {
+            let doc = doc as u32;
+            for (term, mask) in record.terms() {
+                let postings = terms.entry(term).or_insert(Postings {
+                    last_doc: 0,
+                    encoded: Vec::new(),
+                });
+                push_posting(&mut postings.encoded, doc - postings.last_doc, mask);
+                postings.last_doc = doc;
+            }
+        }
+        let total = terms.iter().map(|(t, p)| term_size(t, &p.encoded)).sum();
+        let shards = shard_count(total);
+        let mut by_shard = vec![BTreeMap::new(); shards as usize];
+        for (term, postings) in terms {
+            by_shard[shard_of(term, shards) as usize].insert(term.into(), postings.encoded);
+        }
+        let bucket_starts = bucket_starts(&records);
+        LiveIndex {
+            records,
+            shards: by_shard,
+            total,
+            bucket_starts,
+        }
+    }
+
+    /// Every file of the search data.
+    #[cfg(test)]
+    pub fn files(&self) -> Vec<(String, Vec<u8>)> {
+        let buckets = 0..self.bucket_starts.len();
+        let shards = 0..self.shards.len() as u32;
+        let mut files: Vec<(String, Vec<u8>)> = buckets.map(|n| self.bucket(n)).collect();
+        files.extend(shards.map(|n| self.shard(n)));
+        files.push(self.docs());
+        files
+    }
+
+    /// Replaces the records of documents `changes` (by document number) and says which
+    /// files to write again and which to remove.
+    pub fn replace(&mut self, changes: Vec<(u32, PageRecord)>) -> Changed {
+        let mut dirty_shards: BTreeSet<u32> = BTreeSet::new();
+        let mut dirty_buckets: BTreeSet<usize> = BTreeSet::new();
+        let mut docs_changed = false;
+        let shards_before = self.shards.len();
+        for (doc, record) in changes {
+            let Some(old) = self.records.get_mut(doc as usize) else {
+                continue;
+            };
+            docs_changed |= old.doc != record.doc;
+            let before: FxHashMap<&str, u8> = old.terms().collect();
+            let after: FxHashMap<&str, u8> = record.terms().collect();
+            let gone = before
+                .keys()
+                .filter(|t| !after.contains_key(*t))
+                .map(|t| (*t, None));
+            let set = after
+                .iter()
+                .filter(|(t, mask)| before.get(*t) != Some(*mask))
+                .map(|(t, mask)| (*t, Some(*mask)));
+            let edits: Vec<(&str, Option<u8>)> = gone.chain(set).collect();
+            for (term, mask) in edits {
+                let shard = set_posting(&mut self.shards, &mut self.total, term, doc, mask);
+                dirty_shards.insert(shard);
+            }
+            let holding = self.bucket_starts.partition_point(|&s| s <= doc);
+            dirty_buckets.extend(holding.checked_sub(1));
+            *old = record;
+        }
+        let mut changed = Changed::default();
+        // A different number of shards moves terms between them: every shard is new.
+        let shards = shard_count(self.total);
+        if shards as usize != self.shards.len() {
+            let all = std::mem::take(&mut self.shards).into_iter().flatten();
+            let mut by_shard = vec![BTreeMap::new(); shards as usize];
+            for (term, encoded) in all {
+                by_shard[shard_of(&term, shards) as usize].insert(term, encoded);
+            }
+            self.shards = by_shard;
+            dirty_shards = (0..shards).collect();
+            docs_changed = true;
+            for n in shards as usize..shards_before {
+                changed.remove.push(format!("{SEARCH_SHARDS}/{n}.js"));
+            }
+        }
+        let starts = bucket_starts(&self.records);
+        if starts != self.bucket_starts {
+            let moved = (0..starts.len()).filter(|&n| {
+                let range = |s: &[u32]| (s.get(n).copied(), s.get(n + 1).copied());
+                range(&starts) != range(&self.bucket_starts)
+            });
+            dirty_buckets.extend(moved);
+            for n in starts.len()..self.bucket_starts.len() {
+                changed.remove.push(format!("{SEARCH_BUCKETS}/{n}.js"));
+            }
+            self.bucket_starts = starts;
+            docs_changed = true;
+        }
+        let buckets = dirty_buckets
+            .into_iter()
+            .filter(|&n| n < self.bucket_starts.len());
+        changed.write.extend(buckets.map(|n| self.bucket(n)));
+        changed
+            .write
+            .extend(dirty_shards.into_iter().map(|n| self.shard(n)));
+        if docs_changed {
+            changed.write.push(self.docs());
+        }
+        changed
+    }
+
+    fn bucket(&self, n: usize) -> (String, Vec<u8>) {
+        let start = self.bucket_starts[n] as usize;
+        let end = self
+            .bucket_starts
+            .get(n + 1)
+            .map_or(self.records.len(), |&s| s as usize);
+        let texts = self.records[start..end].iter().map(|r| r.text.as_slice());
+        (format!("{SEARCH_BUCKETS}/{n}.js"), bucket_file(n, texts))
+    }
+
+    fn shard(&self, n: u32) -> (String, Vec<u8>) {
+        let terms = self.shards[n as usize]
+            .iter()
+            .map(|(t, e)| (&**t, e.as_slice()));
+        (format!("{SEARCH_SHARDS}/{n}.js"), shard_file(n, terms))
+    }
+
+    fn docs(&self) -> (String, Vec<u8>) {
+        let mut docs = Vec::new();
+        for (n, record) in self.records.iter().enumerate() {
+            push_doc(&mut docs, n as u32, &record.doc);
+        }
+        let shards = self.shards.len() as u32;
+        (
+            SEARCH_DOCS.to_string(),
+            docs_file(shards, &self.bucket_starts, &docs),
+        )
+    }
+}
+
+/// Sets where `term` stands on document `doc` (`None`: nowhere) in `shards`, keeping
+/// `total` (see [`LiveIndex`]); returns the term's shard.
+fn set_posting(
+    shards: &mut [BTreeMap<Box<str>, Vec<u8>>],
+    total: &mut usize,
+    term: &str,
+    doc: u32,
+    mask: Option<u8>,
+) -> u32 {
+    let n = shard_of(term, shards.len() as u32);
+    let shard = &mut shards[n as usize];
+    let old = shard.get(term).map(Vec::as_slice).unwrap_or_default();
+    let mut postings = decode_postings(old);
+    match (postings.binary_search_by_key(&doc, |p| p.0), mask) {
+        (Ok(i), Some(mask)) => postings[i].1 = mask,
+        (Ok(i), None) => {
+            postings.remove(i);
+        }
+        (Err(i), Some(mask)) => postings.insert(i, (doc, mask)),
+        (Err(_), None) => {}
+    }
+    let mut encoded = Vec::with_capacity(old.len() + 4);
+    let mut last = 0;
+    for &(doc, mask) in &postings {
+        push_posting(&mut encoded, doc - last, mask);
+        last = doc;
+    }
+    *total -= shard.get(term).map_or(0, |e| term_size(term, e));
+    if postings.is_empty() {
+        shard.remove(term);
+    } else {
+        *total += term_size(term, &encoded);
+        shard.insert(term.into(), encoded);
+    }
+    n
+}
+
+/// Each text bucket's first document, as the writer closes buckets.
+fn bucket_starts(records: &[PageRecord]) -> Vec<u32> {
+    let mut fill = BucketFill::default();
+    let mut starts = Vec::new();
+    for (doc, record) in records.iter().enumerate() {
+        if fill.add(record.text.len()).0 {
+            starts.push(doc as u32);
+        }
+    }
+    starts
+}
+
+/// A term's postings as (document, `IN_*` bits), from their encoding.
+fn decode_postings(encoded: &[u8]) -> Vec<(u32, u8)> {
+    let mut out = Vec::with_capacity(encoded.len() / 2);
+    let (mut value, mut doc) = (0u64, 0u32);
+    for &digit in encoded {
+        let d = DIGIT_VALUES[digit as usize];
+        value = (value << 5) | u64::from(d & 31);
+        if d & LAST != 0 {
+            doc += (value >> 3) as u32;
+            out.push((doc, (value & 7) as u8));
+            value = 0;
+        }
+    }
+    out
 }
 
 /// Posting digits: the last digit of a number from the first 32, each other from the
 /// second; five bits each, most significant first. All are plain in a JSON string.
 const LAST_DIGITS: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef";
 const MORE_DIGITS: &[u8; 32] = b"ghijklmnopqrstuvwxyz0123456789-_";
+
+/// Marks a last digit in [`DIGIT_VALUES`].
+const LAST: u8 = 32;
+
+/// Each digit's five bits, with [`LAST`] set for the last digits.
+const DIGIT_VALUES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut i = 0;
+    while i < 32 {
+        table[MORE_DIGITS[i] as usize] = i as u8;
+        table[LAST_DIGITS[i] as usize] = i as u8 | LAST;
+        i += 1;
+    }
+    table
+};
 
 fn push_number(out: &mut Vec<u8>, mut value: u64) {
     let mut digits = [0u8; 13];
@@ -637,6 +951,97 @@ mod tests {
             docs,
             "atlasSearchData(\"docs\",0,{\"shards\":1,\"buckets\":[0],\"docs\":\
              [[\"a/b.html\",\"<\\/script> in a title\",\"Note\"]]});\n"
+        );
+    }
+
+    /// The files an [`IndexWriter`] writes for `records`, by path.
+    fn written(records: &[PageRecord]) -> BTreeMap<String, Vec<u8>> {
+        let store = std::cell::RefCell::new(BTreeMap::new());
+        let write = |path: &str, bytes: &[u8]| {
+            store.borrow_mut().insert(path.to_string(), bytes.to_vec());
+            Ok(())
+        };
+        let mut writer = IndexWriter::new();
+        writer.add(records.to_vec(), &write).unwrap();
+        writer.finish(&write).unwrap();
+        store.into_inner()
+    }
+
+    /// A page of `words` (from a small vocabulary, so that pages share terms).
+    fn record(n: usize, title: &str, words: &[u16]) -> PageRecord {
+        let mut text = PageText::new();
+        for (i, w) in words.iter().enumerate() {
+            if i % 7 == 3 {
+                text.start_section(&format!("s{i}"));
+                text.push(&format!("heading{w}"), true);
+            }
+            text.push(&format!("w{w} "), false);
+        }
+        page_record(&format!("p{n}.html"), title, "Note", &text)
+    }
+
+    /// Replaces pages of a live index one at a time, applying what it says to a copy of the
+    /// files, and checks the copy against a fresh writer's files after each.
+    fn live_follows_writer(pages: Vec<Vec<u16>>, edits: Vec<(usize, Vec<u16>)>) {
+        let mut records: Vec<PageRecord> = pages
+            .iter()
+            .enumerate()
+            .map(|(n, words)| record(n, "Page", words))
+            .collect();
+        let mut live = LiveIndex::new(records.clone());
+        let mut files: BTreeMap<String, Vec<u8>> = live.files().into_iter().collect();
+        assert!(files == written(&records), "a new live index differs");
+        for (at, words) in edits {
+            let at = at % records.len();
+            let title = if words.len() % 5 == 0 {
+                "Renamed"
+            } else {
+                "Page"
+            };
+            records[at] = record(at, title, &words);
+            let changed = live.replace(vec![(at as u32, records[at].clone())]);
+            for path in changed.remove {
+                assert!(files.remove(&path).is_some(), "{path} was not there");
+            }
+            files.extend(changed.write);
+            let want = written(&records);
+            let differ: Vec<&String> = want
+                .keys()
+                .chain(files.keys())
+                .filter(|p| files.get(*p) != want.get(*p))
+                .collect();
+            assert!(differ.is_empty(), "after replacing page {at}: {differ:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        #[test]
+        fn a_live_index_gives_the_writers_files(
+            pages in proptest::collection::vec(proptest::collection::vec(0u16..300, 0..200), 1..40),
+            edits in proptest::collection::vec(
+                (0usize..40, proptest::collection::vec(0u16..400, 0..400)), 1..6),
+        ) {
+            live_follows_writer(pages, edits);
+        }
+    }
+
+    /// Large enough for many shards and buckets, and edits that change their numbers.
+    #[test]
+    fn a_live_index_follows_shard_and_bucket_counts() {
+        let pages: Vec<Vec<u16>> = (0..400u16)
+            .map(|n| (0..120).map(|i| (n * 37 + i * 11) % 9000).collect())
+            .collect();
+        let grow: Vec<u16> = (0..6000).map(|i| 20000 + i).collect();
+        live_follows_writer(
+            pages,
+            vec![
+                (3, grow.clone()),
+                (200, grow),
+                (3, vec![1]),
+                (200, vec![]),
+                (399, vec![5; 3]),
+            ],
         );
     }
 

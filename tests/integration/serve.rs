@@ -373,8 +373,11 @@ fn the_command_tells_what_changed_and_stops_on_ctrl_c() {
 }
 
 /// Whatever sequence of edits a server sees, the site it serves afterwards is byte for byte
-/// what `build` makes of the same content. Edits are drawn from a fixed seed: text, titles,
-/// new pages (one with an ATLAS ID, so the matrix and lists change), deletions and renames.
+/// what `build` makes of the same content, and its pages show the diagnostics a server
+/// started afresh shows. Edits are drawn from a fixed seed: links, embeds, titles, new pages
+/// (one with an ATLAS ID, so the matrix and lists change), deletions, renames, and edits of
+/// text alone (which change only the page, its embedders and the search data), some of
+/// them moving its links and problems to other lines.
 #[test]
 fn after_any_edits_the_served_site_is_what_build_makes() {
     let (tmp, vault) = copy_fixture("site-basic");
@@ -402,20 +405,38 @@ fn after_any_edits_the_served_site_is_what_build_makes() {
     let compare = |after: &str| {
         assert_served_is_built(&vault, &served, &tmp.path().join(format!("fresh-{after}")));
     };
+    // Every page as served, notice included, against a server that starts on the content
+    // as it is now.
+    let compare_served = |after: &str| {
+        let fresh = start(&vault, tmp.path().join(format!("fresh-server-{after}")));
+        let html: Vec<String> = crate::support::read_tree(&served)
+            .into_keys()
+            .filter(|p| p.ends_with(".html"))
+            .collect();
+        for path in html {
+            let at = |address: SocketAddr| {
+                let host = format!("127.0.0.1:{}", address.port());
+                let page = get(address, &format!("/{path}"), Some(&host)).body;
+                // Each server's own address is in its reload script.
+                page.replace(&host, "HOST")
+            };
+            assert_eq!(at(address), at(fresh), "{path} as served after {after}");
+        }
+    };
 
-    for i in 0..14 {
+    for i in 0..24 {
         let all = pages(&vault);
         let page = all[next(all.len())].clone();
         let other = stem(&all[next(all.len())]);
-        let edit = next(5);
+        let edit = next(9);
+        let text = std::fs::read_to_string(&page).unwrap();
+        eprintln!("edit {i}: {edit} of {}", page.display());
         match edit {
             0 => {
-                let mut text = std::fs::read_to_string(&page).unwrap();
-                text.push_str(&format!("\nEdit {i} links [[{other}]].\n"));
+                let text = format!("{text}\nEdit {i} links [[{other}]].\n");
                 std::fs::write(&page, text).unwrap();
             }
             1 => {
-                let text = std::fs::read_to_string(&page).unwrap();
                 let text = match text.find("\ntitle:") {
                     Some(at) => {
                         let end = text[at + 1..].find('\n').map_or(text.len(), |e| at + 1 + e);
@@ -440,17 +461,42 @@ fn after_any_edits_the_served_site_is_what_build_makes() {
                 std::fs::write(path, text).unwrap();
             }
             3 if all.len() > 4 => std::fs::remove_file(&page).unwrap(),
-            _ => {
+            4 => {
                 let renamed = page.with_file_name(format!("renamed-{i}.md"));
                 std::fs::rename(&page, renamed).unwrap();
             }
+            5 => {
+                let text = format!("{text}\n![[{other}]]\n");
+                std::fs::write(&page, text).unwrap();
+            }
+            // Text alone, at the end: new words for the search data, and an unclosed
+            // link (a problem of the text, not a link) every other time.
+            6 | 7 if i % 2 == 0 => {
+                let text = format!("{text}\nWords of edit {i}: zebra{i} [[ open.\n");
+                std::fs::write(&page, text).unwrap();
+            }
+            // Text alone, before the body's second paragraph (the first gives the summary):
+            // every link and problem below moves.
+            _ => {
+                let body = match text.strip_prefix("---\n").and_then(|t| t.find("\n---\n")) {
+                    Some(end) => end + 4 + 5,
+                    None => 0,
+                };
+                let at = text[body..]
+                    .match_indices("\n\n")
+                    .nth(1)
+                    .map_or(text.len(), |(at, _)| body + at + 2);
+                let text = format!("{}Inserted by edit {i}.\n\n{}", &text[..at], &text[at..]);
+                std::fs::write(&page, text).unwrap();
+            }
         }
         assert!(listener.reloaded(WAIT), "no reload after edit {i} ({edit})");
-        if i == 6 {
-            compare("7 edits");
+        compare(&format!("{} edits", i + 1));
+        // After edits of text alone the served site was changed a page at a time.
+        if edit >= 6 || i % 8 == 7 {
+            compare_served(&format!("{} edits", i + 1));
         }
     }
-    compare("14 edits");
 }
 
 /// A burst of a thousand changes (a branch switch, say) makes a few rebuilds, not a
