@@ -36,7 +36,7 @@ const SCRIPT_PATH: &str = "/_atlas-serve/reload.js";
 const RELOAD_SCRIPT: &str = include_str!("serve_reload.js");
 
 /// Changes closer together than this make one rebuild (a save often writes several times).
-const SETTLE: Duration = Duration::from_millis(60);
+const SETTLE: Duration = Duration::from_millis(40);
 
 /// How `serve` listens and where it builds.
 pub struct ServeOptions {
@@ -524,6 +524,7 @@ impl<F: Fn() -> Result<Config>> Rebuilds<F> {
     /// not, what it kept is dropped and a whole build must follow.
     fn pages_changed(&mut self, paths: &[PathBuf], watched: &Watched) -> bool {
         let started = std::time::Instant::now();
+        let mut timings = crate::timings::Timings::start();
         let Some(mut live) = self.live.take() else {
             return false;
         };
@@ -533,6 +534,7 @@ impl<F: Fn() -> Result<Config>> Rebuilds<F> {
         let Some(changed) = live.read_again(paths, watched) else {
             return false;
         };
+        timings.mark("read");
         let rules = live.config.rules();
         let mut before = Vec::new();
         let mut now = Vec::new();
@@ -552,7 +554,10 @@ impl<F: Fn() -> Result<Config>> Rebuilds<F> {
             now.extend(found);
         }
         drop(report);
-        let updated = live.site.update(&live.graph, &live.root, &changed);
+        timings.mark("check");
+        let updated = live
+            .site
+            .update(&live.graph, &live.root, &changed, &mut timings);
         let Ok((pages, files)) = updated else {
             return false;
         };

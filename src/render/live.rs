@@ -10,6 +10,7 @@ use super::{render_page, FolderPlan, Theme};
 use crate::error::Result;
 use crate::graph::{Graph, PageId};
 use crate::load::LinkSyntax;
+use crate::timings::Timings;
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -49,6 +50,7 @@ impl LiveSite {
         graph: &Graph,
         root: &Path,
         changed: &[PageId],
+        timings: &mut Timings,
     ) -> Result<(usize, usize)> {
         let mut pages: BTreeSet<PageId> = changed.iter().copied().collect();
         let mut queue: Vec<PageId> = changed.to_vec();
@@ -81,13 +83,17 @@ impl LiveSite {
             records.push((*doc, record));
             rendered += 1;
         }
+        timings.mark("pages");
         let search = self.search.replace(records);
+        timings.mark("search");
         for (path, bytes) in &search.write {
             self.site.write(path, bytes)?;
         }
         for path in &search.remove {
             self.site.remove(path)?;
         }
-        Ok((rendered, self.site.finish()?))
+        let files = self.site.finish()?;
+        timings.mark("write");
+        Ok((rendered, files))
     }
 }

@@ -265,8 +265,14 @@ impl Staging {
         self.link_kept(&written)?;
         stop_point("linked");
         let marker = self.dir.join(MARKER);
-        std::fs::write(&marker, reuse::marker_text(MARKER_HEADER, &written))
-            .map_err(|e| Error::io("cannot write", &marker, e))?;
+        std::fs::write(
+            &marker,
+            reuse::marker_text(
+                MARKER_HEADER,
+                written.iter().map(|w| (w.rel.as_str(), w.digest)),
+            ),
+        )
+        .map_err(|e| Error::io("cannot write", &marker, e))?;
         timings.mark("write");
         stop_point("marked");
 
@@ -368,17 +374,12 @@ impl InPlace {
     pub fn finish(&mut self) -> Result<usize> {
         let changed = std::mem::take(&mut self.changed);
         if changed > 0 {
-            let written: Vec<Written> = self
+            let files = self
                 .files
                 .iter()
-                .map(|(rel, digest)| Written {
-                    rel: rel.clone(),
-                    digest: *digest,
-                    kept: false,
-                })
-                .collect();
+                .map(|(rel, digest)| (rel.as_str(), *digest));
             let marker = self.dir.join(MARKER);
-            std::fs::write(&marker, reuse::marker_text(MARKER_HEADER, &written))
+            std::fs::write(&marker, reuse::marker_text(MARKER_HEADER, files))
                 .map_err(|e| Error::io("cannot write", &marker, e))?;
         }
         Ok(changed)

@@ -67,18 +67,20 @@ impl Manifest {
 
 /// The marker's text: `header`, then a line for each of `files`, which are sorted by path,
 /// so that the same build gives the same bytes.
-pub(super) fn marker_text(header: &str, files: &[Written]) -> String {
+pub(super) fn marker_text<'f>(
+    header: &str,
+    files: impl Iterator<Item = (&'f str, Digest)> + Clone,
+) -> String {
     use std::fmt::Write;
-    let size: usize = files.iter().map(|w| w.rel.len() + 56).sum();
+    let size: usize = files.clone().map(|(rel, _)| rel.len() + 56).sum();
     let mut text = String::with_capacity(header.len() + 1 + size);
     text.push_str(header);
     text.push('\n');
-    for file in files {
+    for (rel, Digest { hash, len }) in files {
         // A line per file: a name with a line break in it cannot be listed.
-        if !file.rel.contains(['\n', '\r']) {
-            let Digest { hash, len } = file.digest;
+        if !rel.contains(['\n', '\r']) {
             // Writing to a String cannot fail.
-            let _ = writeln!(text, "{hash:032x} {len} {}", file.rel);
+            let _ = writeln!(text, "{hash:032x} {len} {rel}");
         }
     }
     text
