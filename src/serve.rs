@@ -20,7 +20,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::convert::Infallible;
 use std::future::IntoFuture;
 use std::io::Write;
@@ -519,9 +519,13 @@ impl<F: Fn() -> Result<Config>> Rebuilds<F> {
         Ok(())
     }
 
-    /// Changes the site a page at a time, when every change that matters is to the text of
-    /// a page whose face stays the same ([`Graph::replace_text`]). Says whether it did; if
-    /// not, what it kept is dropped and a whole build must follow.
+    /// Changes the site a page at a time, when every change that matters is a page written
+    /// (new or changed) or deleted. When each is the text of a page whose face stays the
+    /// same ([`Graph::replace_text`]), the graph is kept and only those pages and their
+    /// embedders are rendered; else the graph is built again from the pages kept and those
+    /// read again, and the pages that read what changed are rendered
+    /// ([`LiveSite::rebuild`]). Says whether it did; if not, what it kept is dropped and a
+    /// whole build must follow.
     fn pages_changed(&mut self, paths: &[PathBuf], watched: &Watched) -> bool {
         let started = std::time::Instant::now();
         let mut timings = crate::timings::Timings::start();
@@ -531,41 +535,75 @@ impl<F: Fn() -> Result<Config>> Rebuilds<F> {
         let Some(told) = self.told.as_mut() else {
             return false;
         };
-        let Some(changed) = live.read_again(paths, watched) else {
+        let Some(changes) = live.changes(paths, watched) else {
             return false;
         };
-        timings.mark("read");
         let rules = live.config.rules();
-        let mut before = Vec::new();
-        let mut now = Vec::new();
-        let mut report = self.report.write().ok();
-        for &id in &changed {
-            let page = live.graph.page(id);
-            let path = &*page.source.path;
-            let found = crate::check::check_page(&live.graph, &rules, id);
-            // Diagnostics are sorted by path first: the page's are together.
-            let start = told.partition_point(|d| &*d.path < path);
-            let end = start + told[start..].partition_point(|d| &*d.path == path);
-            let gone: Vec<Diagnostic> = told.splice(start..end, found.iter().cloned()).collect();
-            if let Some(report) = report.as_mut() {
-                report.replace(&crate::layout::page_path(page), &gone, &found);
-            }
-            before.extend(gone);
-            now.extend(found);
-        }
-        drop(report);
-        timings.mark("check");
-        let updated = live
-            .site
-            .update(&live.graph, &live.root, &changed, &mut timings);
-        let Ok((pages, files)) = updated else {
-            return false;
-        };
         let stderr = std::io::stderr();
         let mut err = stderr.lock();
+        let texts = changes.removed.is_empty() && live.read_texts(&changes.written);
+        timings.mark("read");
+        let done = if texts {
+            let changed: Vec<PageId> = changes
+                .written
+                .iter()
+                .filter_map(|rel| live.graph.by_path_id(rel))
+                .collect();
+            let mut before = Vec::new();
+            let mut now = Vec::new();
+            let mut report = self.report.write().ok();
+            for &id in &changed {
+                let page = live.graph.page(id);
+                let path = &*page.source.path;
+                let found = crate::check::check_page(&live.graph, &rules, id);
+                // Diagnostics are sorted by path first: the page's are together.
+                let start = told.partition_point(|d| &*d.path < path);
+                let end = start + told[start..].partition_point(|d| &*d.path == path);
+                let gone: Vec<Diagnostic> =
+                    told.splice(start..end, found.iter().cloned()).collect();
+                if let Some(report) = report.as_mut() {
+                    report.replace(&crate::layout::page_path(page), &gone, &found);
+                }
+                before.extend(gone);
+                now.extend(found);
+            }
+            drop(report);
+            timings.mark("check");
+            let _ = crate::commands::tell_changes(&before, &now, &mut err);
+            live.site
+                .update(&live.graph, &live.root, &changed, &mut timings)
+                .ok()
+        } else {
+            let before = crate::render::Before::of(&live.graph);
+            let graph = live.graph;
+            let Some(graph) = changes.apply(graph, &live.root) else {
+                return false;
+            };
+            live.graph = graph;
+            timings.mark("graph");
+            let found = crate::check::check(&live.graph, &rules);
+            let _ = crate::commands::tell_changes(told, &found, &mut err);
+            *told = found;
+            if let Ok(mut shown) = self.report.write() {
+                *shown = Report::of(&live.graph, Some(told));
+            }
+            timings.mark("check");
+            let read_again: Vec<PageId> = changes
+                .written
+                .iter()
+                .filter_map(|rel| live.graph.by_path_id(rel))
+                .collect();
+            let rebuilt =
+                live.site
+                    .rebuild(&before, &live.graph, &live.root, &read_again, &mut timings);
+            rebuilt.ok().flatten()
+        };
+        let Some((pages, files)) = done else {
+            return false;
+        };
         let pages_in_site = live.graph.pages.iter().filter(|p| !p.generated).count();
-        let _ = crate::commands::tell_changes(&before, &now, &mut err)
-            .and_then(|_| crate::check::report::Counts::of(told).write(pages_in_site, &mut err))
+        let _ = crate::check::report::Counts::of(told)
+            .write(pages_in_site, &mut err)
             .and_then(|_| {
                 writeln!(
                     err,
@@ -580,16 +618,50 @@ impl<F: Fn() -> Result<Config>> Rebuilds<F> {
     }
 }
 
+/// Pages written and deleted since the last build, by path in the content root.
+struct Changes {
+    written: Vec<String>,
+    removed: Vec<String>,
+}
+
+impl Changes {
+    /// `graph` built again with these changes: the pages read again, the others kept.
+    /// `None` when a page cannot be read (the whole build then reports it).
+    fn apply(&self, graph: Graph, root: &Path) -> Option<Graph> {
+        let (mut vault, vocabulary) = graph.into_vault(root.to_path_buf());
+        let gone: BTreeSet<&str> = self
+            .written
+            .iter()
+            .chain(&self.removed)
+            .map(String::as_str)
+            .collect();
+        vault
+            .pages
+            .retain(|page| !gone.contains(page.path.as_str()));
+        vault.diagnostics.retain(|d| !gone.contains(&*d.path));
+        for rel in &self.written {
+            let (page, problems) = crate::load::read_one(root, rel, &vocabulary);
+            if problems.iter().any(|d| d.code == Code::UnreadableFile) {
+                return None;
+            }
+            vault.pages.push(page);
+            vault.diagnostics.extend(problems);
+        }
+        vault.pages.sort_by(|a, b| a.path.cmp(&b.path));
+        Some(Graph::build(vault, vocabulary))
+    }
+}
+
 impl Live {
-    /// The pages whose files changed at `paths` (those that matter), read again into the
-    /// graph; `None` when a change is anything else (a page added, deleted or renamed, a
-    /// page whose face changed, another file, the settings, the theme), or a page cannot
-    /// be read.
-    fn read_again(&mut self, paths: &[PathBuf], watched: &Watched) -> Option<Vec<PageId>> {
+    /// What changed at `paths` (those that matter): pages written or deleted. `None` when
+    /// anything else did (a folder, another file, the settings, the theme), or a page is
+    /// reached through a symlink or excluded by the settings.
+    fn changes(&self, paths: &[PathBuf], watched: &Watched) -> Option<Changes> {
         if !self.plain {
             return None;
         }
-        let mut pages: Vec<(PageId, String)> = Vec::new();
+        let mut written = BTreeSet::new();
+        let mut removed = BTreeSet::new();
         for path in paths.iter().filter(|p| watched.matters(p)) {
             let below = path.strip_prefix(&watched.root).ok()?;
             let parts: Option<Vec<&str>> = below
@@ -600,28 +672,72 @@ impl Live {
                 })
                 .collect();
             let rel = parts?.join("/");
-            let id = self.graph.by_path_id(&rel)?;
-            let is_file = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file());
-            if rel == crate::layout::HOME_TEXT || !is_file {
-                return None;
+            let is_page = below
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("md"));
+            match std::fs::symlink_metadata(path) {
+                Ok(meta) if meta.file_type().is_file() && is_page => {
+                    let real = self.root.join(&rel);
+                    let own = std::fs::canonicalize(&real).is_ok_and(|r| r == real);
+                    if !own || self.excluded(&rel) || rel == crate::layout::HOME_TEXT {
+                        return None;
+                    }
+                    removed.remove(&rel);
+                    written.insert(rel);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    let known = self.graph.by_path_id(&rel).is_some();
+                    let folder = format!("{rel}/");
+                    let holds_pages = self
+                        .graph
+                        .pages
+                        .iter()
+                        .any(|p| p.source.path.starts_with(&folder));
+                    let asset = self.graph.assets.binary_search(&rel).is_ok();
+                    if holds_pages || asset || rel == crate::layout::HOME_TEXT {
+                        return None;
+                    }
+                    if known {
+                        written.remove(&rel);
+                        removed.insert(rel);
+                    }
+                }
+                _ => return None,
             }
-            pages.push((id, rel));
         }
-        pages.sort();
-        pages.dedup();
-        if pages.is_empty() {
+        if written.is_empty() && removed.is_empty() {
             return None;
         }
-        for (id, rel) in &pages {
+        Some(Changes {
+            written: written.into_iter().collect(),
+            removed: removed.into_iter().collect(),
+        })
+    }
+
+    /// Whether the settings leave `rel`, or a folder it is in, out of the site.
+    fn excluded(&self, rel: &str) -> bool {
+        let exclude = &self.config.content.exclude;
+        let folders = rel.match_indices('/').map(|(i, _)| &rel[..i]);
+        exclude.excludes(rel, false) || folders.into_iter().any(|f| exclude.excludes(f, true))
+    }
+
+    /// Reads the pages at `written` again into the graph, when each is a page it has whose
+    /// face stays the same; says whether all were. The graph is left with some of them
+    /// read again when not: it must then be built again.
+    fn read_texts(&mut self, written: &[String]) -> bool {
+        for rel in written {
+            let Some(id) = self.graph.by_path_id(rel) else {
+                return false;
+            };
             let (page, problems) = crate::load::read_one(&self.root, rel, &self.graph.vocabulary);
             if problems.iter().any(|d| d.code == Code::UnreadableFile) {
-                return None;
+                return false;
             }
-            if !self.graph.replace_text(*id, *page, problems) {
-                return None;
+            if !self.graph.replace_text(id, *page, problems) {
+                return false;
             }
         }
-        Some(pages.into_iter().map(|(id, _)| id).collect())
+        true
     }
 }
 

@@ -2,6 +2,7 @@
 //! link once, derives typed relations, parents and backlinks, and is immutable afterwards.
 
 mod id;
+pub(crate) mod reads;
 pub(crate) mod resolve;
 
 use crate::diagnostic::{Code, Diagnostic};
@@ -137,6 +138,8 @@ pub struct Graph {
     pub diagnostics: Vec<Diagnostic>,
     /// How many of `diagnostics`, at the start, the load found.
     loaded: usize,
+    /// Files not published, with why (see [`Vault::withheld`]).
+    withheld: Vec<(String, String)>,
     /// The words the pages were read with.
     pub vocabulary: Vocabulary,
     /// Attachments that can run script when opened: path, why, and whether the settings
@@ -272,6 +275,7 @@ impl Graph {
             by_path,
             diagnostics,
             loaded,
+            withheld,
             vocabulary,
             active_assets: active,
         }
@@ -308,9 +312,97 @@ impl Graph {
         true
     }
 
+    /// A digest of everything the graph says about page `id` that another page's rendering
+    /// can read through a query about it: its title, kind and ID, where its links lead, the
+    /// links into it, its relations, its parent and sub-techniques, the steps that use it and
+    /// its embeds' problems, with pages named by path so that two graphs can be compared. Its
+    /// file's own contents are not in it: a page read again counts as changed anyway.
+    pub(crate) fn shape(&self, id: PageId) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = rustc_hash::FxHasher::default();
+        let path = |p: PageId| self.pages[p.0].source.path.as_str();
+        let link = |r: Option<LinkRef>| r.map(|r| (path(r.page), r.link));
+        let page = &self.pages[id.0];
+        (page.title(), page.kind, &page.atlas_id, page.generated).hash(&mut h);
+        for r in &self.resolutions[id.0] {
+            match r {
+                Resolution::Page { page, anchor, tied } => {
+                    (0u8, path(*page), anchor.map(|a| format!("{a:?}"))).hash(&mut h);
+                    tied.iter().for_each(|t| path(*t).hash(&mut h));
+                }
+                Resolution::Asset(a) => (1u8, a).hash(&mut h),
+                Resolution::External => 2u8.hash(&mut h),
+                Resolution::Unsafe => 3u8.hash(&mut h),
+                Resolution::Broken(b) => {
+                    (4u8, b.code.as_str(), &*b.message, b.help.as_deref()).hash(&mut h);
+                    b.page.map(path).hash(&mut h);
+                }
+            }
+        }
+        for r in self.backlinks(id) {
+            (path(r.page), r.link).hash(&mut h);
+        }
+        for r in self.relations_of(id) {
+            (r.kind as u8, path(r.technique), path(r.other)).hash(&mut h);
+            (link(r.from_technique), link(r.from_other), link(r.note)).hash(&mut h);
+        }
+        self.parent[id.0].map(path).hash(&mut h);
+        self.children[id.0]
+            .iter()
+            .for_each(|c| path(*c).hash(&mut h));
+        for (case, step) in self.steps_using(id) {
+            (path(*case), step).hash(&mut h);
+        }
+        for l in 0..page.source.links.len() {
+            format!("{:?}", self.embed_problem(id, l)).hash(&mut h);
+        }
+        h.finish()
+    }
+
+    /// What the graph was built from, given back to build another: the pages as read
+    /// (not those the graph made), the other files, what the load found, and the words.
+    pub(crate) fn into_vault(self, root: std::path::PathBuf) -> (Vault, Vocabulary) {
+        let mut diagnostics = self.diagnostics;
+        diagnostics.truncate(self.loaded);
+        let pages = self
+            .pages
+            .into_iter()
+            .filter(|page| !page.generated)
+            .map(|page| Box::new(page.source))
+            .collect();
+        let vault = Vault {
+            root,
+            pages,
+            assets: self.assets,
+            withheld: self.withheld,
+            active: self.active_assets,
+            diagnostics,
+        };
+        (vault, self.vocabulary)
+    }
+
     /// Page `id`.
     pub fn page(&self, id: PageId) -> &Page {
+        reads::note(id);
         &self.pages[id.0]
+    }
+
+    /// The parent technique of sub-technique `id`.
+    pub fn parent_of(&self, id: PageId) -> Option<PageId> {
+        reads::note(id);
+        self.parent[id.0]
+    }
+
+    /// The sub-techniques of technique `id`, by ID.
+    pub fn children_of(&self, id: PageId) -> &[PageId] {
+        reads::note(id);
+        &self.children[id.0]
+    }
+
+    /// Where each link of page `id` leads.
+    pub fn resolutions_of(&self, id: PageId) -> &[Resolution] {
+        reads::note(id);
+        &self.resolutions[id.0]
     }
 
     /// The page at content path `path` (with `.md`).
@@ -320,6 +412,7 @@ impl Graph {
 
     /// Link `r` as written.
     pub fn link(&self, r: LinkRef) -> &RawLink {
+        reads::note(r.page);
         &self.pages[r.page.0].source.links[r.link]
     }
 
@@ -331,6 +424,7 @@ impl Graph {
 
     /// The relations page `id` takes part in, on either side.
     pub fn relations_of(&self, id: PageId) -> impl Iterator<Item = &Relation> {
+        reads::note(id);
         let relations_of = self.relations_of.get_or_init(|| {
             let sides: Vec<(usize, usize)> = self
                 .relations
@@ -345,6 +439,7 @@ impl Graph {
 
     /// Resolved links into page `id` from other pages, in source order.
     pub fn backlinks(&self, id: PageId) -> &[LinkRef] {
+        reads::note(id);
         let backlinks = self.backlinks.get_or_init(|| {
             let links_into: Vec<(usize, LinkRef)> = self
                 .resolutions
@@ -370,12 +465,14 @@ impl Graph {
 
     /// Where link `r` leads.
     pub fn resolution(&self, r: LinkRef) -> &Resolution {
+        reads::note(r.page);
         &self.resolutions[r.page.0][r.link]
     }
 
     /// The page, and section or block, that link `link` of page `page` embeds
     /// (`![[note]]`, `![[note#Heading]]`, `![[note#^block]]`), if it is an embed of a page.
     pub fn embedded(&self, page: PageId, link: usize) -> Option<(PageId, Option<Anchor>)> {
+        reads::note(page);
         if self.pages[page.0].source.links.get(link)?.syntax != LinkSyntax::Embed {
             return None;
         }
@@ -440,6 +537,7 @@ impl Graph {
 
     /// The page link `link` of page `page` reaches, if it reaches one.
     pub fn link_target(&self, page: PageId, link: u32) -> Option<PageId> {
+        reads::note(page);
         match self.resolutions[page.0].get(link as usize)? {
             Resolution::Page { page, .. } => Some(*page),
             _ => None,
@@ -461,6 +559,7 @@ impl Graph {
     /// Every procedure step that uses technique `id`, directly: (case study, step index),
     /// in page order.
     pub fn steps_using(&self, id: PageId) -> &[(PageId, u32)] {
+        reads::note(id);
         let uses = self.step_uses.get_or_init(|| {
             let pairs: Vec<(usize, (PageId, u32))> = self
                 .pages
@@ -497,8 +596,9 @@ impl Graph {
                 .map(|r| r.other)
                 .collect()
         };
+        reads::note(id);
         let tactics = own(id);
-        match self.parent[id.0] {
+        match self.parent_of(id) {
             Some(parent) if tactics.is_empty() => own(parent),
             _ => tactics,
         }

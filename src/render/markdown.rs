@@ -95,7 +95,7 @@ fn render(
     let source = &page.source;
     let body_start = source.body_start;
     let links = &source.links;
-    let resolutions = &graph.resolutions[id.0];
+    let resolutions = graph.resolutions_of(id);
 
     // The body as the scan parsed it, its wiki links masked, so that both see the same
     // blocks, code and links; offsets in the parse are offsets in the body.
@@ -484,7 +484,7 @@ fn embed(
     if frame.stack.contains(&target) || frame.stack.len() > MAX_EMBED_DEPTH {
         return None;
     }
-    let Target::Url(href) = ctx.target(&graph.resolutions[id.0][link]) else {
+    let Target::Url(href) = ctx.target(&graph.resolutions_of(id)[link]) else {
         return None;
     };
     if frame.budget.get() == 0 {

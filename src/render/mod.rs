@@ -20,7 +20,7 @@ use crate::graph::{Graph, PageId, PageKind, RelationKind, Resolution};
 use crate::layout::{self, list_path, tag_slug};
 use crate::timings::Timings;
 use crate::vocabulary::{group_order, keys};
-pub use live::LiveSite;
+pub use live::{Before, LiveSite};
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -61,36 +61,14 @@ pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Resul
         opts.site.base_url.clone(),
     )?;
 
-    // A root `index.md` is the home page's text, not a page of its own. Content that would
-    // land where the build writes its own files (the theme, generated pages) is left out,
-    // as `check` reports (reserved-path); of two content files at one path, the page wins.
-    let home_page = graph.by_path_id(layout::HOME_TEXT);
-    let generated = layout::Generated::new(graph);
-    let pages: Vec<(PageId, String)> = (0..graph.pages.len())
-        .into_par_iter()
-        .map(PageId)
-        .filter(|&id| Some(id) != home_page)
-        .map(|id| (id, layout::page_path(graph.page(id))))
-        .filter(|(_, path)| generated.owner(path).is_none())
-        .collect();
-    let mut taken: HashSet<String> = pages.par_iter().map(|(_, p)| p.to_lowercase()).collect();
-    let mut shadowed = Vec::new();
-    let assets: Vec<&String> = graph
-        .assets
-        .iter()
-        .filter(|a| generated.owner(a).is_none())
-        .filter(|a| {
-            let free = taken.insert(a.to_lowercase());
-            if !free {
-                shadowed.push(a.to_string());
-            }
-            free
-        })
-        .collect();
-    let display = DisplayOrder::new(graph);
-    let mut jobs: Vec<(String, Job)> = generated_jobs(graph, &display);
-    let folder_plan = FolderPlan::new(graph, &pages, &taken, &generated);
-    jobs.extend(folder_plan.jobs(&display));
+    let Plan {
+        pages,
+        assets,
+        shadowed,
+        display,
+        folders: folder_plan,
+        jobs,
+    } = Plan::new(graph);
     let statics: Vec<(String, &[u8])> = theme
         .static_files
         .iter()
@@ -127,8 +105,22 @@ pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Resul
             // Pages go in chunks, so that only one chunk's search records are held: each
             // chunk's are added to the index while the next one renders.
             let mut index = search::IndexWriter::new();
-            let mut rendered: Option<Vec<search::PageRecord>> = None;
-            let mut kept: Vec<search::PageRecord> = Vec::new();
+            let mut rendered: Option<Vec<Rendered>> = None;
+            // Kept for a live site: each page's record and the pages its rendering read.
+            let mut kept: Vec<Rendered> = Vec::new();
+            let mut add = |chunk: Vec<Rendered>| {
+                if opts.live {
+                    kept.extend(
+                        chunk
+                            .iter()
+                            .map(|(record, read)| (record.clone(), read.clone())),
+                    );
+                }
+                index.add(
+                    chunk.into_iter().map(|(record, _)| record).collect(),
+                    &write,
+                )
+            };
             for chunk in pages.chunks(SEARCH_CHUNK) {
                 let (next, added) = rayon::join(
                     || {
@@ -138,39 +130,39 @@ pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Resul
                             // then costs no allocation once the buffer has grown to the
                             // largest page.
                             .map_init(Vec::new, |html, (id, path)| {
-                                let record = render_page(
-                                    graph,
-                                    opts.root,
-                                    &theme,
-                                    (&display, &folder_plan),
-                                    *id,
-                                    path,
-                                    html,
-                                )?;
+                                let mut render = || {
+                                    render_page(
+                                        graph,
+                                        opts.root,
+                                        &theme,
+                                        (&display, &folder_plan),
+                                        *id,
+                                        path,
+                                        html,
+                                    )
+                                };
+                                let (record, read) = if opts.live {
+                                    crate::graph::reads::recorded(render)
+                                } else {
+                                    (render(), Vec::new())
+                                };
+                                let record = record?;
                                 crate::syntax::strip_controls(html);
                                 staging.write(path, html)?;
-                                Ok(record)
+                                Ok((record, read))
                             })
-                            .collect::<Result<Vec<search::PageRecord>>>()
+                            .collect::<Result<Vec<Rendered>>>()
                     },
                     || match rendered.take() {
-                        Some(records) => {
-                            if opts.live {
-                                kept.extend_from_slice(&records);
-                            }
-                            index.add(records, &write)
-                        }
+                        Some(chunk) => add(chunk),
                         None => Ok(()),
                     },
                 );
                 added?;
                 rendered = Some(next?);
             }
-            if let Some(records) = rendered {
-                if opts.live {
-                    kept.extend_from_slice(&records);
-                }
-                index.add(records, &write)?;
+            if let Some(chunk) = rendered {
+                add(chunk)?;
             }
             Ok((index.finish(&write)?, kept))
         },
@@ -189,7 +181,8 @@ pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Resul
             })
         },
     );
-    let (search_files, records) = search_files?;
+    let (search_files, kept) = search_files?;
+    let (records, reads): (Vec<search::PageRecord>, Vec<Vec<u32>>) = kept.into_iter().unzip();
     generated?;
     timings.mark("pages");
     for (path, bytes) in &statics {
@@ -204,10 +197,11 @@ pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Resul
     let live = opts.live.then(|| LiveSite {
         site: output::InPlace::new(&target, listed),
         search: search::LiveIndex::new(records),
-        pages: live::Published::new(graph.pages.len(), &pages),
+        pages: live::Published::new(graph.pages.len(), &pages, reads),
         theme,
         display,
         folders: folder_plan,
+        assets,
     });
     Ok(BuildReport {
         pages: pages.len(),
@@ -215,6 +209,65 @@ pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Resul
         shadowed,
         live,
     })
+}
+
+/// Where everything of a site goes, decided before anything is rendered.
+struct Plan {
+    /// Content pages with their output paths, in path order (the search data's order).
+    pages: Vec<(PageId, String)>,
+    /// Other content files, copied as they are.
+    assets: Vec<String>,
+    /// Content files left out because a content page has the same output path.
+    shadowed: Vec<String>,
+    display: DisplayOrder,
+    folders: FolderPlan,
+    /// The generated pages, with their output paths.
+    jobs: Vec<(String, Job)>,
+}
+
+impl Plan {
+    fn new(graph: &Graph) -> Plan {
+        // A root `index.md` is the home page's text, not a page of its own. Content that
+        // would land where the build writes its own files (the theme, generated pages) is
+        // left out, as `check` reports (reserved-path); of two content files at one path, the
+        // page wins.
+        let home_page = graph.by_path_id(layout::HOME_TEXT);
+        let generated = layout::Generated::new(graph);
+        let pages: Vec<(PageId, String)> = (0..graph.pages.len())
+            .into_par_iter()
+            .map(PageId)
+            .filter(|&id| Some(id) != home_page)
+            .map(|id| (id, layout::page_path(graph.page(id))))
+            .filter(|(_, path)| generated.owner(path).is_none())
+            .collect();
+        let mut taken: HashSet<String> = pages.par_iter().map(|(_, p)| p.to_lowercase()).collect();
+        let mut shadowed = Vec::new();
+        let assets: Vec<String> = graph
+            .assets
+            .iter()
+            .filter(|a| generated.owner(a).is_none())
+            .filter(|a| {
+                let free = taken.insert(a.to_lowercase());
+                if !free {
+                    shadowed.push(a.to_string());
+                }
+                free
+            })
+            .cloned()
+            .collect();
+        let display = DisplayOrder::new(graph);
+        let mut jobs: Vec<(String, Job)> = generated_jobs(graph, &display);
+        let folders = FolderPlan::new(graph, &pages, &taken, &generated);
+        jobs.extend(folders.jobs(&display));
+        Plan {
+            pages,
+            assets,
+            shadowed,
+            display,
+            folders,
+            jobs,
+        }
+    }
 }
 
 /// Context every template gets: the theme's (`site`) and where the page is.
@@ -283,6 +336,9 @@ fn render_body(
     Ok(markdown::render_body(graph, id, &text, out_path, &text_of))
 }
 
+/// A page's search record, and for a live site the pages its rendering read.
+type Rendered = (search::PageRecord, Vec<u32>);
+
 /// Pages rendered between two additions to the search index.
 const SEARCH_CHUNK: usize = 2048;
 
@@ -300,7 +356,8 @@ fn render_page(
     let body = render_body(graph, root, id, out_path)?;
 
     // What the body links already shows; the panels list only what it does not.
-    let mut shown: HashSet<PageId> = graph.resolutions[id.0]
+    let mut shown: HashSet<PageId> = graph
+        .resolutions_of(id)
         .iter()
         .filter_map(|r| match r {
             Resolution::Page { page, .. } => Some(*page),
@@ -325,7 +382,7 @@ fn render_page(
     let facts = panels::facts(graph, display, id, (&tactics, &examples), out_path);
     let family = panels::family(graph, display, id, out_path);
     let procedure = panels::procedure(graph, id, out_path);
-    shown.extend(graph.parent[id.0]);
+    shown.extend(graph.parent_of(id));
     shown.extend(tactics.iter().copied());
     shown.extend(examples.iter().map(|e| e.case_id));
     let rows = family.iter().flat_map(|f| &f.rows).chain(&techniques);
@@ -339,7 +396,9 @@ fn render_page(
     }
     let relations = relation_groups(graph, display, id, out_path, &mut shown);
     let backlinks = backlink_groups(graph, display, id, out_path, &shown);
-    let parent = graph.parent[id.0].map(|p| LinkView::new(graph, out_path, p, None));
+    let parent = graph
+        .parent_of(id)
+        .map(|p| LinkView::new(graph, out_path, p, None));
     let tags: Vec<LinkView> = page
         .source
         .front
@@ -470,7 +529,7 @@ fn relation_groups<'g>(
                 .push((other, graph.relation_note(r)));
         }
     }
-    for &child in &graph.children[id.0] {
+    for &child in graph.children_of(id) {
         if !shown.contains(&child) {
             groups
                 .entry((
@@ -1053,7 +1112,10 @@ fn list(
             row.note = detail;
             row.summary = page.source.summary.as_deref();
             // A sub-technique's name alone ("Models") says little in a list of them all.
-            if let Some(parent) = graph.parent[p.0].filter(|_| kind == PageKind::SubTechnique) {
+            if let Some(parent) = graph
+                .parent_of(p)
+                .filter(|_| kind == PageKind::SubTechnique)
+            {
                 row.name = format!("{}: {}", graph.page(parent).name, page.name).into();
             }
             row

@@ -370,6 +370,28 @@ impl InPlace {
         Ok(())
     }
 
+    /// Removes every file but those in `keep`, and the folders that leaves empty.
+    pub fn keep_only(&mut self, keep: &std::collections::HashSet<String>) -> Result<()> {
+        let gone: Vec<String> = self
+            .files
+            .keys()
+            .filter(|rel| !keep.contains(*rel))
+            .cloned()
+            .collect();
+        for rel in gone {
+            self.remove(&rel)?;
+            // Up from the file, each folder it leaves empty (never the site's own).
+            let mut folder = Path::new(&rel).parent();
+            while let Some(f) = folder.filter(|f| !f.as_os_str().is_empty()) {
+                if std::fs::remove_dir(self.dir.join(f)).is_err() {
+                    break;
+                }
+                folder = f.parent();
+            }
+        }
+        Ok(())
+    }
+
     /// Writes the marker again if any file changed; returns how many did.
     pub fn finish(&mut self) -> Result<usize> {
         let changed = std::mem::take(&mut self.changed);

@@ -91,7 +91,7 @@ pub fn facts<'g>(
     };
     match page.kind {
         PageKind::Technique | PageKind::SubTechnique => {
-            if let Some(parent) = graph.parent[id.0] {
+            if let Some(parent) = graph.parent_of(id) {
                 facts.push(Fact::links("Parent technique", links_to(vec![parent])));
             }
             if !tactics.is_empty() {
@@ -201,7 +201,7 @@ fn technique_row<'g>(
         maturity: page.metadata(keys::MATURITY),
         summary: page.source.summary.as_deref(),
         current: id == current,
-        subs: graph.children[id.0].len(),
+        subs: graph.children_of(id).len(),
         children: Vec::new(),
     }
 }
@@ -219,15 +219,15 @@ pub fn family<'g>(
     id: PageId,
     from: &str,
 ) -> Option<Family<'g>> {
-    let (parent, members) = match graph.parent[id.0] {
-        Some(parent) => (Some(parent), &graph.children[parent.0]),
-        None if graph.page(id).kind == PageKind::Technique => (None, &graph.children[id.0]),
+    let (parent, members) = match graph.parent_of(id) {
+        Some(parent) => (Some(parent), graph.children_of(parent)),
+        None if graph.page(id).kind == PageKind::Technique => (None, graph.children_of(id)),
         None => return None,
     };
     if members.is_empty() {
         return None;
     }
-    let mut members = members.clone();
+    let mut members = members.to_vec();
     members.sort_by_key(|p| display.rank(*p));
     Some(Family {
         parent: parent.map(|p| LinkView::new(graph, from, p, None)),
@@ -264,7 +264,7 @@ pub fn procedure_examples<'g>(
         .iter()
         .map(|&(c, n)| (c, n, None))
         .collect();
-    for &child in &graph.children[id.0] {
+    for &child in graph.children_of(id) {
         uses.extend(
             graph
                 .steps_using(child)
@@ -372,7 +372,7 @@ pub fn tactic_groups(
             continue;
         }
         let t = r.technique;
-        match graph.parent[t.0] {
+        match graph.parent_of(t) {
             Some(parent) => top
                 .entry(display.rank(parent))
                 .or_insert((parent, Vec::new()))

@@ -585,8 +585,24 @@ impl LiveIndex {
         }
     }
 
+    /// The number of documents.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Takes the records of every document, leaving none.
+    pub fn take_records(&mut self) -> Vec<PageRecord> {
+        std::mem::take(&mut self.records)
+    }
+
+    /// The path of every file of the search data.
+    pub fn paths(&self) -> impl Iterator<Item = String> + '_ {
+        let buckets = (0..self.bucket_starts.len()).map(|n| format!("{SEARCH_BUCKETS}/{n}.js"));
+        let shards = (0..self.shards.len()).map(|n| format!("{SEARCH_SHARDS}/{n}.js"));
+        buckets.chain(shards).chain([SEARCH_DOCS.to_string()])
+    }
+
     /// Every file of the search data.
-    #[cfg(test)]
     pub fn files(&self) -> Vec<(String, Vec<u8>)> {
         let buckets = 0..self.bucket_starts.len();
         let shards = 0..self.shards.len() as u32;

@@ -381,11 +381,28 @@ fn the_command_tells_what_changed_and_stops_on_ctrl_c() {
 #[test]
 fn after_any_edits_the_served_site_is_what_build_makes() {
     let (tmp, vault) = copy_fixture("site-basic");
-    let served = tmp.path().join("served");
+    random_edits(tmp.path(), &vault, 24, 0x2545_f491_4f6c_dd1d);
+}
+
+/// The same on the default knowledge base: ATLAS pages with relations, sub-techniques,
+/// tactic tables and case studies whose procedures use techniques.
+#[test]
+fn after_any_edits_the_served_knowledge_base_is_what_build_makes() {
+    let tmp = crate::support::TempDir::new("content-edits");
+    let vault = tmp.path().join("vault");
+    crate::support::copy_tree(&crate::support::project().join("content"), &vault);
+    random_edits(tmp.path(), &vault, 16, 0x9e37_79b9_7f4a_7c15);
+}
+
+/// Applies `edits` edits drawn from `seed` to `vault` while it is served from `tmp`,
+/// comparing the served site with a build after each.
+fn random_edits(tmp: &Path, vault: &Path, edits: usize, seed: u64) {
+    let vault = vault.to_path_buf();
+    let served = tmp.join("served");
     let address = start(&vault, served.clone());
     let mut listener = Listener::open(address);
 
-    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut state: u64 = seed;
     let mut next = |n: usize| {
         state ^= state << 13;
         state ^= state >> 7;
@@ -403,12 +420,12 @@ fn after_any_edits_the_served_site_is_what_build_makes() {
     };
     let stem = |page: &Path| page.file_stem().unwrap().to_string_lossy().into_owned();
     let compare = |after: &str| {
-        assert_served_is_built(&vault, &served, &tmp.path().join(format!("fresh-{after}")));
+        assert_served_is_built(&vault, &served, &tmp.join(format!("fresh-{after}")));
     };
     // Every page as served, notice included, against a server that starts on the content
     // as it is now.
     let compare_served = |after: &str| {
-        let fresh = start(&vault, tmp.path().join(format!("fresh-server-{after}")));
+        let fresh = start(&vault, tmp.join(format!("fresh-server-{after}")));
         let html: Vec<String> = crate::support::read_tree(&served)
             .into_keys()
             .filter(|p| p.ends_with(".html"))
@@ -424,7 +441,7 @@ fn after_any_edits_the_served_site_is_what_build_makes() {
         }
     };
 
-    for i in 0..24 {
+    for i in 0..edits {
         let all = pages(&vault);
         let page = all[next(all.len())].clone();
         let other = stem(&all[next(all.len())]);
@@ -447,16 +464,18 @@ fn after_any_edits_the_served_site_is_what_build_makes() {
                 std::fs::write(&page, text).unwrap();
             }
             2 => {
-                let (path, title) = if i % 2 == 0 {
-                    (
-                        format!("techniques/new-{i}.md"),
-                        format!("AML.T09{i:02}: New {i}"),
-                    )
+                // Beside the page drawn, or (every third time) in a folder of its own.
+                let title = if i % 2 == 0 {
+                    format!("AML.T09{i:02}: New {i}")
                 } else {
-                    (format!("notes/new-{i}.md"), format!("New note {i}"))
+                    format!("New note {i}")
+                };
+                let folder = match i % 3 {
+                    0 => vault.join(format!("new-folder-{i}")),
+                    _ => page.parent().unwrap().to_path_buf(),
                 };
                 let text = format!("---\ntitle: \"{title}\"\n---\n# {title}\n\nSee [[{other}]].\n");
-                let path = vault.join(path);
+                let path = folder.join(format!("new-{i}.md"));
                 std::fs::create_dir_all(path.parent().unwrap()).unwrap();
                 std::fs::write(path, text).unwrap();
             }

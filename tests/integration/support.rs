@@ -155,7 +155,7 @@ pub fn copy_fixture(name: &str) -> (TempDir, PathBuf) {
     (dir, vault)
 }
 
-fn copy_tree(from: &Path, to: &Path) {
+pub fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("create folder");
     for entry in std::fs::read_dir(from).expect("read fixture folder") {
         let entry = entry.expect("fixture entry");
