@@ -31,7 +31,13 @@ pub struct LiveSite {
     pub(super) folders: FolderPlan,
     /// The other content files the site holds.
     pub(super) assets: Vec<String>,
+    /// The generated pages of one page or one set of pages, by output path.
+    pub(super) jobs: JobsRead,
 }
+
+/// Generated pages of one page or set of pages, by output path: what each shows
+/// (`Job::key`), and the pages its rendering read.
+pub(super) type JobsRead = std::collections::HashMap<String, (String, Vec<u32>)>;
 
 /// Each page of the graph: where it is published, if it has a page of its own (not the
 /// home text, not a page the build's own files shadow), with its output path, its
@@ -91,6 +97,10 @@ impl Before {
         self.numbers.get(path).copied()
     }
 }
+
+/// A generated page rendered again: its output path and HTML, and for the page of one page
+/// or set of pages what it shows and read.
+type JobOut = (String, Vec<u8>, Option<(String, Vec<u32>)>);
 
 /// A page rendered again: its id, output path, HTML and search record, and what it read.
 type Fresh = (PageId, String, Vec<u8>, PageRecord, Vec<u32>);
@@ -210,22 +220,66 @@ impl LiveSite {
         self.display = plan.display;
         self.folders = plan.folders;
         let fresh = self.render(graph, root, &affected)?;
-        let jobs: Vec<(String, Vec<u8>)> = plan
+        // Generated pages: those of the whole graph always, the others when what they show
+        // or a page they read changed.
+        let old_jobs = std::mem::take(&mut self.jobs);
+        let jobs: Vec<JobOut> = plan
             .jobs
             .par_iter()
-            .map(|(path, job)| {
-                let mut html = render_job(
-                    graph,
-                    root,
-                    &self.theme,
-                    (&self.display, &self.folders),
-                    path,
-                    job,
-                )?;
-                crate::syntax::strip_controls(&mut html);
-                Ok((path.clone(), html))
+            .filter_map(|(path, job)| {
+                let key = job.key(graph);
+                let unchanged = match (&key, old_jobs.get(path)) {
+                    (Some(key), Some((old_key, read))) => {
+                        old_key == key && !read.iter().any(|&p| old_changed[p as usize])
+                    }
+                    _ => false,
+                };
+                if unchanged {
+                    return None;
+                }
+                let render = || {
+                    render_job(
+                        graph,
+                        root,
+                        &self.theme,
+                        (&self.display, &self.folders),
+                        path,
+                        job,
+                    )
+                };
+                let (html, read) = match key {
+                    Some(key) => {
+                        let (html, read) = reads::recorded(render);
+                        (html, Some((key, read)))
+                    }
+                    None => (render(), None),
+                };
+                Some(html.map(|mut html| {
+                    crate::syntax::strip_controls(&mut html);
+                    (path.clone(), html, read)
+                }))
             })
             .collect::<Result<_>>()?;
+        let renumber = |read: &[u32]| -> Vec<u32> {
+            read.iter()
+                .filter_map(|&p| old_to_new[p as usize].map(|id| id.0 as u32))
+                .collect()
+        };
+        let planned: HashSet<&str> = plan.jobs.iter().map(|(p, _)| p.as_str()).collect();
+        let mut jobs_read: JobsRead = old_jobs
+            .into_iter()
+            .filter(|(path, _)| planned.contains(path.as_str()))
+            .map(|(path, (key, read))| (path, (key, renumber(&read))))
+            .collect();
+        let mut job_htmls = Vec::with_capacity(jobs.len());
+        for (path, html, read) in jobs {
+            match read {
+                Some(read) => jobs_read.insert(path.clone(), read),
+                None => jobs_read.remove(&path),
+            };
+            job_htmls.push((path, html));
+        }
+        self.jobs = jobs_read;
         timings.mark("pages");
 
         // The search data: by document, the new record or the one kept.
@@ -261,11 +315,7 @@ impl LiveSite {
                     (Some(record), read)
                 }
                 (None, Some(out)) => {
-                    let read = out
-                        .read
-                        .iter()
-                        .filter_map(|&p| old_to_new[p as usize].map(|id| id.0 as u32))
-                        .collect();
+                    let read = renumber(&out.read);
                     let record = kept_records
                         .get_mut(out.doc as usize)
                         .and_then(Option::take);
@@ -297,11 +347,11 @@ impl LiveSite {
         timings.mark("search");
 
         let mut keep: HashSet<String> = HashSet::new();
-        for (path, html) in htmls.iter().chain(&jobs).chain(&search) {
+        for (path, html) in htmls.iter().chain(&job_htmls).chain(&search) {
             self.site.write(path, html)?;
         }
         keep.extend(plan.pages.into_iter().map(|(_, p)| p));
-        keep.extend(jobs.into_iter().map(|(p, _)| p));
+        keep.extend(plan.jobs.into_iter().map(|(p, _)| p));
         keep.extend(self.search.paths());
         keep.extend(self.assets.iter().cloned());
         keep.extend(

@@ -167,23 +167,41 @@ pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Resul
             Ok((index.finish(&write)?, kept))
         },
         || {
-            jobs.par_iter().try_for_each(|(path, job)| {
-                let mut html = render_job(
-                    graph,
-                    opts.root,
-                    &theme,
-                    (&display, &folder_plan),
-                    path,
-                    job,
-                )?;
-                crate::syntax::strip_controls(&mut html);
-                staging.write(path, &html)
-            })
+            jobs.par_iter()
+                .filter_map(|(path, job)| {
+                    let render = || {
+                        render_job(
+                            graph,
+                            opts.root,
+                            &theme,
+                            (&display, &folder_plan),
+                            path,
+                            job,
+                        )
+                    };
+                    // For a live site, what each page of one page's own read.
+                    let (html, read) = match job.key(graph) {
+                        Some(key) if opts.live => {
+                            let (html, read) = crate::graph::reads::recorded(render);
+                            (html, Some((path.clone(), (key, read))))
+                        }
+                        _ => (render(), None),
+                    };
+                    let written = html.and_then(|mut html| {
+                        crate::syntax::strip_controls(&mut html);
+                        staging.write(path, &html)
+                    });
+                    match written {
+                        Ok(()) => read.map(Ok),
+                        Err(e) => Some(Err(e)),
+                    }
+                })
+                .collect::<Result<live::JobsRead>>()
         },
     );
     let (search_files, kept) = search_files?;
+    let jobs_read = generated?;
     let (records, reads): (Vec<search::PageRecord>, Vec<Vec<u32>>) = kept.into_iter().unzip();
-    generated?;
     timings.mark("pages");
     for (path, bytes) in &statics {
         staging.write(path, bytes)?;
@@ -202,6 +220,7 @@ pub fn build(graph: &Graph, opts: &BuildOptions, timings: &mut Timings) -> Resul
         display,
         folders: folder_plan,
         assets,
+        jobs: jobs_read,
     });
     Ok(BuildReport {
         pages: pages.len(),
@@ -617,6 +636,34 @@ enum Job {
         pages: Vec<PageId>,
         subfolders: Vec<(String, usize)>,
     },
+}
+
+impl Job {
+    /// What the job shows, with pages named by path, to compare across graphs: for the
+    /// generated pages of one page or one set of pages (a layer, a redirect, a tag, a
+    /// folder). `None` for those that read the whole graph (the home page, the matrix, the
+    /// lists, the tag index, the knowledge base's layer), which are made again after any
+    /// change that re-links the graph.
+    fn key(&self, graph: &Graph) -> Option<String> {
+        let path = |id: &PageId| graph.pages[id.0].source.path.as_str();
+        let list = |pages: &[PageId]| pages.iter().map(path).collect::<Vec<_>>().join("\n");
+        Some(match self {
+            Job::Layer(id) => format!("layer {}", path(id)),
+            Job::Route(id) => format!("route {}", path(id)),
+            Job::Tag { name, pages } => format!("tag {name}\n{}", list(pages)),
+            Job::Folder {
+                folder,
+                pages,
+                subfolders,
+            } => format!("folder {folder}\n{}\n{subfolders:?}", list(pages)),
+            Job::Home
+            | Job::Matrix
+            | Job::NotFound
+            | Job::KnowledgeBaseLayer
+            | Job::List(_)
+            | Job::TagIndex(_) => return None,
+        })
+    }
 }
 
 /// Every generated page with its output path.
