@@ -657,7 +657,8 @@ impl Live {
     /// anything else did (a folder, another file, the settings, the theme), or a page is
     /// reached through a symlink or excluded by the settings.
     fn changes(&self, paths: &[PathBuf], watched: &Watched) -> Option<Changes> {
-        if !self.plain {
+        // A root deleted (or replaced) leaves nothing to change a page of.
+        if !self.plain || !watched.root.is_dir() {
             return None;
         }
         let mut written = BTreeSet::new();
@@ -672,6 +673,9 @@ impl Live {
                 })
                 .collect();
             let rel = parts?.join("/");
+            if rel.is_empty() {
+                return None;
+            }
             let is_page = below
                 .extension()
                 .is_some_and(|e| e.eq_ignore_ascii_case("md"));
