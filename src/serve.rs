@@ -82,7 +82,10 @@ pub fn serve(
         .local_addr()
         .map_err(|e| Error::Usage(format!("cannot listen on {address}: {e}")))?;
 
-    watch(&config, rebuilds)?;
+    // Held through each rebuild; taken for good once the server stops, so that the folder
+    // it writes into is left alone to be removed.
+    let building = Arc::new(std::sync::Mutex::new(()));
+    watch(&config, rebuilds, building.clone())?;
     let site = Arc::new(Site {
         out: options.out.clone(),
         port: address.port(),
@@ -104,6 +107,9 @@ pub fn serve(
         }
     });
     runtime.shutdown_background();
+    if let Ok(guard) = building.lock() {
+        std::mem::forget(guard);
+    }
     stopped.map_err(|e| Error::Usage(format!("the server on {address} stopped: {e}")))
 }
 
@@ -768,7 +774,11 @@ fn every_page_plain(root: &Path, graph: &Graph) -> bool {
 
 /// Watches what `config` builds from and rebuilds after each settled burst of changes that
 /// matter, in a thread of its own that runs as long as the process.
-fn watch<F>(config: &Config, mut rebuilds: Rebuilds<F>) -> Result<()>
+fn watch<F>(
+    config: &Config,
+    mut rebuilds: Rebuilds<F>,
+    building: Arc<std::sync::Mutex<()>>,
+) -> Result<()>
 where
     F: Fn() -> Result<Config> + Send + 'static,
 {
@@ -826,6 +836,10 @@ where
                     .watch(&watched.root, RecursiveMode::Recursive)
                     .is_ok();
             }
+            // Poisoned only by a panic in a rebuild; stopped for good once the server is.
+            let Ok(_building) = building.lock() else {
+                return;
+            };
             match rebuilds.rebuild(&paths, &watched) {
                 Ok(()) => {
                     let _ = rebuilds.reload.send(());

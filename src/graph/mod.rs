@@ -381,6 +381,44 @@ impl Graph {
         (vault, self.vocabulary)
     }
 
+    /// A digest of page `id` as the pages that list every page show it (the matrix, the
+    /// lists, the tag index, the home page's counts, the knowledge base's layer): its path,
+    /// title, kind and ID, front matter, metadata, summary, family and relations, with pages
+    /// named by path.
+    pub(crate) fn listing(&self, id: PageId) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = rustc_hash::FxHasher::default();
+        let path = |p: PageId| self.pages[p.0].source.path.as_str();
+        let page = &self.pages[id.0];
+        let source = &page.source;
+        (
+            &source.path,
+            page.title(),
+            &page.name,
+            page.kind,
+            &page.atlas_id,
+        )
+            .hash(&mut h);
+        (
+            page.generated,
+            format!("{:?}", source.front),
+            &source.summary,
+        )
+            .hash(&mut h);
+        for field in &source.metadata {
+            (&field.key, &field.value).hash(&mut h);
+        }
+        source.parent_technique.hash(&mut h);
+        self.parent[id.0].map(path).hash(&mut h);
+        self.children[id.0]
+            .iter()
+            .for_each(|c| path(*c).hash(&mut h));
+        for r in self.relations_of(id) {
+            (r.kind as u8, path(r.technique), path(r.other)).hash(&mut h);
+        }
+        h.finish()
+    }
+
     /// Page `id`.
     pub fn page(&self, id: PageId) -> &Page {
         reads::note(id);

@@ -69,25 +69,26 @@ impl Published {
 
 /// What the last graph said of each of its pages, kept to compare the next one with.
 pub struct Before {
-    /// By the old graph's page numbers: path and [`Graph::shape`].
-    pages: Vec<(String, u64)>,
+    /// By the old graph's page numbers: path, [`Graph::shape`] and [`Graph::listing`].
+    pages: Vec<(String, u64, u64)>,
     /// The old graph's number of each path.
     numbers: std::collections::HashMap<String, usize>,
 }
 
 impl Before {
     pub fn of(graph: &Graph) -> Before {
-        let pages: Vec<(String, u64)> = (0..graph.pages.len())
+        let pages: Vec<(String, u64, u64)> = (0..graph.pages.len())
             .into_par_iter()
             .map(|i| {
                 let id = PageId(i);
-                (graph.page(id).source.path.clone(), graph.shape(id))
+                let path = graph.page(id).source.path.clone();
+                (path, graph.shape(id), graph.listing(id))
             })
             .collect();
         let numbers = pages
             .iter()
             .enumerate()
-            .map(|(i, (path, _))| (path.clone(), i))
+            .map(|(i, (path, _, _))| (path.clone(), i))
             .collect();
         Before { pages, numbers }
     }
@@ -192,8 +193,19 @@ impl LiveSite {
         let old_to_new: Vec<Option<PageId>> = before
             .pages
             .iter()
-            .map(|(path, _)| graph.by_path_id(path))
+            .map(|(path, _, _)| graph.by_path_id(path))
             .collect();
+        // The pages that list every page change when a page comes or goes, or shows
+        // differently in a list.
+        let lists_changed = old_to_new.iter().any(Option::is_none)
+            || graph.pages.len() != before.pages.len()
+            || (0..graph.pages.len()).into_par_iter().any(|i| {
+                let id = PageId(i);
+                changed[i]
+                    && before
+                        .old_id(&graph.page(id).source.path)
+                        .is_none_or(|old| before.pages[old].2 != graph.listing(id))
+            });
         let old_changed: Vec<bool> = old_to_new
             .iter()
             .map(|new| new.is_none_or(|id| changed[id.0]))
@@ -229,10 +241,12 @@ impl LiveSite {
             .filter_map(|(path, job)| {
                 let key = job.key(graph);
                 let unchanged = match (&key, old_jobs.get(path)) {
+                    _ if lists_changed && job.lists_every_page() => false,
                     (Some(key), Some((old_key, read))) => {
                         old_key == key && !read.iter().any(|&p| old_changed[p as usize])
                     }
-                    _ => false,
+                    (None, _) => job.lists_every_page(),
+                    (Some(_), None) => false,
                 };
                 if unchanged {
                     return None;

@@ -641,9 +641,8 @@ enum Job {
 impl Job {
     /// What the job shows, with pages named by path, to compare across graphs: for the
     /// generated pages of one page or one set of pages (a layer, a redirect, a tag, a
-    /// folder). `None` for those that read the whole graph (the home page, the matrix, the
-    /// lists, the tag index, the knowledge base's layer), which are made again after any
-    /// change that re-links the graph.
+    /// folder) and the home page. `None` for the others, which read the whole graph (the
+    /// matrix on several threads, where a recording of reads would miss some).
     fn key(&self, graph: &Graph) -> Option<String> {
         let path = |id: &PageId| graph.pages[id.0].source.path.as_str();
         let list = |pages: &[PageId]| pages.iter().map(path).collect::<Vec<_>>().join("\n");
@@ -656,13 +655,28 @@ impl Job {
                 pages,
                 subfolders,
             } => format!("folder {folder}\n{}\n{subfolders:?}", list(pages)),
-            Job::Home
-            | Job::Matrix
+            // Its introduction is the root page's body, which reads the pages it links.
+            Job::Home => "home".to_string(),
+            Job::Matrix
             | Job::NotFound
             | Job::KnowledgeBaseLayer
             | Job::List(_)
             | Job::TagIndex(_) => return None,
         })
+    }
+
+    /// Whether the job lists every page (or counts them): made again whenever a page comes
+    /// or goes, or changes how lists show it ([`Graph::listing`]).
+    fn lists_every_page(&self) -> bool {
+        matches!(
+            self,
+            Job::Home
+                | Job::Matrix
+                | Job::NotFound
+                | Job::KnowledgeBaseLayer
+                | Job::List(_)
+                | Job::TagIndex(_)
+        )
     }
 }
 
