@@ -375,7 +375,7 @@ fn the_command_tells_what_changed_and_stops_on_ctrl_c() {
 /// Whatever sequence of edits a server sees, the site it serves afterwards is byte for byte
 /// what `build` makes of the same content, and its pages show the diagnostics a server
 /// started afresh shows. Edits are drawn from a fixed seed: links, embeds, titles, new pages
-/// (one with an ATLAS ID, so the matrix and lists change), deletions, renames, and edits of
+/// (one with an ATLAS ID, so the matrix and lists change), tags, deletions, renames, and edits of
 /// text alone (which change only the page, its embedders and the search data), some of
 /// them moving its links and problems to other lines.
 #[test]
@@ -445,7 +445,11 @@ fn random_edits(tmp: &Path, vault: &Path, edits: usize, seed: u64) {
         let all = pages(&vault);
         let page = all[next(all.len())].clone();
         let other = stem(&all[next(all.len())]);
-        let edit = next(9);
+        // New pages twice as often as the other kinds: each is a case of its own.
+        let edit = match next(11) {
+            10 => 2,
+            edit => edit,
+        };
         let text = std::fs::read_to_string(&page).unwrap();
         eprintln!("edit {i}: {edit} of {}", page.display());
         match edit {
@@ -479,13 +483,22 @@ fn random_edits(tmp: &Path, vault: &Path, edits: usize, seed: u64) {
                 std::fs::create_dir_all(path.parent().unwrap()).unwrap();
                 std::fs::write(path, text).unwrap();
             }
-            3 if all.len() > 4 => std::fs::remove_file(&page).unwrap(),
+            3 if all.len() > 6 => std::fs::remove_file(&page).unwrap(),
             4 => {
                 let renamed = page.with_file_name(format!("renamed-{i}.md"));
                 std::fs::rename(&page, renamed).unwrap();
             }
             5 => {
                 let text = format!("{text}\n![[{other}]]\n");
+                std::fs::write(&page, text).unwrap();
+            }
+            // A tag of its own (a second `tags:` where the page has one: front matter that
+            // does not parse, until a later edit).
+            9 => {
+                let text = match text.strip_prefix("---\n") {
+                    Some(rest) => format!("---\ntags: [edit-{i}]\n{rest}"),
+                    None => format!("---\ntags: [edit-{i}]\n---\n{text}"),
+                };
                 std::fs::write(&page, text).unwrap();
             }
             // Text alone, at the end: new words for the search data, and an unclosed
