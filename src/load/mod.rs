@@ -304,33 +304,20 @@ impl ParsedPage {
         };
         let same_heading =
             |a: &Heading, b: &Heading| a.level == b.level && a.text == b.text && a.slug == b.slug;
+        // Lists of the same length, alike item by item.
+        fn alike<T>(a: &[T], b: &[T], same: impl Fn(&T, &T) -> bool) -> bool {
+            a.len() == b.len() && a.iter().zip(b).all(|(a, b)| same(a, b))
+        }
         self.path == other.path
             && self.front == other.front
             && self.title_span == other.title_span
             && self.title_width == other.title_width
-            && self.headings.len() == other.headings.len()
-            && self
-                .headings
-                .iter()
-                .zip(&other.headings)
-                .all(|(a, b)| same_heading(a, b))
-            && self
-                .block_ids
-                .iter()
-                .map(|b| &b.id)
-                .eq(other.block_ids.iter().map(|b| &b.id))
-            && self.links.len() == other.links.len()
-            && self
-                .links
-                .iter()
-                .zip(&other.links)
-                .all(|(a, b)| same_link(a, b))
-            && self.metadata.len() == other.metadata.len()
-            && self
-                .metadata
-                .iter()
-                .zip(&other.metadata)
-                .all(|(a, b)| a.key == b.key && a.value == b.value)
+            && alike(&self.headings, &other.headings, same_heading)
+            && alike(&self.block_ids, &other.block_ids, |a, b| a.id == b.id)
+            && alike(&self.links, &other.links, same_link)
+            && alike(&self.metadata, &other.metadata, |a, b| {
+                a.key == b.key && a.value == b.value
+            })
             && self.parent_technique == other.parent_technique
             && self.summary == other.summary
             && self.steps == other.steps
