@@ -11,7 +11,7 @@
 use super::output::InPlace;
 use super::search::{LiveIndex, PageRecord};
 use super::views::DisplayOrder;
-use super::{render_job, render_page, FolderPlan, Plan, Theme};
+use super::{render_job, render_page, FolderPlan, Job, Plan, Theme};
 use crate::error::Result;
 use crate::graph::{reads, Graph, PageId};
 use crate::layout;
@@ -128,13 +128,35 @@ impl LiveSite {
                 }
             }
         }
+        // The root page is not a page of its own but the home page's introduction.
+        let home = graph
+            .by_path_id(layout::HOME_TEXT)
+            .is_some_and(|home| pages.contains(&home));
         let pages: Vec<(PageId, String)> = pages
             .into_iter()
             .filter_map(|id| Some((id, self.pages.0.get(id.0)?.as_ref()?.path.clone())))
             .collect();
         let fresh = self.render(graph, root, &pages)?;
+        if home {
+            let (html, read) = reads::recorded(|| {
+                render_job(
+                    graph,
+                    root,
+                    &self.theme,
+                    (&self.display, &self.folders),
+                    layout::HOME,
+                    &Job::Home,
+                )
+            });
+            let mut html = html?;
+            crate::syntax::strip_controls(&mut html);
+            self.site.write(layout::HOME, &html)?;
+            if let Some(key) = Job::Home.key(graph) {
+                self.jobs.insert(layout::HOME.to_string(), (key, read));
+            }
+        }
         timings.mark("pages");
-        let rendered = fresh.len();
+        let rendered = fresh.len() + usize::from(home);
         let mut records = Vec::new();
         for (id, path, html, record, read) in fresh {
             self.site.write(&path, &html)?;

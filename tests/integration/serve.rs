@@ -555,6 +555,49 @@ fn a_burst_of_changes_makes_few_rebuilds() {
     assert_served_is_built(&vault, &served, &tmp.path().join("fresh"));
 }
 
+/// The home page's introduction is the root `index.md`: a page it embeds shows an edit of
+/// its text there too, and a page it links shows a new title there.
+#[test]
+fn the_home_page_follows_the_pages_it_embeds_and_links() {
+    let (tmp, vault) = copy_fixture("site-basic");
+    let home = vault.join("index.md");
+    let text = std::fs::read_to_string(&home).unwrap();
+    std::fs::write(&home, format!("{text}\n![[notes/overview#Details]]\n")).unwrap();
+    let served = tmp.path().join("served");
+    let address = start(&vault, served.clone());
+    let mut listener = Listener::open(address);
+
+    let overview = vault.join("notes/overview.md");
+    let text = std::fs::read_to_string(&overview).unwrap();
+    let text = text.replacen(
+        "## Details\n",
+        "## Details\n\nA sentence for the home page.\n",
+        1,
+    );
+    std::fs::write(&overview, &text).unwrap();
+    assert!(listener.reloaded(WAIT), "no reload after an edit");
+    while listener.reloaded(Duration::from_millis(250)) {}
+    let page = std::fs::read_to_string(served.join("index.html")).unwrap();
+    assert!(page.contains("A sentence for the home page."), "{page}");
+    assert_served_is_built(&vault, &served, &tmp.path().join("fresh-text"));
+
+    let text = match text.find("\ntitle:") {
+        Some(at) => {
+            let end = text[at + 1..].find('\n').map_or(text.len(), |e| at + 1 + e);
+            format!(
+                "{}\ntitle: The overview, retitled{}",
+                &text[..at],
+                &text[end..]
+            )
+        }
+        None => format!("---\ntitle: The overview, retitled\n---\n{text}"),
+    };
+    std::fs::write(&overview, text).unwrap();
+    assert!(listener.reloaded(WAIT), "no reload after a new title");
+    while listener.reloaded(Duration::from_millis(250)) {}
+    assert_served_is_built(&vault, &served, &tmp.path().join("fresh-title"));
+}
+
 /// A folder renamed rebuilds the site, and the pages in it, under its new name, are still
 /// watched.
 #[test]
