@@ -37,7 +37,10 @@ pub struct LiveSite {
 
 /// Generated pages of one page or set of pages, by output path: what each shows
 /// (`Job::key`), and the pages its rendering read.
-pub(super) type JobsRead = std::collections::HashMap<String, (String, Vec<u32>)>;
+pub(super) type JobsRead = std::collections::HashMap<String, JobRead>;
+
+/// What a generated page shows (`Job::key`), and the pages its rendering read.
+pub(super) type JobRead = (String, Vec<u32>);
 
 /// Each page of the graph: where it is published, if it has a page of its own (not the
 /// home text, not a page the build's own files shadow), with its output path, its
@@ -101,7 +104,7 @@ impl Before {
 
 /// A generated page rendered again: its output path and HTML, and for the page of one page
 /// or set of pages what it shows and read.
-type JobOut = (String, Vec<u8>, Option<(String, Vec<u32>)>);
+type JobOut = (String, Vec<u8>, Option<JobRead>);
 
 /// A page rendered again: its id, output path, HTML and search record, and what it read.
 type Fresh = (PageId, String, Vec<u8>, PageRecord, Vec<u32>);
@@ -138,21 +141,11 @@ impl LiveSite {
             .collect();
         let fresh = self.render(graph, root, &pages)?;
         if home {
-            let (html, read) = reads::recorded(|| {
-                render_job(
-                    graph,
-                    root,
-                    &self.theme,
-                    (&self.display, &self.folders),
-                    layout::HOME,
-                    &Job::Home,
-                )
-            });
-            let mut html = html?;
-            crate::syntax::strip_controls(&mut html);
+            let key = Job::Home.key(graph);
+            let (html, read) = self.render_job(graph, root, layout::HOME, &Job::Home, key)?;
             self.site.write(layout::HOME, &html)?;
-            if let Some(key) = Job::Home.key(graph) {
-                self.jobs.insert(layout::HOME.to_string(), (key, read));
+            if let Some(read) = read {
+                self.jobs.insert(layout::HOME.to_string(), read);
             }
         }
         timings.mark("pages");
@@ -273,27 +266,10 @@ impl LiveSite {
                 if unchanged {
                     return None;
                 }
-                let render = || {
-                    render_job(
-                        graph,
-                        root,
-                        &self.theme,
-                        (&self.display, &self.folders),
-                        path,
-                        job,
-                    )
-                };
-                let (html, read) = match key {
-                    Some(key) => {
-                        let (html, read) = reads::recorded(render);
-                        (html, Some((key, read)))
-                    }
-                    None => (render(), None),
-                };
-                Some(html.map(|mut html| {
-                    crate::syntax::strip_controls(&mut html);
-                    (path.clone(), html, read)
-                }))
+                Some(
+                    self.render_job(graph, root, path, job, key)
+                        .map(|(html, read)| (path.clone(), html, read)),
+                )
             })
             .collect::<Result<_>>()?;
         let renumber = |read: &[u32]| -> Vec<u32> {
@@ -400,6 +376,29 @@ impl LiveSite {
         let files = self.site.finish()?;
         timings.mark("write");
         Ok(Some((rendered, files)))
+    }
+
+    /// Renders generated page `job` at `path`; with its `key`, records what it reads.
+    fn render_job(
+        &self,
+        graph: &Graph,
+        root: &Path,
+        path: &str,
+        job: &Job,
+        key: Option<String>,
+    ) -> Result<(Vec<u8>, Option<JobRead>)> {
+        let order = (&self.display, &self.folders);
+        let render = || render_job(graph, root, &self.theme, order, path, job);
+        let (html, read) = match key {
+            Some(key) => {
+                let (html, read) = reads::recorded(render);
+                (html, Some((key, read)))
+            }
+            None => (render(), None),
+        };
+        let mut html = html?;
+        crate::syntax::strip_controls(&mut html);
+        Ok((html, read))
     }
 
     /// Renders `pages` at their output paths on all cores, recording what each reads.
