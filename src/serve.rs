@@ -581,6 +581,7 @@ impl<F: Fn() -> Result<Config>> Rebuilds<F> {
                 .ok()
         } else {
             let before = crate::render::Before::of(&live.graph);
+            timings.mark("digests");
             let graph = live.graph;
             let Some(graph) = changes.apply(graph, &live.root) else {
                 return false;
