@@ -1,5 +1,18 @@
 # Sourced by the scripts in bench/ (with `project` set to the project folder): what they share.
 
+# work_folder NAME: sets `work` to BENCH_DIR (made if missing) or else to a fresh folder named
+# for NAME under TMPDIR, and `work_is_temporary` to yes for the latter (the caller removes it).
+work_folder() {
+    if [ -n "${BENCH_DIR:-}" ]; then
+        work=$BENCH_DIR
+        mkdir -p "$work"
+        work_is_temporary=no
+    else
+        work=$(mktemp -d "${TMPDIR:-/tmp}/atlas-kb-$1.XXXXXX")
+        work_is_temporary=yes
+    fi
+}
+
 # release_binaries NAME: builds the release binaries and sets `atlas` and `gen` to the
 # atlas-kb binary and the corpus generator; NAME prefixes the progress line.
 release_binaries() {

@@ -44,10 +44,10 @@ if [ "$one_sided" != 0 ]; then
     gen_extra=(--one-sided "$one_sided")
 fi
 seed=${BENCH_SEED:-1}
-if [ -n "${BENCH_DIR:-}" ]; then
-    work=$BENCH_DIR
-else
-    work=$(mktemp -d "${TMPDIR:-/tmp}/atlas-kb-bench.XXXXXX")
+# shellcheck source=bench/common.sh
+source "$project/bench/common.sh"
+work_folder bench
+if [ "$work_is_temporary" = yes ]; then
     trap 'rm -rf "$work"' EXIT
 fi
 
@@ -62,8 +62,6 @@ if ! command -v hugo >/dev/null 2>&1; then
         "install it with: apt-get install -y hugo" >&2
 fi
 
-# shellcheck source=bench/common.sh
-source "$project/bench/common.sh"
 release_binaries bench
 
 mkdir -p "$work"

@@ -13,16 +13,13 @@ set -euo pipefail
 project=$(cd "$(dirname "$0")/.." && pwd)
 sizes=${BENCH_SIZES:-"10000 100000"}
 seed=${BENCH_SEED:-1}
-if [ -n "${BENCH_DIR:-}" ]; then
-    work=$BENCH_DIR
-    mkdir -p "$work"
-else
-    work=$(mktemp -d "${TMPDIR:-/tmp}/atlas-kb-search.XXXXXX")
+# shellcheck source=bench/common.sh
+source "$project/bench/common.sh"
+work_folder search
+if [ "$work_is_temporary" = yes ]; then
     trap 'rm -rf "$work"' EXIT
 fi
 
-# shellcheck source=bench/common.sh
-source "$project/bench/common.sh"
 release_binaries search-size
 # atlas-kb build reads theme overrides from the current folder: run where there are none.
 cd "$work"

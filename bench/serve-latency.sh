@@ -16,24 +16,19 @@ project=$(cd "$(dirname "$0")/.." && pwd)
 sizes=${BENCH_SIZES:-"10000 100000"}
 runs=${BENCH_RUNS:-3}
 seed=${BENCH_SEED:-1}
-if [ -n "${BENCH_DIR:-}" ]; then
-    work=$BENCH_DIR
-    mkdir -p "$work"
-else
-    work=$(mktemp -d "${TMPDIR:-/tmp}/atlas-kb-serve.XXXXXX")
-fi
+# shellcheck source=bench/common.sh
+source "$project/bench/common.sh"
+work_folder serve
 server=""
 listener=""
 cleanup() {
     [ -n "$listener" ] && kill "$listener" 2>/dev/null || true
     [ -n "$server" ] && kill -INT "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
-    [ -z "${BENCH_DIR:-}" ] && rm -rf "$work"
+    [ "$work_is_temporary" = yes ] && rm -rf "$work"
     return 0
 }
 trap cleanup EXIT
 
-# shellcheck source=bench/common.sh
-source "$project/bench/common.sh"
 release_binaries serve-latency
 cd "$work"
 

@@ -202,6 +202,21 @@ impl Listener {
 
 const WAIT: Duration = Duration::from_secs(20);
 
+/// A copy of fixture `name`, served from a folder beside it, with a listener on its reloads:
+/// the copy's folder, the copy, the served folder and the listener.
+fn serve_copy(name: &str) -> (crate::support::TempDir, PathBuf, PathBuf, Listener) {
+    let (tmp, vault) = copy_fixture(name);
+    let (served, listener) = serve_into(&vault, tmp.path());
+    (tmp, vault, served, listener)
+}
+
+/// Serves `vault` from `tmp/served`, with a listener on its reloads.
+fn serve_into(vault: &Path, tmp: &Path) -> (PathBuf, Listener) {
+    let served = tmp.join("served");
+    let address = start(vault, served.clone());
+    (served, Listener::open(address))
+}
+
 /// Asserts that the site served from `served` is byte for byte what `build` makes of
 /// `vault` now (built into `fresh`), naming the files that differ.
 fn assert_served_is_built(vault: &Path, served: &Path, fresh: &Path) {
@@ -538,10 +553,7 @@ fn random_edits(tmp: &Path, vault: &Path, edits: usize, seed: u64) {
 /// thousand, and ends with the site `build` makes of the result.
 #[test]
 fn a_burst_of_changes_makes_few_rebuilds() {
-    let (tmp, vault) = copy_fixture("site-basic");
-    let served = tmp.path().join("served");
-    let address = start(&vault, served.clone());
-    let mut listener = Listener::open(address);
+    let (tmp, vault, served, mut listener) = serve_copy("site-basic");
     for i in 0..1000 {
         let text = format!("---\ntitle: Burst {i}\n---\nLinks to [[overview]].\n");
         std::fs::write(vault.join(format!("notes/burst-{i}.md")), text).unwrap();
@@ -563,9 +575,7 @@ fn the_home_page_follows_the_pages_it_embeds_and_links() {
     let home = vault.join("index.md");
     let text = std::fs::read_to_string(&home).unwrap();
     std::fs::write(&home, format!("{text}\n![[notes/overview#Details]]\n")).unwrap();
-    let served = tmp.path().join("served");
-    let address = start(&vault, served.clone());
-    let mut listener = Listener::open(address);
+    let (served, mut listener) = serve_into(&vault, tmp.path());
 
     let overview = vault.join("notes/overview.md");
     let text = std::fs::read_to_string(&overview).unwrap();
@@ -602,10 +612,7 @@ fn the_home_page_follows_the_pages_it_embeds_and_links() {
 /// watched.
 #[test]
 fn a_renamed_folder_is_still_watched() {
-    let (tmp, vault) = copy_fixture("site-basic");
-    let served = tmp.path().join("served");
-    let address = start(&vault, served.clone());
-    let mut listener = Listener::open(address);
+    let (tmp, vault, served, mut listener) = serve_copy("site-basic");
     std::fs::rename(vault.join("techniques"), vault.join("attack-techniques")).unwrap();
     assert!(listener.reloaded(WAIT), "no reload after renaming a folder");
     let page = vault.join("attack-techniques/poison/poison-training-data.md");
