@@ -688,8 +688,7 @@ impl Live {
                 .is_some_and(|e| e.eq_ignore_ascii_case("md"));
             match std::fs::symlink_metadata(path) {
                 Ok(meta) if meta.file_type().is_file() && is_page => {
-                    let real = self.root.join(&rel);
-                    let own = std::fs::canonicalize(&real).is_ok_and(|r| r == real);
+                    let own = file_of_its_own(&self.root.join(&rel));
                     if !own || self.excluded(&rel) || rel == crate::layout::HOME_TEXT {
                         return None;
                     }
@@ -759,18 +758,21 @@ fn every_page_plain(root: &Path, graph: &Graph) -> bool {
         .pages
         .par_iter()
         .filter(|page| !page.generated)
-        .all(|page| {
-            let path = root.join(&page.source.path);
-            let own = std::fs::canonicalize(&path).is_ok_and(|real| real == path);
-            #[cfg(unix)]
-            let single = {
-                use std::os::unix::fs::MetadataExt;
-                std::fs::symlink_metadata(&path).is_ok_and(|m| m.nlink() == 1)
-            };
-            #[cfg(not(unix))]
-            let single = true;
-            own && single
-        })
+        .all(|page| file_of_its_own(&root.join(&page.source.path)))
+}
+
+/// Whether the file at `path` (absolute, under a canonical root) is reached through no
+/// symlink and has no other hard link: a change to it is seen at this path alone.
+fn file_of_its_own(path: &Path) -> bool {
+    let own = std::fs::canonicalize(path).is_ok_and(|real| real == path);
+    #[cfg(unix)]
+    let single = {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::symlink_metadata(path).is_ok_and(|m| m.nlink() == 1)
+    };
+    #[cfg(not(unix))]
+    let single = true;
+    own && single
 }
 
 /// Watches what `config` builds from and rebuilds after each settled burst of changes that

@@ -608,6 +608,25 @@ fn the_home_page_follows_the_pages_it_embeds_and_links() {
     assert_served_is_built(&vault, &served, &tmp.path().join("fresh-title"));
 }
 
+/// A page hard-linked to another changes with it, though the watcher sees only the path
+/// written: a site with such pages is built whole on every change.
+#[cfg(unix)]
+#[test]
+fn a_hard_linked_page_follows_its_twin() {
+    let (tmp, vault, served, mut listener) = serve_copy("site-basic");
+    let note = vault.join("notes/overview.md");
+    std::fs::hard_link(&note, vault.join("notes/twin.md")).unwrap();
+    assert!(listener.reloaded(WAIT), "no reload after a new page");
+    while listener.reloaded(Duration::from_millis(250)) {}
+    let text = std::fs::read_to_string(&note).unwrap();
+    std::fs::write(&note, format!("{text}\nA sentence both pages show.\n")).unwrap();
+    assert!(listener.reloaded(WAIT), "no reload after an edit");
+    while listener.reloaded(Duration::from_millis(250)) {}
+    let twin = std::fs::read_to_string(served.join("notes/twin.html")).unwrap();
+    assert!(twin.contains("A sentence both pages show."), "{twin}");
+    assert_served_is_built(&vault, &served, &tmp.path().join("fresh"));
+}
+
 /// A folder renamed rebuilds the site, and the pages in it, under its new name, are still
 /// watched.
 #[test]
