@@ -447,21 +447,25 @@ impl Watched {
         !scratch && !hidden
     }
 
-    /// The folders watched with all they hold, where they exist.
+    /// The folders watched with all they hold (when they exist): the root and the theme
+    /// folders.
     fn trees(&self) -> impl Iterator<Item = &PathBuf> {
-        std::iter::once(&self.root)
-            .chain(&self.theme)
-            .filter(|folder| folder.is_dir())
+        std::iter::once(&self.root).chain(&self.theme)
     }
 
-    /// The folders watched for their own entries only: the root's parent, so that a root
-    /// deleted and made again is seen, and the settings file's, so that a save by rename
-    /// (as many editors do) is seen.
-    fn parents(&self) -> impl Iterator<Item = &Path> {
-        std::iter::once(&self.root)
+    /// The folders watched for their own entries only, each once: the parents of the root
+    /// and the theme folders, so that one made (again) after the start is seen, and the
+    /// settings file's, so that a save by rename (as many editors do) is seen.
+    fn parents(&self) -> Vec<&Path> {
+        let mut parents: Vec<&Path> = self
+            .trees()
             .chain(&self.settings_file)
             .filter_map(|path| path.parent())
             .filter(|folder| folder.is_dir())
+            .collect();
+        parents.sort();
+        parents.dedup();
+        parents
     }
 }
 
@@ -812,7 +816,7 @@ where
     .map_err(|e| Error::Usage(format!("cannot watch for changes: {e}")))?;
     let watch_error =
         |path: &Path, e| Error::Usage(format!("cannot watch `{}`: {e}", path.display()));
-    for folder in watched.trees() {
+    for folder in watched.trees().filter(|folder| folder.is_dir()) {
         debouncer
             .watch(folder, RecursiveMode::Recursive)
             .map_err(|e| watch_error(folder, e))?;
@@ -823,7 +827,11 @@ where
             .map_err(|e| watch_error(folder, e))?;
     }
     std::thread::spawn(move || {
-        let mut root_watched = true;
+        // Each tree, and whether it is watched: a folder deleted takes its watch with it.
+        let mut trees: Vec<(PathBuf, bool)> = watched
+            .trees()
+            .map(|folder| (folder.clone(), folder.is_dir()))
+            .collect();
         while let Ok(mut paths) = changed.recv() {
             // What arrived during the last rebuild joins this one.
             while let Ok(more) = changed.try_recv() {
@@ -832,23 +840,27 @@ where
             if !paths.iter().any(|p| watched.matters(p)) {
                 continue;
             }
-            // A root deleted takes its watch with it; one made again is watched anew.
-            if !root_watched && watched.root.is_dir() {
-                let _ = debouncer.unwatch(&watched.root);
-                root_watched = debouncer
-                    .watch(&watched.root, RecursiveMode::Recursive)
-                    .is_ok();
+            // A tree made (again) since is watched anew.
+            for (folder, on) in trees.iter_mut() {
+                let folder = folder.as_path();
+                if !*on && folder.is_dir() {
+                    let _ = debouncer.unwatch(folder);
+                    *on = debouncer.watch(folder, RecursiveMode::Recursive).is_ok();
+                }
             }
             // Poisoned only by a panic in a rebuild; stopped for good once the server is.
             let Ok(_building) = building.lock() else {
                 return;
             };
-            match rebuilds.rebuild(&paths, &watched) {
+            let rebuilt = rebuilds.rebuild(&paths, &watched);
+            for (folder, on) in &mut trees {
+                *on &= folder.is_dir();
+            }
+            match rebuilt {
                 Ok(()) => {
                     let _ = rebuilds.reload.send(());
                 }
                 Err(e) => {
-                    root_watched &= watched.root.is_dir();
                     use std::io::Write;
                     let _ = writeln!(
                         std::io::stderr(),

@@ -11,7 +11,14 @@ use std::time::{Duration, Instant};
 /// A server on a free port for the vault at `root`, building into `out`; it runs until the
 /// test binary ends.
 pub fn start(root: &Path, out: PathBuf) -> SocketAddr {
+    start_in(None, root, out)
+}
+
+/// [`start`], with `site` (when given) as the site folder, whose `templates/` and `static/`
+/// override the theme.
+pub fn start_in(site: Option<&Path>, root: &Path, out: PathBuf) -> SocketAddr {
     let root = root.to_path_buf();
+    let site = site.map(Path::to_path_buf);
     let (tx, rx) = std::sync::mpsc::channel();
     let options = atlas_kb::serve::ServeOptions {
         bind: "127.0.0.1".parse().unwrap(),
@@ -22,6 +29,9 @@ pub fn start(root: &Path, out: PathBuf) -> SocketAddr {
         let settings = move || {
             let mut config = atlas_kb::Config::default();
             config.content.root = root.clone();
+            if let Some(site) = &site {
+                config.site_dir = site.clone();
+            }
             Ok(config)
         };
         let served = atlas_kb::serve::serve(settings, &options, |address| {
@@ -625,6 +635,30 @@ fn a_hard_linked_page_follows_its_twin() {
     let twin = std::fs::read_to_string(served.join("notes/twin.html")).unwrap();
     assert!(twin.contains("A sentence both pages show."), "{twin}");
     assert_served_is_built(&vault, &served, &tmp.path().join("fresh"));
+}
+
+/// Theme folders made after the server started are watched too: a file in a new `static/`
+/// is served, and an edit of it is seen.
+#[test]
+fn a_theme_folder_made_later_is_watched() {
+    let (tmp, vault) = copy_fixture("site-basic");
+    let site = tmp.path().join("site");
+    std::fs::create_dir_all(&site).unwrap();
+    let address = start_in(Some(&site), &vault, tmp.path().join("served"));
+    let ours = format!("127.0.0.1:{}", address.port());
+    let mut listener = Listener::open(address);
+    for colour in ["teal", "navy"] {
+        std::fs::create_dir_all(site.join("static")).unwrap();
+        let css = format!("body {{ color: {colour} }}\n");
+        std::fs::write(site.join("static/extra.css"), &css).unwrap();
+        assert!(
+            listener.reloaded(WAIT),
+            "no reload after writing static/ ({colour})"
+        );
+        while listener.reloaded(Duration::from_millis(250)) {}
+        let served = get(address, "/_atlas/extra.css", Some(&ours));
+        assert_eq!((served.status, served.body), (200, css));
+    }
 }
 
 /// A folder renamed rebuilds the site, and the pages in it, under its new name, are still
