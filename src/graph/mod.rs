@@ -97,7 +97,7 @@ pub struct Relation {
 pub const MAX_EMBED_DEPTH: usize = 5;
 
 /// Why an embed is shown as a link.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EmbedProblem {
     /// Its target embeds the embedding page again.
     Cycle,
@@ -327,7 +327,7 @@ impl Graph {
         for r in &self.resolutions[id.0] {
             match r {
                 Resolution::Page { page, anchor, tied } => {
-                    (0u8, path(*page), anchor.map(|a| format!("{a:?}"))).hash(&mut h);
+                    (0u8, path(*page), anchor).hash(&mut h);
                     tied.iter().for_each(|t| path(*t).hash(&mut h));
                 }
                 Resolution::Asset(a) => (1u8, a).hash(&mut h),
@@ -354,7 +354,7 @@ impl Graph {
             (path(*case), step).hash(&mut h);
         }
         for l in 0..page.source.links.len() {
-            format!("{:?}", self.embed_problem(id, l)).hash(&mut h);
+            self.embed_problem(id, l).hash(&mut h);
         }
         h.finish()
     }

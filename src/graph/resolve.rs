@@ -49,7 +49,7 @@ impl Resolution {
 
 /// The element inside the target page a link lands on. Indexes are 32-bit, as a page is at
 /// most [`MAX_PAGE_BYTES`](crate::graph::MAX_PAGE_BYTES), to keep [`Resolution`] small.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Anchor {
     /// Index into the target page's headings.
     Heading(u32),
