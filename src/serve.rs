@@ -13,6 +13,7 @@ use crate::diagnostic::Code;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::error::{Error, Result};
 use crate::graph::{Graph, PageId};
+use crate::load::ParsedPage;
 use crate::render::LiveSite;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
@@ -551,7 +552,10 @@ impl<F: Fn() -> Result<Config>> Rebuilds<F> {
         let rules = live.config.rules();
         let stderr = std::io::stderr();
         let mut err = stderr.lock();
-        let texts = changes.removed.is_empty() && live.read_texts(&changes.written);
+        let Some(mut pending) = changes.read(&live.root, &live.graph.vocabulary) else {
+            return false;
+        };
+        let texts = changes.removed.is_empty() && live.read_texts(&mut pending);
         timings.mark("read");
         let done = if texts {
             let changed: Vec<PageId> = changes
@@ -587,10 +591,7 @@ impl<F: Fn() -> Result<Config>> Rebuilds<F> {
             let before = crate::render::Before::of(&live.graph);
             timings.mark("digests");
             let graph = live.graph;
-            let Some(graph) = changes.apply(graph, &live.root) else {
-                return false;
-            };
-            live.graph = graph;
+            live.graph = changes.apply(graph, &live.root, pending);
             timings.mark("graph");
             let found = crate::check::check(&live.graph, &rules);
             let _ = crate::commands::tell_changes(told, &found, &mut err);
@@ -635,31 +636,47 @@ struct Changes {
     removed: Vec<String>,
 }
 
+/// A page read again, with the problems found reading it.
+type ReadPage = (Box<ParsedPage>, Vec<Diagnostic>);
+
 impl Changes {
-    /// `graph` built again with these changes: the pages read again, the others kept.
-    /// `None` when a page cannot be read (the whole build then reports it).
-    fn apply(&self, graph: Graph, root: &Path) -> Option<Graph> {
+    /// The pages written, read again; `None` when one cannot be read (the whole build then
+    /// reports it).
+    fn read(
+        &self,
+        root: &Path,
+        vocabulary: &crate::vocabulary::Vocabulary,
+    ) -> Option<Vec<ReadPage>> {
+        self.written
+            .iter()
+            .map(|rel| {
+                let (page, problems) = crate::load::read_one(root, rel, vocabulary);
+                let unreadable = problems.iter().any(|d| d.code == Code::UnreadableFile);
+                (!unreadable).then_some((page, problems))
+            })
+            .collect()
+    }
+
+    /// `graph` built again with these changes: the pages removed left out, and `pending`
+    /// (the pages read again that the graph does not hold yet) put in.
+    fn apply(&self, graph: Graph, root: &Path, pending: Vec<ReadPage>) -> Graph {
         let (mut vault, vocabulary) = graph.into_vault(root.to_path_buf());
         let gone: BTreeSet<&str> = self
-            .written
+            .removed
             .iter()
-            .chain(&self.removed)
             .map(String::as_str)
+            .chain(pending.iter().map(|(page, _)| page.path.as_str()))
             .collect();
         vault
             .pages
             .retain(|page| !gone.contains(page.path.as_str()));
         vault.diagnostics.retain(|d| !gone.contains(&*d.path));
-        for rel in &self.written {
-            let (page, problems) = crate::load::read_one(root, rel, &vocabulary);
-            if problems.iter().any(|d| d.code == Code::UnreadableFile) {
-                return None;
-            }
+        for (page, problems) in pending {
             vault.pages.push(page);
             vault.diagnostics.extend(problems);
         }
         vault.pages.sort_by(|a, b| a.path.cmp(&b.path));
-        Some(Graph::build(vault, vocabulary))
+        Graph::build(vault, vocabulary)
     }
 }
 
@@ -735,19 +752,18 @@ impl Live {
         exclude.excludes(rel, false) || folders.into_iter().any(|f| exclude.excludes(f, true))
     }
 
-    /// Reads the pages at `written` again into the graph, when each is a page it has whose
-    /// face stays the same; says whether all were. The graph is left with some of them
-    /// read again when not: it must then be built again.
-    fn read_texts(&mut self, written: &[String]) -> bool {
-        for rel in written {
-            let Some(id) = self.graph.by_path_id(rel) else {
-                return false;
+    /// Puts the pages read again into the graph, each while it is a page the graph has
+    /// whose face stays the same ([`Graph::replace_text`]); says whether all were. Those
+    /// that were not stay in `pending`, and the graph must then be built again.
+    fn read_texts(&mut self, pending: &mut Vec<ReadPage>) -> bool {
+        while let Some((page, problems)) = pending.pop() {
+            let put = match self.graph.by_path_id(&page.path) {
+                Some(id) => self.graph.replace_text(id, *page, problems),
+                None => Err(Box::new((*page, problems))),
             };
-            let (page, problems) = crate::load::read_one(&self.root, rel, &self.graph.vocabulary);
-            if problems.iter().any(|d| d.code == Code::UnreadableFile) {
-                return false;
-            }
-            if !self.graph.replace_text(id, *page, problems) {
+            if let Err(back) = put {
+                let (page, problems) = *back;
+                pending.push((Box::new(page), problems));
                 return false;
             }
         }

@@ -284,22 +284,22 @@ impl Graph {
     /// Puts `source`, page `id`'s file read again, in its place, with the `problems` found
     /// reading it, when the rest of the graph stays as it is: when the page shows the
     /// same face ([`ParsedPage::same_face`]) and is of the same kind, ID and name. Else
-    /// changes nothing and says so: the graph must then be built again.
+    /// changes nothing and gives both back: the graph must then be built again.
     pub(crate) fn replace_text(
         &mut self,
         id: PageId,
         source: ParsedPage,
         problems: Vec<Diagnostic>,
-    ) -> bool {
+    ) -> Result<(), Box<(ParsedPage, Vec<Diagnostic>)>> {
         let Some(old) = self.pages.get(id.0) else {
-            return false;
+            return Err(Box::new((source, problems)));
         };
         if old.generated || !old.source.same_face(&source) {
-            return false;
+            return Err(Box::new((source, problems)));
         }
         let page = derive_page(source, &self.vocabulary);
         if (page.kind, &page.atlas_id, &page.name) != (old.kind, &old.atlas_id, &old.name) {
-            return false;
+            return Err(Box::new((page.source, problems)));
         }
         // What the load found in the old text goes; what it finds in the new one comes.
         let path = page.source.path.clone();
@@ -309,7 +309,7 @@ impl Graph {
         self.loaded = loaded.len();
         self.diagnostics.splice(0..0, loaded);
         self.pages[id.0] = page;
-        true
+        Ok(())
     }
 
     /// A digest of everything the graph says about page `id` that another page's rendering
